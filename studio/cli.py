@@ -1,0 +1,285 @@
+"""`ganstudio` — the window with no arguments, or a headless command over studio.core.
+
+Each command is a thin layer: parse, call the core, print. Commands that belong to a larger
+feature live in studio/commands/<name>.py and expose add_parser(subparsers) and run(args).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import sys
+from pathlib import Path
+
+# Extra command modules under studio/commands/ (each: add_parser(sub) and run(args)).
+COMMAND_MODULES: tuple[str, ...] = ()
+
+
+class CliError(Exception):
+    """One clear sentence for the user; the command exits with status 2."""
+
+
+def _positive(kind):
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if v <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+        return v
+    return parse
+
+
+# ---------------------------------------------------------------- progress output
+def _fmt_time(sec) -> str:
+    if sec is None:
+        return "--"
+    sec = int(sec)
+    h, rem = divmod(sec, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+class ProgressPrinter:
+    """Turns trainer events into a one-line progress bar (a line per update when not a terminal)."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_len = 0
+
+    def __call__(self, ev) -> None:
+        k = ev.kind
+        if k == "step":
+            frac = ev.progress
+            bar = ""
+            if frac is not None:
+                filled = int(frac * 24)
+                bar = "[" + "#" * filled + "." * (24 - filled) + f"] {frac * 100:5.1f}% "
+            line = (f"{bar}{ev.kimg:8.2f} kimg  step {ev.step}  {ev.images_per_sec:7.1f} img/s  "
+                    f"ETA {_fmt_time(ev.eta_sec)}  G {ev.loss_g:.3f}  D {ev.loss_d:.3f}  "
+                    f"D(x) {ev.d_real:.2f}  D(G(z)) {ev.d_fake:.2f}")
+            self._line(line)
+        elif k == "checkpoint":
+            self._print(f"checkpoint saved: {ev.path}")
+        elif k == "notice":
+            self._print(("warning: " if ev.level != "info" else "") + ev.message)
+        elif k == "failed":
+            self._print(f"error: {ev.reason}")
+        elif k == "finished":
+            self._print(f"{'stopped' if ev.reason == 'stopped' else 'finished'} at step {ev.step} ({ev.kimg:.2f} kimg)")
+
+    def _line(self, text: str) -> None:
+        if self.tty:
+            pad = max(0, self.last_len - len(text))
+            self.stream.write("\r" + text + " " * pad)
+            self.last_len = len(text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _print(self, text: str) -> None:
+        if self.tty and self.last_len:
+            self.stream.write("\n")
+            self.last_len = 0
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def scan_progress(stream=sys.stderr):
+    tty = stream.isatty()
+
+    def cb(done, total, name):
+        if tty:
+            stream.write(f"\rscanning images {done}/{total}")
+            if done >= total:
+                stream.write("\n")
+            stream.flush()
+    return cb
+
+
+def _run_trainer(trainer, kimg=None, minutes=None) -> int:
+    """Run with Ctrl-C / SIGTERM mapped to a clean stop (which saves a checkpoint)."""
+    def on_signal(signum, frame):
+        if trainer._stop.is_set():
+            raise KeyboardInterrupt
+        sys.stderr.write("\nstopping: saving a checkpoint (press Ctrl-C again to abort)\n")
+        trainer.stop()
+    trainer.run_folder.acquire_lock()
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        reason = trainer.run(kimg=kimg, minutes=minutes)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+        trainer.run_folder.release_lock()
+    return 1 if reason == "failed" else 0
+
+
+# ---------------------------------------------------------------- commands
+def cmd_train(args) -> int:
+    from .core.config import TrainConfig, suggest
+    from .core.dataset import show_path
+    from .core.device import describe, pick_device
+    from .core.trainer import Trainer
+
+    data = Path(args.data_dir)
+    if not data.is_dir():
+        raise CliError(f"the image folder {data} does not exist or is not a folder")
+    device = pick_device(args.device)
+    cfg = suggest(0, device.type, args.resolution) if args.arch is None else TrainConfig()
+    if args.arch:
+        cfg.arch = args.arch
+        cfg.loss = ""
+        cfg.z_dim = 256 if args.arch == "fastgan" else 100
+    if args.resolution:
+        cfg.resolution = args.resolution
+    for name in ("batch", "seed", "width", "r1_gamma"):
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
+    cfg.data_dir = str(data.resolve())
+    cfg.device = args.device
+    cfg.channels = args.channels
+    cfg.fit = args.fit
+    cfg.background = args.background
+    cfg.mirror = args.mirror
+    if args.augment is not None:
+        cfg.augment = args.augment
+    cfg.kimg, cfg.minutes = (args.kimg or 0.0), (args.minutes or 0.0)
+    if args.kimg is None and args.minutes is None and cfg.kimg == 0:
+        cfg.kimg = 20.0
+    cfg.validate()
+    print(f"GAN Studio: training {cfg.arch} at {cfg.resolution} px ({cfg.channels.upper()}), batch {cfg.batch}, "
+          f"on {describe(device)}")
+    trainer = Trainer.create(args.out, cfg, on_event=ProgressPrinter(), progress=scan_progress(), device=device)
+    for line in trainer.dataset.report.lines(limit=args.show_skipped):
+        print(line)
+    print(f"run folder: {show_path(Path(args.out).resolve())}")
+    return _run_trainer(trainer)
+
+
+def cmd_resume(args) -> int:
+    from .core.trainer import Trainer
+
+    printer = ProgressPrinter()
+    overrides = {"device": args.device} if args.device else None
+    trainer = Trainer.open(args.run_dir, on_event=printer, progress=scan_progress(), config_overrides=overrides)
+    if trainer.step == 0 and not trainer.run_folder.checkpoints_dir.exists():
+        raise CliError(f"{args.run_dir} has no checkpoint to resume from")
+    print(f"resuming {args.run_dir} at step {trainer.step} ({trainer.kimg:.2f} kimg)")
+    kimg = trainer.kimg + args.kimg if args.kimg else None
+    minutes = args.minutes
+    if kimg is None and minutes is None and trainer.cfg.kimg and trainer.kimg >= trainer.cfg.kimg:
+        raise CliError(f"the run already reached its {trainer.cfg.kimg:g} kimg: pass --kimg K to train "
+                       "K thousand images more, or --minutes M")
+    return _run_trainer(trainer, kimg=kimg, minutes=minutes)
+
+
+def cmd_generate(args) -> int:
+    import torch
+    from PIL import Image
+
+    from .core.checkpoint import load_generator
+    from .core.files import atomic_path
+    from .core.latent import seeds_to_z, truncate
+
+    model = load_generator(args.model, "cuda" if torch.cuda.is_available() and args.device != "cpu" else "cpu")
+    seeds = list(range(args.seed, args.seed + args.count))
+    z = truncate(seeds_to_z(seeds, model.z_dim), args.truncation)
+    images = model.render(z)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for s, img in zip(seeds, images):
+        with atomic_path(out / f"seed{s:06d}.png", ".png") as tmp:
+            Image.fromarray(img).save(tmp, format="PNG")
+    print(f"wrote {len(seeds)} image{'s' if len(seeds) != 1 else ''} to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: train, explore and animate GANs on "
+                                "your own images. With no command, opens the studio window.")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__import__('studio').__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    t = sub.add_parser("train", help="train a GAN on a folder of images",
+                       description="Scan DATA_DIR (recursively), cache it in the run folder and train.")
+    t.add_argument("data_dir", metavar="DATA_DIR")
+    t.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to create")
+    t.add_argument("--arch", choices=["dcgan", "fastgan"], help="architecture (default: chosen for the device)")
+    t.add_argument("--resolution", type=int, metavar="N", help="square size in px, a power of two 32-1024")
+    t.add_argument("--batch", type=_positive(int), metavar="N")
+    dur = t.add_mutually_exclusive_group()
+    dur.add_argument("--minutes", type=_positive(float), metavar="M", help="train for M minutes")
+    dur.add_argument("--kimg", type=_positive(float), metavar="K", help="train on K thousand images (default 20)")
+    t.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    t.add_argument("--seed", type=int)
+    t.add_argument("--augment", dest="augment", action="store_true", default=None,
+                   help="differentiable augmentation (default: on)")
+    t.add_argument("--no-augment", dest="augment", action="store_false")
+    t.add_argument("--channels", choices=["rgb", "rgba"], default="rgb",
+                   help="rgba keeps transparency; rgb composites it on --background")
+    t.add_argument("--fit", choices=["crop", "pad", "stretch"], default="crop")
+    t.add_argument("--background", default="#ffffff", help="colour for transparency and padding")
+    t.add_argument("--mirror", action="store_true", help="random horizontal flips of the images")
+    t.add_argument("--width", type=_positive(int), help="base channel width (default 64)")
+    t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
+    t.add_argument("--show-skipped", type=int, default=20, metavar="N", help="list at most N skipped files")
+    t.set_defaults(func=cmd_train)
+
+    r = sub.add_parser("resume", help="continue a run from its newest checkpoint")
+    r.add_argument("run_dir", metavar="RUN_DIR")
+    dur = r.add_mutually_exclusive_group()
+    dur.add_argument("--minutes", type=_positive(float), metavar="M", help="train M more minutes")
+    dur.add_argument("--kimg", type=_positive(float), metavar="K", help="train on K thousand more images")
+    r.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    r.set_defaults(func=cmd_resume)
+
+    g = sub.add_parser("generate", help="write PNG images from a trained model")
+    g.add_argument("model", metavar="RUN_DIR_OR_CHECKPOINT")
+    g.add_argument("--count", type=_positive(int), default=16)
+    g.add_argument("--seed", type=int, default=0, help="first seed; image i uses seed S+i")
+    g.add_argument("--out", required=True, metavar="DIR")
+    g.add_argument("--truncation", type=float, default=1.0, metavar="PSI", help="1 = none, 0 = the mean image")
+    g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    g.set_defaults(func=cmd_generate)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"studio.commands.{name}").add_parser(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from .gui.app import main as gui_main
+        return gui_main()
+    args = build_parser().parse_args(argv)
+    if not getattr(args, "func", None):
+        build_parser().print_help()
+        return 0
+    if os.environ.get("GANSTUDIO_DEBUG"):
+        return args.func(args) or 0
+    from .core.checkpoint import CheckpointError
+    from .core.config import ConfigError
+    from .core.dataset import Cancelled, DatasetError
+    from .core.device import DeviceError
+    from .core.run import ProjectLocked
+    try:
+        return args.func(args) or 0
+    except (CliError, CheckpointError, ConfigError, DatasetError, DeviceError, ProjectLocked,
+            FileNotFoundError, FileExistsError, NotADirectoryError, PermissionError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Cancelled:
+        print("cancelled", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("\naborted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""Checkpoints: safetensors + JSON metadata only, written atomically, never unpickled.
+
+A training checkpoint holds G, G_ema, D, both optimizers, RNG states and the loop state.
+A generator file (export / bundled demo model) holds G_ema alone, optionally in fp16.
+Both load through `load_generator` for the explorer, `generate` and `animate`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from safetensors.torch import load as st_load
+from safetensors.torch import save as st_save
+
+from .files import atomic_write_bytes
+from .models import ModelSpec, build_generator
+
+FORMAT = "ganstudio"
+VERSION = "1"
+MAX_HEADER = 64 * 1024 * 1024
+CKPT_RE = re.compile(r"^ckpt-(\d{9})\.safetensors$")
+
+
+class CheckpointError(ValueError):
+    """A file that cannot be used as a model; the message says why and what to do."""
+
+
+# ---------------------------------------------------------------- packing state into flat tensors
+def pack_module(prefix: str, module: nn.Module) -> dict[str, torch.Tensor]:
+    return {f"{prefix}.{k}": v.detach().cpu().contiguous().clone() for k, v in module.state_dict().items()}
+
+
+def unpack_module(prefix: str, module: nn.Module, tensors: dict[str, torch.Tensor], what: str) -> None:
+    sd = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+    if not sd:
+        raise CheckpointError(f"the file has no {what} weights ('{prefix}.*' tensors are missing)")
+    try:
+        module.load_state_dict(sd, strict=True)
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()
+        raise CheckpointError(f"the {what} weights do not fit the architecture in the file's settings "
+                              f"({first[1].strip() if len(first) > 1 else first[0]})") from None
+
+
+def pack_optimizer(prefix: str, opt: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict]:
+    sd = opt.state_dict()
+    tensors = {}
+    for pid, st in sd["state"].items():
+        for k, v in st.items():
+            t = v if torch.is_tensor(v) else torch.tensor(v)
+            tensors[f"{prefix}.{pid}.{k}"] = t.detach().cpu().contiguous().clone()
+    return tensors, {"param_groups": sd["param_groups"]}
+
+
+def unpack_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, groups: dict) -> None:
+    state: dict[int, dict] = {}
+    for key, v in tensors.items():
+        if key.startswith(prefix + "."):
+            pid, name = key[len(prefix) + 1:].split(".", 1)
+            state.setdefault(int(pid), {})[name] = v
+    try:
+        opt.load_state_dict({"state": state, "param_groups": groups["param_groups"]})
+    except (ValueError, KeyError, RuntimeError) as e:
+        raise CheckpointError(f"optimizer state does not fit the model ({e})") from None
+
+
+# ---------------------------------------------------------------- reading and writing files
+def save_file(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> None:
+    """Write tensors + metadata atomically (temp file, fsync, rename)."""
+    md = {"format": FORMAT, "version": VERSION}
+    md.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in meta.items()})
+    atomic_write_bytes(Path(path), st_save(tensors, metadata=md))
+
+
+def _refuse_unsafe(path: Path, head: bytes) -> None:
+    if head[:1] == b"\x80" and len(head) > 1 and 2 <= head[1] <= 5:
+        raise CheckpointError(f"{path.name} is a Python pickle. GAN Studio never opens pickles because "
+                              "they can run arbitrary code; use a GAN Studio .safetensors checkpoint.")
+    if head[:4] == b"PK\x03\x04":
+        raise CheckpointError(f"{path.name} is a PyTorch .pt/.pth archive (pickle inside). GAN Studio never "
+                              "opens pickles because they can run arbitrary code; use a .safetensors checkpoint.")
+
+
+def read_file(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+    """Read and validate a GAN Studio safetensors file → (tensors, decoded metadata)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(16)
+            _refuse_unsafe(path, head)
+            if size < 8:
+                raise CheckpointError(f"{path.name} is truncated ({size} bytes)")
+            (n,) = struct.unpack("<Q", head[:8])
+            if n > MAX_HEADER:
+                raise CheckpointError(f"{path.name} has an oversized header ({n} bytes): not a valid checkpoint")
+            if 8 + n > size:
+                raise CheckpointError(f"{path.name} is truncated (header runs past the end of the file)")
+            f.seek(0)
+            data = f.read()
+    except FileNotFoundError:
+        raise CheckpointError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file") from None
+    except OSError as e:
+        raise CheckpointError(f"cannot read {path} ({e.strerror or e})") from None
+    try:
+        header = json.loads(data[8:8 + n])
+        tensors = st_load(data)
+    except Exception as e:  # safetensors raises its own error types for damaged files
+        raise CheckpointError(f"{path.name} is damaged or truncated ({str(e)[:200]})") from None
+    raw = header.get("__metadata__") or {}
+    if raw.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name} is a safetensors file but not a GAN Studio model "
+                              "(no GAN Studio metadata)")
+    meta = {}
+    for k, v in raw.items():
+        try:
+            meta[k] = json.loads(v) if k not in ("format", "version", "kind") else v
+        except json.JSONDecodeError:
+            raise CheckpointError(f"{path.name} has damaged metadata ('{k}')") from None
+    return tensors, meta
+
+
+def check_finite(tensors: dict[str, torch.Tensor], prefix: str, name: str) -> None:
+    for k, v in tensors.items():
+        if k.startswith(prefix + ".") and v.is_floating_point() and not torch.isfinite(v).all():
+            raise CheckpointError(f"{name} contains NaN or infinite weights ({k}); it cannot be used")
+
+
+def file_identity(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
+# ---------------------------------------------------------------- run-folder checkpoints
+def checkpoint_name(step: int) -> str:
+    return f"ckpt-{step:09d}.safetensors"
+
+
+def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
+    """(step, path) for every checkpoint in folder, newest first."""
+    out = []
+    try:
+        for name in os.listdir(folder):
+            m = CKPT_RE.match(name)
+            if m:
+                out.append((int(m.group(1)), Path(folder) / name))
+    except OSError:
+        return []
+    return sorted(out, reverse=True)
+
+
+def prune(folder: Path, keep: int, protect: set[Path] = frozenset()) -> None:
+    for _, p in list_checkpoints(folder)[max(1, keep):]:
+        if p not in protect:
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
+# ---------------------------------------------------------------- inference
+@dataclass
+class GeneratorModel:
+    G: nn.Module                 # eval mode, on `device`
+    spec: ModelSpec
+    meta: dict
+    path: Path
+    identity: str
+    device: torch.device
+
+    @property
+    def z_dim(self) -> int:
+        return self.spec.z_dim
+
+    @torch.no_grad()
+    def render(self, z: torch.Tensor, batch: int = 32):
+        """Latents (N, z_dim) → uint8 (N, H, W, C) numpy."""
+        import numpy as np
+        from .latent import to_uint8
+        outs = [to_uint8(self.G(z[i:i + batch].to(self.device, self._dtype()))) for i in range(0, len(z), batch)]
+        return np.concatenate(outs) if outs else np.zeros((0, self.spec.resolution, self.spec.resolution,
+                                                          self.spec.channels), np.uint8)
+
+    def _dtype(self):
+        return next(self.G.parameters()).dtype
+
+
+def resolve_model_path(path: Path) -> Path:
+    """A run folder → its best, else newest loadable checkpoint; a file → itself."""
+    path = Path(path)
+    if path.is_dir():
+        for cand in ([path / "best.safetensors"] if (path / "best.safetensors").exists() else []) + \
+                [p for _, p in list_checkpoints(path / "checkpoints")]:
+            return cand
+        raise CheckpointError(f"{path} has no checkpoint yet: train it first (ganstudio train / resume)")
+    if path.suffix.lower() in (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin") and path.exists():
+        with open(path, "rb") as f:
+            _refuse_unsafe(path, f.read(16))
+    return path
+
+
+def load_generator(path: Path, device: torch.device | str = "cpu") -> GeneratorModel:
+    """Load G_ema from a training checkpoint, generator file or run folder, ready to render."""
+    path = resolve_model_path(Path(path))
+    tensors, meta = read_file(path)
+    try:
+        spec = ModelSpec.from_dict(meta["model"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise CheckpointError(f"{path.name} does not say which architecture it holds ({e})") from None
+    check_finite(tensors, "G_ema", path.name)
+    G = build_generator(spec)
+    unpack_module("G_ema", G, {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()},
+                  "generator")
+    G.eval().requires_grad_(False).to(device)
+    return GeneratorModel(G, spec, meta, path, file_identity(path), torch.device(device))
+
+
+def save_generator(path: Path, G: nn.Module, spec: ModelSpec, meta: dict | None = None, half: bool = False) -> None:
+    """Export G (usually G_ema) alone: a small file for sharing or bundling."""
+    tensors = pack_module("G_ema", G)
+    if half:
+        tensors = {k: v.half() if v.is_floating_point() else v for k, v in tensors.items()}
+    save_file(Path(path), tensors, {"kind": "generator", "model": spec.to_dict(), **(meta or {})})

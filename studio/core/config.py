@@ -1,0 +1,137 @@
+"""Training configuration: one dataclass, saved as config.json in every run folder."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ARCHS = ("dcgan", "fastgan")
+FIT_MODES = ("crop", "pad", "stretch")
+CHANNELS = ("rgb", "rgba")
+
+
+class ConfigError(ValueError):
+    """A setting is out of range; the message says which and what is allowed."""
+
+
+@dataclass
+class TrainConfig:
+    # data
+    data_dir: str = ""
+    resolution: int = 64
+    fit: str = "crop"                 # crop | pad | stretch
+    channels: str = "rgb"             # rgb | rgba
+    background: str = "#ffffff"       # composite colour for transparency (rgb) and pad colour
+    min_size: int = 16                # images smaller than this (shorter side) are skipped
+    mirror: bool = False              # random horizontal flips of real images
+    # model
+    arch: str = "dcgan"
+    z_dim: int = 100
+    width: int = 64                   # base feature width (ngf/ndf for dcgan, ngf for fastgan)
+    # optimisation
+    batch: int = 32
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    loss: str = ""                    # "" = architecture default: bce (dcgan), hinge (fastgan)
+    r1_gamma: float = 0.0             # 0 disables the R1 penalty
+    r1_every: int = 16
+    ema_kimg: float = 10.0            # EMA half-life of G_ema in thousands of images (StyleGAN-style)
+    ema_rampup: float = 0.05          # short runs: half-life at most this fraction of images seen
+    # augmentation (DiffAugment)
+    augment: bool = True
+    augment_policy: str = "color,translation,cutout"
+    # duration
+    kimg: float = 0.0                 # stop after this many thousand images (0 = use minutes)
+    minutes: float = 0.0              # stop after this many minutes (0 and kimg 0 = until stopped)
+    # bookkeeping
+    seed: int = 0
+    device: str = "auto"
+    bf16: bool = True                 # autocast bf16 on CUDA
+    log_every: int = 10               # steps between metric events (and host syncs)
+    sample_every_kimg: float = 2.0
+    checkpoint_every_kimg: float = 10.0
+    max_nan_retries: int = 3          # divergences in a row before training stops
+    keep_checkpoints: int = 3
+    sample_grid: tuple = (4, 4)       # rows, cols of the live sample grid
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def img_channels(self) -> int:
+        return 4 if self.channels == "rgba" else 3
+
+    @property
+    def loss_name(self) -> str:
+        return self.loss or ("hinge" if self.arch == "fastgan" else "bce")
+
+    def validate(self) -> "TrainConfig":
+        r = self.resolution
+        if r < 32 or r > 1024 or r & (r - 1):
+            raise ConfigError(f"resolution must be a power of two from 32 to 1024, not {r}")
+        if self.arch not in ARCHS:
+            raise ConfigError(f"unknown architecture '{self.arch}': choose one of {', '.join(ARCHS)}")
+        if self.arch == "dcgan" and r > 256:
+            raise ConfigError("dcgan supports 32-256 px; use --arch fastgan for larger images")
+        if self.arch == "fastgan" and r < 64:
+            raise ConfigError("fastgan supports 64-1024 px; use --arch dcgan for 32 px")
+        if self.fit not in FIT_MODES:
+            raise ConfigError(f"fit must be one of {', '.join(FIT_MODES)}, not '{self.fit}'")
+        if self.channels not in CHANNELS:
+            raise ConfigError(f"channels must be rgb or rgba, not '{self.channels}'")
+        if self.loss_name not in ("bce", "hinge"):
+            raise ConfigError(f"loss must be bce or hinge, not '{self.loss}'")
+        if self.batch < 1:
+            raise ConfigError("batch size must be at least 1")
+        if self.z_dim < 1 or self.width < 1:
+            raise ConfigError("z_dim and width must be positive")
+        self.sample_grid = tuple(int(v) for v in self.sample_grid)
+        return self
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["sample_grid"] = list(self.sample_grid)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        known = {k: v for k, v in d.items() if k in names}
+        if "sample_grid" in known:
+            known["sample_grid"] = tuple(known["sample_grid"])
+        return cls(**known).validate()
+
+    def save(self, path: Path) -> None:
+        from .files import atomic_write_text
+        atomic_write_text(Path(path), json.dumps(self.to_dict(), indent=2))
+
+    @classmethod
+    def load(cls, path: Path) -> "TrainConfig":
+        try:
+            return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError, TypeError) as e:
+            raise ConfigError(f"cannot read training settings {path}: {e}") from e
+
+
+def suggest(count: int, device: str = "cpu", resolution: int | None = None) -> TrainConfig:
+    """Sensible defaults for a folder of `count` images on `device` ('cpu' or 'cuda')."""
+    gpu = device.startswith("cuda")
+    small = count < 5000
+    if gpu:
+        res = resolution or 256
+        arch = "fastgan" if (small or res > 256) else "dcgan"
+        batch = 32 if arch == "fastgan" else 64
+        kimg = 200.0 if small else 1000.0
+    else:
+        res = resolution or 64
+        arch = "dcgan" if res <= 128 else "fastgan"
+        batch = 16 if res >= 128 else 32
+        kimg = 20.0
+    if arch == "dcgan" and res < 32:
+        res = 32
+    cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, augment=small,
+                      device=device, mirror=False)
+    if arch == "fastgan":
+        cfg.loss = "hinge"
+    return cfg.validate()

@@ -1,0 +1,55 @@
+"""One registry for every architecture. A ModelSpec is all that is needed to rebuild G (and D)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import torch.nn as nn
+
+from . import dcgan, fastgan
+
+_ARCHS = {"dcgan": dcgan, "fastgan": fastgan}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    arch: str = "dcgan"
+    resolution: int = 64
+    channels: int = 3
+    z_dim: int = 100
+    width: int = 64
+
+    @classmethod
+    def from_config(cls, cfg) -> "ModelSpec":
+        return cls(cfg.arch, cfg.resolution, cfg.img_channels, cfg.z_dim, cfg.width)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelSpec":
+        spec = cls(str(d["arch"]), int(d["resolution"]), int(d["channels"]), int(d["z_dim"]), int(d["width"]))
+        if spec.arch not in _ARCHS:
+            raise ValueError(f"unknown architecture '{spec.arch}'")
+        if spec.channels not in (3, 4) or not (16 <= spec.resolution <= 1024) or spec.z_dim < 1 or spec.width < 1:
+            raise ValueError(f"model settings out of range: {spec}")
+        return spec
+
+
+def _module(spec: ModelSpec):
+    try:
+        return _ARCHS[spec.arch]
+    except KeyError:
+        raise ValueError(f"unknown architecture '{spec.arch}': choose one of {', '.join(_ARCHS)}") from None
+
+
+def build_generator(spec: ModelSpec) -> nn.Module:
+    return _module(spec).Generator(spec.z_dim, spec.resolution, spec.channels, spec.width)
+
+
+def build_discriminator(spec: ModelSpec) -> nn.Module:
+    return _module(spec).Discriminator(spec.resolution, spec.channels, spec.width)
+
+
+def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
+    return build_generator(spec), build_discriminator(spec)

@@ -1,0 +1,133 @@
+"""A run folder (= a project): config.json, metrics.jsonl, scan.json, samples/, checkpoints/, cache/."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from pathlib import Path
+
+from .config import TrainConfig
+from .files import atomic_write_text
+
+
+class ProjectLocked(RuntimeError):
+    """Another GAN Studio process has this project open."""
+
+
+class RunFolder:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+
+    # layout
+    config_file = property(lambda self: self.path / "config.json")
+    metrics_file = property(lambda self: self.path / "metrics.jsonl")
+    scan_file = property(lambda self: self.path / "scan.json")
+    samples_dir = property(lambda self: self.path / "samples")
+    checkpoints_dir = property(lambda self: self.path / "checkpoints")
+    cache_dir = property(lambda self: self.path / "cache")
+    lock_file = property(lambda self: self.path / ".lock")
+
+    def exists(self) -> bool:
+        return self.config_file.exists()
+
+    def create(self, cfg: TrainConfig) -> "RunFolder":
+        for d in (self.path, self.samples_dir, self.checkpoints_dir, self.cache_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        cfg.save(self.config_file)
+        return self
+
+    def config(self) -> TrainConfig:
+        return TrainConfig.load(self.config_file)
+
+    # metrics history
+    def append_metrics(self, record: dict) -> None:
+        with open(self.metrics_file, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+
+    def read_metrics(self, kind: str | None = None) -> list[dict]:
+        """Every well-formed line (a torn last line from a crash is ignored)."""
+        out = []
+        try:
+            with open(self.metrics_file, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    try:
+                        rec = json.loads(line)
+                    except json.JSONDecodeError:
+                        continue
+                    if isinstance(rec, dict) and (kind is None or rec.get("kind", "step") == kind):
+                        out.append(rec)
+        except FileNotFoundError:
+            pass
+        return out
+
+    def truncate_metrics(self, after_step: int) -> None:
+        """Drop history past a checkpoint we resume from, so the curves stay one consistent story."""
+        if not self.metrics_file.exists():
+            return
+        keep = [r for r in self.read_metrics() if int(r.get("step", 0)) <= after_step]
+        atomic_write_text(self.metrics_file, "".join(json.dumps(r) + "\n" for r in keep))
+
+    def sample_files(self) -> list[tuple[int, Path]]:
+        """(step, path) of saved sample grids, oldest first."""
+        out = []
+        if self.samples_dir.is_dir():
+            for p in self.samples_dir.glob("step-*.png"):
+                try:
+                    out.append((int(p.stem.split("-")[1]), p))
+                except (IndexError, ValueError):
+                    continue
+        return sorted(out)
+
+    # single-writer lock with stale-lock recovery
+    def acquire_lock(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        me = {"pid": os.getpid(), "host": socket.gethostname(), "time": time.time()}
+        for _ in range(2):
+            try:
+                fd = os.open(self.lock_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = self._lock_holder()
+                if holder is not None and self._alive(holder):
+                    raise ProjectLocked(f"The project {self.path.name} is open in another GAN Studio "
+                                        f"(process {holder.get('pid')}); close it there first.") from None
+                try:
+                    self.lock_file.unlink()       # stale: its process is gone
+                except FileNotFoundError:
+                    pass
+                continue
+            with os.fdopen(fd, "w") as f:
+                json.dump(me, f)
+            return
+        raise ProjectLocked(f"Could not lock the project {self.path.name}; try again.")
+
+    def release_lock(self) -> None:
+        holder = self._lock_holder()
+        if holder is not None and holder.get("pid") == os.getpid():
+            try:
+                self.lock_file.unlink()
+            except FileNotFoundError:
+                pass
+
+    def _lock_holder(self) -> dict | None:
+        try:
+            return json.loads(self.lock_file.read_text())
+        except (OSError, json.JSONDecodeError):
+            return None
+
+    @staticmethod
+    def _alive(holder: dict) -> bool:
+        if holder.get("host") != socket.gethostname():
+            return True                           # cannot check another machine: assume in use
+        pid = holder.get("pid")
+        if not isinstance(pid, int) or pid <= 0:
+            return False
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True

@@ -1,0 +1,402 @@
+"""The training loop. Pure Python + PyTorch; the GUI drives it from a worker thread.
+
+    trainer = Trainer.create(run_dir, cfg, on_event=print)   # scans + caches the folder
+    trainer.run()                                            # blocks; pause()/resume()/stop() from any thread
+    trainer = Trainer.open(run_dir)                          # later: restores the newest good checkpoint
+
+Everything that decides the numbers (weights, optimizers, step, RNG states) is saved in each
+checkpoint, so a stop/resume continues exactly as if the run had never stopped.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from PIL import Image
+
+from . import checkpoint as ckpt
+from .augment import diff_augment, parse_policy
+from .config import TrainConfig
+from .dataset import Dataset, DatasetError, ScanReport, build_dataset
+from .device import pick_device
+from .events import CheckpointSaved, Failed, Finished, Notice, Samples, StepMetrics
+from .files import atomic_path
+from .latent import make_grid, to_uint8
+from .losses import d_loss, d_score, g_loss, r1_penalty
+from .models import ModelSpec, build_models
+from .run import RunFolder
+
+
+class Trainer:
+    def __init__(self, run: RunFolder, cfg: TrainConfig, dataset: Dataset,
+                 on_event: Callable | None = None, device: str | torch.device | None = None):
+        self.run_folder, self.cfg, self.dataset = run, cfg.validate(), dataset
+        self.on_event = on_event or (lambda e: None)
+        self.device = torch.device(device) if device is not None else pick_device(cfg.device)
+        if dataset.channels != cfg.img_channels or dataset.resolution != cfg.resolution:
+            raise DatasetError("the cached dataset does not match the run's resolution/channels")
+        self.spec = ModelSpec.from_config(cfg)
+        torch.manual_seed(cfg.seed)
+        self.G, self.D = build_models(self.spec)
+        self.G.to(self.device)
+        self.D.to(self.device)
+        self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        cuda = self.device.type == "cuda"
+        opt_kw = {"fused": True} if cuda else {}
+        self.opt_g = torch.optim.Adam(self.G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2), **opt_kw)
+        self.opt_d = torch.optim.Adam(self.D.parameters(), cfg.lr_d, betas=(cfg.beta1, cfg.beta2), **opt_kw)
+        self.gen = torch.Generator(device=self.device).manual_seed(cfg.seed)
+        n = cfg.sample_grid[0] * cfg.sample_grid[1]
+        self.fixed_z = torch.randn(n, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
+        self.images = torch.from_numpy(np.array(dataset.images)).to(self.device)   # uint8, resident
+        self.policy = parse_policy(cfg.augment_policy) if cfg.augment else ()
+        self.amp = cuda and cfg.bf16
+        self.step = 0
+        self.nimg = 0
+        self.elapsed = 0.0
+        self.batch = cfg.batch
+        self.nan_failures = 0
+        self._pause = threading.Event()
+        self._stop = threading.Event()
+        self._ckpt_failed = False
+        self._saved_step = self._sampled_step = -1
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def create(cls, run_dir: Path | str, cfg: TrainConfig, on_event=None, progress=None, cancel=None,
+               device=None) -> "Trainer":
+        """Start a new run: scan + cache cfg.data_dir into run_dir, write config.json and scan.json."""
+        run = RunFolder(run_dir)
+        if run.exists() and ckpt.list_checkpoints(run.checkpoints_dir):
+            raise FileExistsError(f"{run.path} already holds a training run: use resume, or choose a new folder")
+        cfg.validate()
+        run.create(cfg)
+        data = build_dataset(cfg, run.cache_dir, progress, cancel)
+        run.scan_file.write_text(json.dumps(data.report.to_dict()), encoding="utf-8")
+        return cls(run, cfg, data, on_event, device)
+
+    @classmethod
+    def open(cls, run_dir: Path | str, on_event=None, progress=None, cancel=None, device=None,
+             config_overrides: dict | None = None) -> "Trainer":
+        """Reopen a run and restore its newest loadable checkpoint (falling back to older ones)."""
+        run = RunFolder(run_dir)
+        if not run.exists():
+            raise FileNotFoundError(f"{run.path} is not a GAN Studio run folder (no config.json)")
+        cfg = run.config()
+        for k, v in (config_overrides or {}).items():
+            setattr(cfg, k, v)
+        data = _reopen_dataset(run, cfg, progress, cancel)
+        t = cls(run, cfg, data, on_event, device)
+        t.restore_latest()
+        return t
+
+    # ------------------------------------------------------------------ control (any thread)
+    def pause(self) -> None:
+        self._pause.set()
+
+    def resume(self) -> None:
+        self._pause.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._pause.clear()
+
+    @property
+    def paused(self) -> bool:
+        return self._pause.is_set()
+
+    @property
+    def kimg(self) -> float:
+        return self.nimg / 1000.0
+
+    # ------------------------------------------------------------------ the loop
+    def run(self, kimg: float | None = None, minutes: float | None = None) -> str:
+        """Train until `kimg` total (default: config), `minutes` of this session, or stop(). Returns the reason."""
+        cfg = self.cfg
+        target = (cfg.kimg if kimg is None else kimg) or None
+        minutes = (cfg.minutes if minutes is None else minutes) or None
+        self._stop.clear()
+        t_start = time.perf_counter()
+        session_start_elapsed = self.elapsed
+        last_t, last_nimg = t_start, self.nimg
+        acc = torch.zeros(4, device=self.device)
+        acc_n = 0
+        sample_every = max(1, int(cfg.sample_every_kimg * 1000))
+        ckpt_every = max(1, int(cfg.checkpoint_every_kimg * 1000))
+        if self.step == 0:
+            self._emit_samples()
+            self.save_checkpoint()
+        reason = "done"
+        try:
+            while True:
+                if self._stop.is_set():
+                    reason = "stopped"
+                    break
+                if self._pause.is_set():
+                    p0 = time.perf_counter()
+                    while self._pause.is_set() and not self._stop.is_set():
+                        time.sleep(0.02)
+                    paused = time.perf_counter() - p0
+                    t_start += paused
+                    last_t += paused
+                    continue
+                session = time.perf_counter() - t_start
+                if target is not None and self.nimg >= target * 1000:
+                    break
+                if minutes is not None and session >= minutes * 60:
+                    break
+                try:
+                    acc += self.train_step()
+                except torch.cuda.OutOfMemoryError:
+                    if not self._shrink_batch():
+                        return self._fail("The GPU ran out of memory even at batch size 1: use a smaller "
+                                          "resolution or architecture width, or train on the CPU.")
+                    continue
+                acc_n += 1
+                prev = self.nimg - self.batch
+                self.elapsed = session_start_elapsed + (time.perf_counter() - t_start)
+                if self.step % cfg.log_every == 0:
+                    vals = (acc / acc_n).tolist()           # the one host sync every log_every steps
+                    acc.zero_()
+                    acc_n = 0
+                    if not all(math.isfinite(v) for v in vals):
+                        if not self._recover_from_nan():
+                            return "failed"
+                        continue
+                    self.nan_failures = 0
+                    now = time.perf_counter()
+                    ips = (self.nimg - last_nimg) / max(now - last_t, 1e-9)
+                    last_t, last_nimg = now, self.nimg
+                    self._emit_metrics(vals, ips, target, minutes, now - t_start)
+                if self.nimg // sample_every != prev // sample_every:
+                    self._emit_samples()
+                if self.nimg // ckpt_every != prev // ckpt_every or self._ckpt_failed:
+                    self.save_checkpoint()
+        except Exception as e:  # noqa: BLE001 - report every failure to the UI in words
+            return self._fail(f"Training stopped: {type(e).__name__}: {e}")
+        if self._sampled_step != self.step:
+            self._emit_samples()
+        if self._saved_step != self.step:
+            self.save_checkpoint()
+        self.on_event(Finished(self.step, self.kimg, reason))
+        return reason
+
+    def train_step(self) -> torch.Tensor:
+        """One D step and one G step. Returns [loss_g, loss_d, D(x), D(G(z))] as a device tensor."""
+        cfg, dev, gen, b = self.cfg, self.device, self.gen, self.batch
+        kind = cfg.loss_name
+        self.G.train()
+        self.D.train()
+        idx = torch.randint(0, self.images.shape[0], (b,), generator=gen, device=dev)
+        real = self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+        if cfg.mirror:
+            flip = torch.rand(b, generator=gen, device=dev) < 0.5
+            real = torch.where(flip.view(b, 1, 1, 1), real.flip(3), real)
+        z = torch.randn(b, cfg.z_dim, generator=gen, device=dev)
+        do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
+            fake = self.G(z)
+            real_in = diff_augment(real, self.policy, gen)
+            if do_r1:
+                real_in = real_in.detach().requires_grad_(True)
+            real_logits, rec = self.D(real_in, with_recon=True)
+            fake_logits = self.D(diff_augment(fake.detach(), self.policy, gen))
+            loss_d = d_loss(real_logits.float(), fake_logits.float(), kind) + rec
+            if do_r1:
+                loss_d = loss_d + r1_penalty(real_logits.float(), real_in) * (cfg.r1_gamma / 2 * cfg.r1_every)
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        self.opt_d.step()
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
+            gen_logits = self.D(diff_augment(fake, self.policy, gen))
+            loss_g = g_loss(gen_logits.float(), kind)
+        self.opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        self.opt_g.step()
+        self.step += 1
+        self.nimg += b
+        self._update_ema()
+        with torch.no_grad():
+            return torch.stack([loss_g.detach(), loss_d.detach(), d_score(real_logits.detach().float(), kind),
+                                d_score(fake_logits.detach().float(), kind)]).float()
+
+    @torch.no_grad()
+    def _update_ema(self) -> None:
+        ema_nimg = self.cfg.ema_kimg * 1000
+        if self.cfg.ema_rampup:
+            ema_nimg = min(ema_nimg, self.nimg * self.cfg.ema_rampup)
+        beta = 0.5 ** (self.batch / max(ema_nimg, 1e-8))
+        ep, p = list(self.G_ema.parameters()), list(self.G.parameters())
+        torch._foreach_lerp_(ep, p, 1.0 - beta)
+        for be, bs in zip(self.G_ema.buffers(), self.G.buffers()):
+            be.copy_(bs)
+
+    # ------------------------------------------------------------------ events
+    def _emit_metrics(self, vals, ips, target, minutes, session) -> None:
+        remaining = []
+        if target is not None:
+            remaining.append(max(0.0, target * 1000 - self.nimg) / max(ips, 1e-9))
+        if minutes is not None:
+            remaining.append(max(0.0, minutes * 60 - session))
+        progress = None
+        fracs = ([self.nimg / (target * 1000)] if target else []) + ([session / (minutes * 60)] if minutes else [])
+        if fracs:
+            progress = min(1.0, max(fracs))
+        ev = StepMetrics(self.step, self.kimg, vals[0], vals[1], vals[2], vals[3], ips,
+                         min(remaining) if remaining else None, self.opt_g.param_groups[0]["lr"],
+                         self.opt_d.param_groups[0]["lr"], progress, self.elapsed)
+        try:
+            self.run_folder.append_metrics(ev.to_dict())
+        except OSError as e:
+            self.on_event(Notice(f"Could not write metrics.jsonl ({e.strerror or e}); training continues.", "warning"))
+        self.on_event(ev)
+
+    @torch.no_grad()
+    def render_samples(self) -> np.ndarray:
+        self.G_ema.eval()
+        imgs = to_uint8(self.G_ema(self.fixed_z.to(self.device)).float())
+        rows, cols = self.cfg.sample_grid
+        return make_grid(imgs, rows, cols)
+
+    def _emit_samples(self) -> None:
+        self._sampled_step = self.step
+        grid = self.render_samples()
+        path = self.run_folder.samples_dir / f"step-{self.step:09d}.png"
+        try:
+            with atomic_path(path, ".png") as tmp:
+                Image.fromarray(grid).save(tmp, format="PNG")
+            saved = str(path)
+        except OSError as e:
+            saved = None
+            self.on_event(Notice(f"Could not save the sample grid ({e.strerror or e}); training continues.",
+                                 "warning"))
+        self.on_event(Samples(self.step, self.kimg, grid, saved))
+
+    # ------------------------------------------------------------------ checkpoints
+    def state_tensors(self) -> tuple[dict, dict]:
+        t = {}
+        t.update(ckpt.pack_module("G", self.G))
+        t.update(ckpt.pack_module("G_ema", self.G_ema))
+        t.update(ckpt.pack_module("D", self.D))
+        og, og_meta = ckpt.pack_optimizer("opt_g", self.opt_g)
+        od, od_meta = ckpt.pack_optimizer("opt_d", self.opt_d)
+        t.update(og)
+        t.update(od)
+        t["rng.train"] = self.gen.get_state().cpu()
+        t["rng.torch"] = torch.get_rng_state()
+        if self.device.type == "cuda":
+            t["rng.cuda"] = torch.cuda.get_rng_state(self.device).cpu()
+        t["fixed_z"] = self.fixed_z.contiguous()
+        meta = {"kind": "training", "model": self.spec.to_dict(), "config": self.cfg.to_dict(),
+                "state": {"step": self.step, "nimg": self.nimg, "elapsed": self.elapsed, "batch": self.batch,
+                          "nan_failures": self.nan_failures},
+                "opt_g": og_meta, "opt_d": od_meta}
+        return t, meta
+
+    def save_checkpoint(self) -> Path | None:
+        path = self.run_folder.checkpoints_dir / ckpt.checkpoint_name(self.step)
+        try:
+            tensors, meta = self.state_tensors()
+            ckpt.save_file(path, tensors, meta)
+        except OSError as e:
+            self._ckpt_failed = True
+            self.on_event(Notice(f"Could not save a checkpoint ({e.strerror or e}): free some disk space or check "
+                                 "the folder's permissions. Training continues and will try again.", "error"))
+            return None
+        self._ckpt_failed = False
+        self._saved_step = self.step
+        ckpt.prune(self.run_folder.checkpoints_dir, self.cfg.keep_checkpoints, {path})
+        self.on_event(CheckpointSaved(self.step, self.kimg, str(path)))
+        return path
+
+    def load_checkpoint(self, path: Path) -> None:
+        tensors, meta = ckpt.read_file(path)
+        for prefix in ("G", "G_ema", "D"):
+            ckpt.check_finite(tensors, prefix, path.name)
+        ckpt.unpack_module("G", self.G, tensors, "generator")
+        ckpt.unpack_module("G_ema", self.G_ema, tensors, "EMA generator")
+        ckpt.unpack_module("D", self.D, tensors, "discriminator")
+        ckpt.unpack_optimizer("opt_g", self.opt_g, tensors, meta["opt_g"])
+        ckpt.unpack_optimizer("opt_d", self.opt_d, tensors, meta["opt_d"])
+        self.gen.set_state(tensors["rng.train"].to(self.gen.get_state().device))
+        torch.set_rng_state(tensors["rng.torch"])
+        if "rng.cuda" in tensors and self.device.type == "cuda":
+            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
+        self.fixed_z = tensors["fixed_z"].clone()
+        st = meta["state"]
+        self.step, self.nimg, self.elapsed = int(st["step"]), int(st["nimg"]), float(st["elapsed"])
+        self.batch, self.nan_failures = int(st.get("batch", self.cfg.batch)), int(st.get("nan_failures", 0))
+
+    def restore_latest(self) -> Path | None:
+        """Load the newest checkpoint that loads cleanly; report and skip damaged ones."""
+        for step, path in ckpt.list_checkpoints(self.run_folder.checkpoints_dir):
+            try:
+                self.load_checkpoint(path)
+            except (ckpt.CheckpointError, KeyError, RuntimeError, ValueError) as e:
+                self.on_event(Notice(f"Checkpoint {path.name} could not be used ({e}); trying an older one.",
+                                     "warning"))
+                continue
+            self.run_folder.truncate_metrics(self.step)
+            return path
+        return None
+
+    # ------------------------------------------------------------------ health
+    def _recover_from_nan(self) -> bool:
+        self.nan_failures += 1
+        if self.nan_failures > self.cfg.max_nan_retries:
+            self._fail(f"Training diverged {self.nan_failures} times in a row (losses became NaN/inf) and was "
+                       "stopped. Try a lower learning rate, the R1 penalty (r1_gamma), or more augmentation.")
+            return False
+        lr_g = self.opt_g.param_groups[0]["lr"] * 0.5
+        lr_d = self.opt_d.param_groups[0]["lr"] * 0.5
+        failures = self.nan_failures
+        path = self.restore_latest()
+        if path is None:
+            self._fail("Training diverged (NaN/inf losses) and no checkpoint could be restored.")
+            return False
+        self.nan_failures = failures
+        for opt, lr in ((self.opt_g, lr_g), (self.opt_d, lr_d)):
+            for g in opt.param_groups:
+                g["lr"] = lr
+        self.on_event(Notice(f"Losses became NaN/inf: rolled back to step {self.step} ({path.name}) and halved the "
+                             f"learning rates (G {lr_g:.2e}, D {lr_d:.2e}). Training carries on.", "warning"))
+        return True
+
+    def _shrink_batch(self) -> bool:
+        for p in list(self.G.parameters()) + list(self.D.parameters()):
+            p.grad = None
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        if self.batch <= 1:
+            return False
+        self.batch = max(1, self.batch // 2)
+        self.on_event(Notice(f"Out of GPU memory: batch size halved to {self.batch}.", "warning"))
+        return True
+
+    def _fail(self, reason: str) -> str:
+        self.on_event(Failed(reason))
+        return "failed"
+
+
+def _reopen_dataset(run: RunFolder, cfg: TrainConfig, progress, cancel) -> Dataset:
+    """The run's dataset: rescan the folder (a cache hit when nothing changed), else the newest cache."""
+    if Path(cfg.data_dir).is_dir():
+        return build_dataset(cfg, run.cache_dir, progress, cancel)
+    caches = sorted(run.cache_dir.glob("images-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for npy in caches:
+        js = npy.with_suffix(".json")
+        try:
+            arr = np.load(npy, mmap_mode="r", allow_pickle=False)
+            report = ScanReport.from_dict(json.loads(js.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError):
+            continue
+        if arr.ndim == 4 and arr.shape[1] == cfg.resolution and arr.shape[3] == cfg.img_channels:
+            return Dataset(arr, report, npy)
+    raise DatasetError(f"The image folder {cfg.data_dir} is gone and the run has no usable cached copy of it.")

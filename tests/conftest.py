@@ -1,0 +1,65 @@
+"""Shared fixtures. Tests run headless (Qt offscreen) on a small CPU: keep models tiny."""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+
+def draw_squares(n: int, size: int = 48, seed: int = 0) -> list[np.ndarray]:
+    """A known law: one coloured square (red, green or blue) on white, at a random position."""
+    rng = np.random.default_rng(seed)
+    colours = np.array([[220, 30, 30], [30, 200, 30], [30, 30, 220]], np.uint8)
+    out = []
+    s = size // 3
+    for i in range(n):
+        a = np.full((size, size, 3), 255, np.uint8)
+        x, y = rng.integers(0, size - s, 2)
+        a[y:y + s, x:x + s] = colours[i % 3]
+        out.append(a)
+    return out
+
+
+@pytest.fixture
+def make_image_folder(tmp_path):
+    """Factory: make_image_folder(n=48, size=48, seed=0, name='images') → Path of PNG files."""
+    def make(n: int = 48, size: int = 48, seed: int = 0, name: str = "images") -> Path:
+        folder = tmp_path / name
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, a in enumerate(draw_squares(n, size, seed)):
+            Image.fromarray(a).save(folder / f"img{i:04d}.png")
+        return folder
+    return make
+
+
+@pytest.fixture
+def tiny_config():
+    """Factory for a tiny, fast TrainConfig (dcgan 32 px, width 8)."""
+    from studio.core.config import TrainConfig
+
+    def make(data_dir, **kw) -> TrainConfig:
+        base = dict(data_dir=str(data_dir), arch="dcgan", resolution=32, width=8, batch=16, z_dim=32,
+                    kimg=0.32, log_every=5, sample_every_kimg=0.16, checkpoint_every_kimg=0.16,
+                    augment=False, sample_grid=(2, 2))
+        base.update(kw)
+        return TrainConfig(**base).validate()
+    return make
+
+
+@pytest.fixture
+def trained_run(tmp_path, make_image_folder, tiny_config):
+    """A run folder with a few checkpoints of a tiny dcgan (trained for ~1 s)."""
+    from studio.core.trainer import Trainer
+    data = make_image_folder(24)
+    t = Trainer.create(tmp_path / "run", tiny_config(data), device="cpu")
+    t.run()
+    return tmp_path / "run"
