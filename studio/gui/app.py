@@ -1,0 +1,44 @@
+"""`ganstudio` with no arguments: the QApplication, the theme and the main window.
+
+Start-up stays fast: torch and the engine are imported after the window is painted
+(the device probe runs on a thread; training imports torch when it starts).
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+
+def make_app(argv=None):
+    from PySide6.QtCore import QCoreApplication, Qt
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        QCoreApplication.setOrganizationName("GAN Studio")
+        QCoreApplication.setApplicationName("GAN Studio")
+        app = QApplication(list(argv or sys.argv[:1]))
+    return app
+
+
+def main(argv=None) -> int:
+    app = make_app(argv)
+    from PySide6.QtCore import QSettings
+
+    from . import theme
+    from .main_window import MainWindow
+
+    settings = QSettings()
+    theme.apply_theme(app, str(settings.value("theme", "dark")))
+    win = MainWindow(settings)
+    win.show()
+    if os.environ.get("GANSTUDIO_QUIT_AFTER_SHOW"):      # start-up timing: paint once, then quit
+        from PySide6.QtCore import QTimer
+        QTimer.singleShot(0, app.quit)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

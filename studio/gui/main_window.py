@@ -1,0 +1,346 @@
+"""The GAN Studio main window: workspaces, panels, menus, projects.
+
+Integration contract (for features built by other engineers)
+-------------------------------------------------------------
+``MainWindow(settings: QSettings | None = None)``
+
+- ``add_workspace(key: str, title: str, widget: QWidget)`` — a central workspace, shown as a tab in the
+  workspace bar (like Blender's workspaces). Ctrl+1..9 switch to them in order.
+- ``show_workspace(key)`` / ``workspace(key) -> QWidget | None`` / ``current_workspace() -> str | None``.
+- ``add_panel(dock: QDockWidget, area=Qt.RightDockWidgetArea)`` — a dockable, closable panel; it is
+  listed under View → Panels. Give the dock an objectName so its place is remembered.
+- ``_install_workspaces()`` — the ONE place where features register their workspaces and panels
+  (Explore workspace, Animate panel, Welcome screen …); add your lines there.
+- ``project`` — the current project (run folder) as a Path, or None; ``run`` — its RunFolder.
+- ``project_changed`` — Signal(object): the new project Path, or None when it is closed.
+- ``open_model(path)`` — open a generator/checkpoint file or run folder for exploring: calls
+  ``open_model(path)`` on the 'explore' workspace widget and shows it, else says so in the status bar.
+- ``show_message(text, level="info")`` — status bar + the Messages panel (level info|warning|error).
+- ``undo_stack`` — the QUndoStack behind Edit → Undo/Redo; push QUndoCommands onto it.
+- Export… (Ctrl+E) calls ``export()`` on the current workspace widget when it has one.
+- ``settings`` — the QSettings the window uses (tests pass an isolated one).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget,
+                               QTabBar, QVBoxLayout, QWidget)
+
+from . import theme
+from .projects import ProjectsMixin
+from .widgets.icons import icon
+from .widgets.message_log import MessageLog
+
+APP_NAME = "GAN Studio"
+
+
+class MainWindow(ProjectsMixin, QMainWindow):
+    project_changed = Signal(object)
+    device_found = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None):
+        super().__init__()
+        self.settings = settings or QSettings()
+        self.project: Path | None = None
+        self.run = None
+        self._workspaces: dict[str, QWidget] = {}
+        self._panels: list[QDockWidget] = []
+        self.undo_stack = QUndoStack(self)
+        self.device_name = ""
+        self.setWindowTitle(APP_NAME)
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.setDockNestingEnabled(True)
+        self.resize(1360, 860)
+        self._build_central()
+        self._build_actions()
+        self._build_menus()
+        self._build_toolbar()
+        self._build_statusbar()
+        self.log = MessageLog()
+        log_dock = QDockWidget("Messages", self)
+        log_dock.setObjectName("MessagesPanel")
+        log_dock.setWidget(self.log)
+        self.add_panel(log_dock, Qt.BottomDockWidgetArea)
+        self._install_workspaces()
+        self._restore_layout()
+        self.device_found.connect(self._on_device)
+        QTimer.singleShot(150, self._detect_device)
+
+    # ------------------------------------------------------------------ contract
+    def _install_workspaces(self) -> None:
+        """Register workspaces and panels here (one line per feature)."""
+        from .project_page import ProjectPage
+        from .training_view import TrainingView
+        self.project_page = ProjectPage(self)
+        self.training_view = TrainingView(self)
+        self.add_workspace("dataset", "Dataset", self.project_page)
+        self.add_workspace("train", "Train", self.training_view)
+        self.project_page.train_requested.connect(self._start_training)
+        self.training_view.notice.connect(self.show_message)
+
+    def add_workspace(self, key: str, title: str, widget: QWidget) -> None:
+        if key in self._workspaces:
+            raise ValueError(f"workspace '{key}' is already registered")
+        self._workspaces[key] = widget
+        self._stack.addWidget(widget)
+        i = self._tabs.addTab(title)
+        self._tabs.setTabData(i, key)
+        n = len(self._workspaces)
+        if n <= 9:
+            act = QAction(f"{title} workspace", self, shortcut=QKeySequence(f"Ctrl+{n}"))
+            act.triggered.connect(lambda _=False, k=key: self.show_workspace(k))
+            self.addAction(act)
+            self._workspace_menu.addAction(act)
+
+    def show_workspace(self, key: str) -> None:
+        for i in range(self._tabs.count()):
+            if self._tabs.tabData(i) == key:
+                self._tabs.setCurrentIndex(i)
+                return
+        raise KeyError(f"no workspace '{key}'")
+
+    def workspace(self, key: str) -> QWidget | None:
+        return self._workspaces.get(key)
+
+    def current_workspace(self) -> str | None:
+        i = self._tabs.currentIndex()
+        return self._tabs.tabData(i) if i >= 0 else None
+
+    def add_panel(self, dock: QDockWidget, area=Qt.RightDockWidgetArea) -> None:
+        if not dock.objectName():
+            dock.setObjectName(dock.windowTitle().replace(" ", "") + "Panel")
+        dock.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable
+                         | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        self._panels.append(dock)
+        self._panels_menu.addAction(dock.toggleViewAction())
+
+    def open_model(self, path) -> None:
+        w = self._workspaces.get("explore")
+        if w is None or not hasattr(w, "open_model"):
+            self.show_message("The Explore workspace is not available in this build.", "warning")
+            return
+        w.open_model(Path(path))
+        self.show_workspace("explore")
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        self.log.add(text, level)
+        self.statusBar().showMessage(text, 8000 if level == "info" else 15000)
+
+    # ------------------------------------------------------------------ building
+    def _build_central(self) -> None:
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        header = QWidget(objectName="WorkspaceHeader")
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(10, 5, 10, 5)
+        self._tabs = QTabBar(objectName="WorkspaceBar")
+        self._tabs.setDrawBase(False)
+        self._tabs.setExpanding(False)
+        self._tabs.currentChanged.connect(self._on_tab)
+        self._project_label = QLabel("No project", objectName="ProjectLabel")
+        self._project_label.setProperty("role", "subtitle")
+        hl.addWidget(self._tabs)
+        hl.addStretch(1)
+        hl.addWidget(self._project_label)
+        self._stack = QStackedWidget()
+        lay.addWidget(header)
+        lay.addWidget(self._stack, 1)
+        self.setCentralWidget(central)
+
+    def _on_tab(self, i: int) -> None:
+        key = self._tabs.tabData(i)
+        if key in self._workspaces:
+            self._stack.setCurrentWidget(self._workspaces[key])
+
+    def _act(self, text, slot, shortcut=None, icon_name=None, tip=None) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if icon_name:
+            a.setIcon(icon(icon_name))
+        if tip:
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+        a.triggered.connect(lambda _=False: slot())
+        return a
+
+    def _build_actions(self) -> None:
+        K = QKeySequence.StandardKey
+        self.act_new = self._act("&New Project…", self.new_project, K.New, "new",
+                                 "Start a project from a folder of images (Ctrl+N)")
+        self.act_open = self._act("&Open Project…", self.open_project, K.Open, "open",
+                                  "Open a project folder (Ctrl+O)")
+        self.act_close = self._act("&Close Project", self.close_project, K.Close, None)
+        self.act_export = self._act("&Export…", self.export, "Ctrl+E", "export",
+                                    "Export from the current workspace (Ctrl+E)")
+        self.act_quit = self._act("&Quit", self.close, K.Quit)
+        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
+        self.act_undo.setShortcut(K.Undo)
+        self.act_undo.setIcon(icon("undo"))
+        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z")])
+        self.act_redo.setIcon(icon("redo"))
+        self.act_full = self._act("&Full Screen", self._toggle_full, K.FullScreen)
+        self.act_shortcuts = self._act("&Keyboard Shortcuts", self.show_shortcuts, "F1", "keyboard")
+        self.act_about = self._act("&About GAN Studio", self.show_about, None, "info")
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addActions([self.act_new, self.act_open])
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addSeparator()
+        m.addActions([self.act_export, self.act_close])
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&Edit")
+        m.addActions([self.act_undo, self.act_redo])
+        m = mb.addMenu("&View")
+        self._panels_menu = m.addMenu("&Panels")
+        self._workspace_menu = m.addMenu("&Workspaces")
+        tm = m.addMenu("&Theme")
+        for name in theme.THEMES:
+            a = tm.addAction(name.capitalize())
+            a.setCheckable(True)
+            a.setChecked(name == theme.current())
+            a.triggered.connect(lambda _=False, n=name: self.set_theme(n))
+        self._theme_actions = tm.actions()
+        m.addSeparator()
+        m.addAction(self.act_full)
+        m = mb.addMenu("&Help")
+        m.addActions([self.act_shortcuts, self.act_about])
+
+    def _build_toolbar(self) -> None:
+        tb = self.addToolBar("Main")
+        tb.setObjectName("MainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        tb.addActions([self.act_new, self.act_open, self.act_export])
+        tb.addSeparator()
+        tb.addActions([self.act_undo, self.act_redo])
+        self.toolbar = tb
+
+    def _build_statusbar(self) -> None:
+        sb = self.statusBar()
+        self._device_label = QLabel("Device: …", objectName="DeviceLabel")
+        self._memory_label = QLabel("", objectName="MemoryLabel")
+        sb.addPermanentWidget(self._memory_label)
+        sb.addPermanentWidget(self._device_label)
+        self._mem_timer = QTimer(self, interval=2000, timeout=self._update_memory)
+        self._mem_timer.start()
+        self._update_memory()
+        sb.showMessage("Ready — drop a folder of images on the window to start a project", 10000)
+
+    # ------------------------------------------------------------------ status
+    def _detect_device(self) -> None:
+        def work():
+            try:
+                from studio.core.device import describe, pick_device
+                name = describe(pick_device("auto"))
+            except Exception as e:  # noqa: BLE001 - shown to the user
+                name = f"unknown ({e})"
+            self.device_found.emit(name)
+        threading.Thread(target=work, name="device-probe", daemon=True).start()
+
+    def _on_device(self, name: str) -> None:
+        self.device_name = name
+        self._device_label.setText(name)
+        self._device_label.setToolTip("Training runs on this device")
+
+    def _update_memory(self) -> None:
+        text = f"RAM {_rss_mb():,.0f} MB"
+        torch = sys.modules.get("torch")
+        if torch is not None and self.device_name.startswith("CUDA"):
+            try:
+                used = torch.cuda.memory_allocated() / 2**20
+                total = torch.cuda.get_device_properties(0).total_memory / 2**20
+                text += f"   GPU {used:,.0f} / {total:,.0f} MB"
+            except Exception:  # noqa: BLE001
+                pass
+        self._memory_label.setText(text)
+
+    # ------------------------------------------------------------------ view
+    def set_theme(self, name: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from .widgets import icons
+        theme.apply_theme(QApplication.instance(), name)
+        icons.clear_cache()
+        for a in self._theme_actions:
+            a.setChecked(a.text().lower() == name)
+        self.settings.setValue("theme", name)
+        for w in self._workspaces.values():
+            if hasattr(w, "theme_changed"):
+                w.theme_changed()
+
+    def _toggle_full(self) -> None:
+        self.showNormal() if self.isFullScreen() else self.showFullScreen()
+
+    def export(self) -> None:
+        w = self._workspaces.get(self.current_workspace() or "")
+        if w is not None and hasattr(w, "export"):
+            w.export()
+        else:
+            self.show_message("Nothing to export here: open the Train or Explore workspace.", "info")
+
+    def show_shortcuts(self) -> None:
+        rows = [(a.text().replace("&", "").rstrip("…"), a.shortcut().toString(QKeySequence.NativeText))
+                for a in (self.act_new, self.act_open, self.act_close, self.act_export, self.act_undo,
+                          self.act_redo, self.act_full, self.act_shortcuts, self.act_quit)]
+        rows += [("Start / pause training", "Space"), ("Switch workspace", "Ctrl+1 … Ctrl+9")]
+        html = "<table cellspacing=6>" + "".join(
+            f"<tr><td>{t}</td><td><b>{s}</b></td></tr>" for t, s in rows) + "</table>"
+        QMessageBox.information(self, "Keyboard shortcuts", html)
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About GAN Studio",
+                          "<h3>GAN Studio</h3><p>Train a generative adversarial network on your own images, "
+                          "watch it learn, explore what it has learned and export images and animations.</p>")
+
+    # ------------------------------------------------------------------ layout persistence
+    def _restore_layout(self) -> None:
+        geo = self.settings.value("window/geometry")
+        if geo is not None:
+            self.restoreGeometry(geo)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        ws = self.settings.value("window/workspace")
+        if ws in self._workspaces:
+            self.show_workspace(ws)
+
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        if self.current_workspace():
+            self.settings.setValue("window/workspace", self.current_workspace())
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        if not self.close_project(ask=True):
+            event.ignore()
+            return
+        self.save_layout()
+        self._mem_timer.stop()
+        super().closeEvent(event)
+
+
+def _rss_mb() -> float:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, AttributeError):
+        import resource
+        r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return r / 2**20 if sys.platform == "darwin" else r / 1024
