@@ -1,0 +1,416 @@
+"""Animate workspace: build a latent walk or loop, preview it on the real clock, export GIF/WebP/MP4/PNGs.
+
+    panel = AnimationPanel(model, keyframes)     # GeneratorModel, list[Keyframe]; both can come later
+    panel.set_model(model); panel.set_keyframes(kfs); panel.set_directions([tensor, ...])
+
+Preview frames render on a worker thread; playback shows frame int(elapsed × fps) mod N, so a slow
+machine drops frames but never slows the clock. Export runs on another worker with progress and Cancel.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
+                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSlider, QSpinBox,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from studio.core import animation as an
+
+from .animation_workers import ExportWorker, PreviewRenderer
+from .widgets.icons import icon
+from .widgets.image_view import ImageView
+
+SOURCES = [("keyframes", "Keyframes"), ("seeds", "Seeds"), ("walk", "Random walk loop"), ("breathe", "Breathing loop")]
+FORMATS = [("mp4", "MP4 video (H.264)"), ("gif", "Animated GIF"), ("webp", "Animated WebP"), ("png", "PNG frames")]
+
+
+def _card(title: str) -> tuple[QFrame, QFormLayout]:
+    f = QFrame()
+    f.setProperty("role", "card")
+    v = QVBoxLayout(f)
+    v.setContentsMargins(12, 10, 12, 12)
+    head = QLabel(title)
+    head.setProperty("role", "heading")
+    v.addWidget(head)
+    form = QFormLayout()
+    form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    form.setHorizontalSpacing(10)
+    form.setVerticalSpacing(6)
+    v.addLayout(form)
+    return f, form
+
+
+class AnimationPanel(QWidget):
+    notice = Signal(str)
+    exported = Signal(str)
+
+    def __init__(self, model=None, keyframes=None, parent=None):
+        super().__init__(parent)
+        self.model, self.keyframes, self.directions = model, list(keyframes or []), []
+        self.animation: an.Animation | None = None
+        self.renderer: PreviewRenderer | None = None
+        self.exporter: ExportWorker | None = None
+        self._old: list = []                          # finished-or-cancelled workers kept until they stop
+        self._clock = QElapsedTimer()
+        self._offset = 0.0                            # seconds into the animation when play started
+        self._shown = -1
+        self._build()
+        self._rebuild_timer = QTimer(self, singleShot=True, interval=200, timeout=self.rebuild)
+        self._tick = QTimer(self, interval=10, timeout=self._on_tick)
+        self._sync_source()
+        self.rebuild()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        root = QHBoxLayout(self)
+        root.setContentsMargins(12, 12, 12, 12)
+        root.setSpacing(12)
+        left = QVBoxLayout()
+        self.view = ImageView(placeholder="Load a model to animate it")
+        left.addWidget(self.view, 1)
+        bar = QHBoxLayout()
+        self.play_btn = QToolButton(toolTip="Play / pause (Space)", checkable=True, autoRaise=True)
+        self.play_btn.setIcon(icon("play"))
+        self.play_btn.toggled.connect(self._on_play)
+        self.play_btn.setShortcut("Space")
+        self.scrub = QSlider(Qt.Horizontal, toolTip="Scrub through the animation")
+        self.scrub.valueChanged.connect(self._on_scrub)
+        self.loop_box = QCheckBox("Repeat", checked=True, toolTip="Play the preview over and over")
+        self.time_label = QLabel("0.00 / 0.00 s")
+        self.time_label.setProperty("role", "caption")
+        self.time_label.setMinimumWidth(150)
+        for w in (self.play_btn, self.scrub, self.loop_box, self.time_label):
+            bar.addWidget(w, 1 if w is self.scrub else 0)
+        left.addLayout(bar)
+        self.status = QLabel("")
+        self.status.setProperty("role", "caption")
+        left.addWidget(self.status)
+        root.addLayout(left, 1)
+
+        side = QVBoxLayout()
+        side.setSpacing(10)
+        card, f = _card("Path")
+        self.source = QComboBox()
+        for key, text in SOURCES:
+            self.source.addItem(text, key)
+        self.seeds = QLineEdit("1, 2, 3, 4", placeholderText="e.g. 1, 2, 3")
+        self.interp = QComboBox()
+        self.interp.addItems(["slerp", "linear"])
+        self.easing = QComboBox()
+        self.easing.addItems(list(an.EASINGS))
+        self.easing.setCurrentText("ease-in-out")
+        self.segment = self._dspin(0.1, 60, 1.5, " s", "Seconds from one keyframe to the next")
+        self.hold = self._dspin(0, 30, 0.25, " s", "Still time at each keyframe")
+        self.length = self._dspin(0.5, 120, 6, " s", "Length of one loop")
+        self.walk_seed = QSpinBox(minimum=0, maximum=2 ** 31 - 1, value=0)
+        self.closed = QCheckBox("Seamless loop", checked=True, toolTip="Close the path back to the start")
+        self.rows, self.cols = QSpinBox(minimum=1, maximum=8, value=1), QSpinBox(minimum=1, maximum=8, value=1)
+        grid = QHBoxLayout()
+        grid.addWidget(self.rows, 1)
+        grid.addWidget(QLabel("×", alignment=Qt.AlignCenter))
+        grid.addWidget(self.cols, 1)
+        self.psi = self._dspin(0, 2, 1.0, "", "Truncation ψ: lower is safer, higher more varied")
+        self.psi.setSingleStep(0.05)
+        for label, w in (("Source", self.source), ("Seeds", self.seeds), ("Interpolation", self.interp),
+                         ("Easing", self.easing), ("Per segment", self.segment), ("Hold", self.hold),
+                         ("Loop length", self.length), ("Walk seed", self.walk_seed), ("", self.closed),
+                         ("Grid", grid), ("Truncation", self.psi)):
+            f.addRow(label, w)
+        self.form = f
+        side.addWidget(card)
+
+        card, f = _card("Export")
+        self.fps = QSpinBox(minimum=an.FPS_RANGE[0], maximum=an.FPS_RANGE[1], value=24, suffix=" fps")
+        self.size = QComboBox()
+        for text, mult in (("Model size", 1), ("2× upscale", 2), ("4× upscale", 4)):
+            self.size.addItem(text, mult)
+        self.fmt = QComboBox()
+        for key, text in FORMATS:
+            self.fmt.addItem(text, key)
+        self.crf = QSpinBox(minimum=0, maximum=51, value=18, toolTip="H.264 quality (crf): 0 best, 51 worst")
+        self.out = QLineEdit(placeholderText="Choose where to save…")
+        browse = QToolButton(text="…", toolTip="Choose a file")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
+        for label, w in (("Frame rate", self.fps), ("Resolution", self.size), ("Format", self.fmt),
+                         ("Quality (crf)", self.crf), ("Save to", row)):
+            f.addRow(label, w)
+        self.export_btn = QPushButton(icon("export"), "Export")
+        self.export_btn.setProperty("primary", True)
+        self.export_btn.clicked.connect(self.export)
+        self.cancel_btn = QPushButton("Cancel", enabled=False)
+        self.cancel_btn.setProperty("danger", True)
+        self.cancel_btn.clicked.connect(self.cancel_export)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_btn, 1)
+        buttons.addWidget(self.cancel_btn)
+        f.addRow(buttons)
+        self.progress = QProgressBar(textVisible=True, value=0)
+        self.progress.setFormat("")
+        f.addRow(self.progress)
+        self.export_status = QLabel("")
+        self.export_status.setProperty("role", "caption")
+        self.export_status.setWordWrap(True)
+        f.addRow(self.export_status)
+        side.addWidget(card)
+        side.addStretch(1)
+        holder = QWidget()
+        holder.setLayout(side)
+        holder.setFixedWidth(330)
+        root.addWidget(holder)
+
+        for w in (self.source, self.interp, self.easing, self.size):
+            w.currentIndexChanged.connect(self._changed)
+        for w in (self.segment, self.hold, self.length, self.psi, self.walk_seed, self.rows, self.cols, self.fps):
+            w.valueChanged.connect(self._changed)
+        self.closed.toggled.connect(self._changed)
+        self.seeds.textEdited.connect(self._changed)
+        self.fmt.currentIndexChanged.connect(self._sync_format)
+        self.source.currentIndexChanged.connect(self._sync_source)
+        self._sync_format()
+
+    def _dspin(self, lo, hi, val, suffix, tip) -> QDoubleSpinBox:
+        s = QDoubleSpinBox(minimum=lo, maximum=hi, value=val, suffix=suffix, toolTip=tip, decimals=2)
+        s.setSingleStep(0.25)
+        return s
+
+    # ------------------------------------------------------------------ inputs
+    def set_model(self, model) -> None:
+        self.model = model
+        self.rebuild()
+
+    def set_keyframes(self, keyframes) -> None:
+        self.keyframes = list(keyframes)
+        self._sync_source()
+        self._changed()
+
+    def set_directions(self, directions, amplitudes=None) -> None:
+        """Direction vectors (z_dim tensors) for the breathing loop, with optional amplitudes."""
+        self.directions = list(zip(directions, amplitudes or [3.0] * len(directions)))
+        self._sync_source()
+        self._changed()
+
+    def _sync_source(self) -> None:
+        key = self.source.currentData()
+        model = self.source.model()
+        model.item(0).setEnabled(len(self.keyframes) >= 2)
+        model.item(3).setEnabled(bool(self.directions))
+        if key == "keyframes" and len(self.keyframes) < 2:
+            self.source.setCurrentIndex(1)
+            return
+        path = key in ("keyframes", "seeds")
+        for w, show in ((self.seeds, key == "seeds"), (self.interp, path), (self.easing, path),
+                        (self.segment, path), (self.hold, path), (self.closed, path),
+                        (self.length, not path), (self.walk_seed, not path)):
+            w.setVisible(show)
+            label = self.form.labelForField(w)
+            if label is not None:
+                label.setVisible(show)
+        self.psi.setEnabled(key != "keyframes")
+
+    def _sync_format(self) -> None:
+        self.crf.setEnabled(self.fmt.currentData() == "mp4")
+        text = self.out.text().strip()
+        if text:
+            p = Path(text)
+            ext = self.fmt.currentData()
+            self.out.setText(str(p.with_suffix("") if ext == "png" else p.with_suffix("." + ext)))
+
+    def _browse(self) -> None:
+        ext = self.fmt.currentData()
+        if ext == "png":
+            path = QFileDialog.getExistingDirectory(self, "Folder for the PNG frames")
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export animation", f"animation.{ext}", f"*.{ext}")
+        if path:
+            self.out.setText(path)
+            self._sync_format()
+
+    # ------------------------------------------------------------------ building
+    def _changed(self, *_) -> None:
+        self._rebuild_timer.start()
+
+    def build_animation(self, cells_grid=None) -> an.Animation:
+        """The animation the settings describe (raises AnimationError with a readable reason)."""
+        if self.model is None:
+            raise an.AnimationError("load a model first")
+        rows, cols = cells_grid or (self.rows.value(), self.cols.value())
+        cells, fps, key = rows * cols, self.fps.value(), self.source.currentData()
+        if key == "walk":
+            return an.PeriodicWalk(self.model.z_dim, fps, round(fps * self.length.value()), cells,
+                                   self.walk_seed.value())
+        if key == "breathe":
+            base = an.seeds_path([self.walk_seed.value()], self.model.z_dim, cells)[0]
+            dirs, amps = zip(*self.directions)
+            return an.Breathing(base, list(dirs), list(amps), fps, round(fps * self.length.value()))
+        if key == "keyframes":
+            import torch
+            z = torch.stack([k.z for k in self.keyframes])[:, None].repeat(1, cells, 1)
+            if cells > 1:
+                z[:, 1:] = an.seeds_path(list(range(len(z))), self.model.z_dim, cells)[:, 1:]
+        else:
+            try:
+                seeds = [int(s) for s in self.seeds.text().replace(",", " ").split()]
+            except ValueError:
+                raise an.AnimationError("seeds are whole numbers separated by commas") from None
+            z = an.seeds_path(seeds, self.model.z_dim, cells)
+        return an.KeyframePath.per_segment(z, fps, self.segment.value(), self.hold.value(),
+                                           self.closed.isChecked(), interp=self.interp.currentText(),
+                                           easing=self.easing.currentText())
+
+    def frame_source(self, upscale: int = 1) -> an.FrameSource:
+        anim = self.build_animation()
+        psi = 1.0 if self.source.currentData() == "keyframes" else self.psi.value()
+        size = self.model.spec.resolution * upscale if upscale > 1 else None
+        return an.FrameSource(self.model, anim, psi=psi, size=size, grid=(self.rows.value(), self.cols.value()))
+
+    def rebuild(self) -> None:
+        """Rebuild the animation from the settings and start rendering its preview frames."""
+        self._stop_renderer()
+        try:
+            source = self.frame_source()
+        except an.AnimationError as e:
+            self.animation = None
+            self.status.setText(str(e))
+            self.view.set_array(None)
+            self.view.set_placeholder(str(e) if self.model is not None else "Load a model to animate it")
+            self.export_btn.setEnabled(False)
+            return
+        self.animation = source.animation
+        self.export_btn.setEnabled(self.exporter is None)
+        self.scrub.blockSignals(True)
+        self.scrub.setRange(0, self.animation.frames - 1)
+        self.scrub.setValue(min(self.scrub.value(), self.animation.frames - 1))
+        self.scrub.blockSignals(False)
+        self.renderer = PreviewRenderer(source, self)
+        self.renderer.progressed.connect(self._on_rendered)
+        self.renderer.failed.connect(self.status.setText)
+        self._shown = -1
+        self.renderer.start()
+
+    def _stop_renderer(self) -> None:
+        if self.renderer is not None:
+            self.renderer.cancel.set()
+            self._old.append(self.renderer)
+            self.renderer.finished.connect(lambda r=self.renderer: r in self._old and self._old.remove(r))
+            self.renderer = None
+
+    def _on_rendered(self, done: int, total: int) -> None:
+        a = self.animation
+        loop = " · seamless loop" if a and a.loop else ""
+        ready = "" if done >= total else f" · rendering preview {done}/{total}"
+        self.status.setText(f"{total} frames at {a.fps if a else 0} fps = {total / max(1, a.fps if a else 1):.2f} s"
+                            f"{loop}{ready}")
+        if not self.play_btn.isChecked():
+            self._show(self.scrub.value())
+
+    # ------------------------------------------------------------------ playback
+    def current_frame(self) -> int:
+        return self._shown
+
+    def _show(self, i: int) -> None:
+        frames = self.renderer.frames if self.renderer else []
+        if not frames or self.animation is None:
+            return
+        i = min(i, len(frames) - 1)                  # not rendered yet: the newest one ready
+        if i != self._shown:
+            self._shown = i
+            self.view.set_array(frames[i])
+        n, fps = self.animation.frames, self.animation.fps
+        self.time_label.setText(f"{i / fps:5.2f} / {n / fps:.2f} s · frame {i + 1}/{n}")
+
+    def _on_play(self, on: bool) -> None:
+        self.play_btn.setIcon(icon("pause" if on else "play"))
+        if on and self.animation is not None:
+            if not self.loop_box.isChecked() and self.scrub.value() >= self.animation.frames - 1:
+                self.scrub.setValue(0)
+            self._offset = self.scrub.value() / self.animation.fps
+            self._clock.start()
+            self._tick.start()
+        else:
+            self._tick.stop()
+
+    def _on_tick(self) -> None:
+        a = self.animation
+        if a is None:
+            return
+        i = int((self._offset + self._clock.elapsed() / 1000.0) * a.fps)   # the clock decides, never the device
+        if i >= a.frames and not self.loop_box.isChecked():
+            self.play_btn.setChecked(False)
+            i = a.frames - 1
+        i %= a.frames
+        self.scrub.blockSignals(True)
+        self.scrub.setValue(i)
+        self.scrub.blockSignals(False)
+        self._show(i)
+
+    def _on_scrub(self, i: int) -> None:
+        if self.play_btn.isChecked() and self.animation is not None:
+            self._offset = i / self.animation.fps
+            self._clock.restart()
+        self._show(i)
+
+    # ------------------------------------------------------------------ export
+    def export(self, path: str | None = None) -> None:
+        if self.exporter is not None:
+            return
+        target = (path or self.out.text()).strip()
+        if not target:
+            self._browse()
+            target = self.out.text().strip()
+            if not target:
+                return
+        try:
+            source = self.frame_source(self.size.currentData())
+        except an.AnimationError as e:
+            self.export_status.setText(str(e))
+            return
+        self.exporter = ExportWorker(Path(target), source, source.fps, self.crf.value(), self)
+        self.exporter.progressed.connect(self._on_export_progress)
+        self.exporter.exported.connect(lambda p: self._export_done(f"Saved {p}", p))
+        self.exporter.cancelled.connect(lambda: self._export_done("Export cancelled: nothing was written"))
+        self.exporter.failed.connect(lambda m: self._export_done(f"Export failed: {m}"))
+        self.progress.setFormat("%v / %m frames")
+        self.progress.setRange(0, len(source))
+        self.progress.setValue(0)
+        self.export_btn.setEnabled(False)
+        self.cancel_btn.setEnabled(True)
+        self.export_status.setText(f"Exporting {len(source)} frames to {Path(target).name}…")
+        self.exporter.start()
+
+    def cancel_export(self) -> None:
+        if self.exporter is not None:
+            self.exporter.cancel.set()
+            self.cancel_btn.setEnabled(False)
+
+    def _on_export_progress(self, done: int, total: int) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _export_done(self, message: str, path: str | None = None) -> None:
+        worker, self.exporter = self.exporter, None
+        if worker is not None:
+            worker.wait(5000)
+        self.export_status.setText(message)
+        self.notice.emit(message)
+        self.cancel_btn.setEnabled(False)
+        self.export_btn.setEnabled(self.animation is not None)
+        if path:
+            self.exported.emit(path)
+
+    def shutdown(self) -> None:
+        """Stop every worker (the window calls this on close; tests on teardown)."""
+        self._tick.stop()
+        self._rebuild_timer.stop()
+        self.cancel_export()
+        self._stop_renderer()
+        for w in [self.exporter, *self._old]:
+            if w is not None:
+                w.wait(10000)
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,131 @@
+"""Animate workspace: build from keyframes, preview on the clock, export and cancel."""
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.core.checkpoint import load_generator
+from studio.core.keyframes import Keyframe
+from studio.core.latent import seeds_to_z
+from studio.gui.animation_panel import AnimationPanel
+
+SHOTS = Path("/tmp/shots/animation")
+
+
+@pytest.fixture(scope="module")
+def trained_model(tmp_path_factory, tiny_config_module):
+    """One tiny trained dcgan for this module (training is the slow part of these tests)."""
+    from studio.core.trainer import Trainer
+    root = tmp_path_factory.mktemp("anim")
+    (root / "images").mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(24):                                           # a coloured square on white
+        a = np.full((48, 48, 3), 255, np.uint8)
+        x, y = rng.integers(0, 32, 2)
+        a[y:y + 16, x:x + 16] = [(220, 30, 30), (30, 200, 30), (30, 30, 220)][i % 3]
+        Image.fromarray(a).save(root / "images" / f"img{i:04d}.png")
+    Trainer.create(root / "run", tiny_config_module(root / "images"), device="cpu").run()
+    return root / "run"
+
+
+@pytest.fixture(scope="module")
+def tiny_config_module():
+    from studio.core.config import TrainConfig
+    return lambda data: TrainConfig(data_dir=str(data), arch="dcgan", resolution=32, width=8, batch=16, z_dim=32,
+                                    kimg=0.32, log_every=5, sample_every_kimg=0.16, checkpoint_every_kimg=0.16,
+                                    augment=False, sample_grid=(2, 2)).validate()
+
+
+@pytest.fixture
+def panel(qtbot, trained_model):
+    trained_run = trained_model
+    try:
+        from studio.gui.theme import apply_theme
+        from PySide6.QtWidgets import QApplication
+        apply_theme(QApplication.instance(), "dark")
+    except ImportError:
+        pass
+    model = load_generator(trained_run)
+    kfs = [Keyframe(z, f"key {i}", seed=i) for i, z in enumerate(seeds_to_z([3, 7, 11], model.z_dim))]
+    p = AnimationPanel(model, kfs)
+    qtbot.addWidget(p)
+    p.resize(1100, 680)
+    p.fps.setValue(8)
+    p.segment.setValue(0.5)
+    p.hold.setValue(0.25)
+    p.rebuild()
+    yield p
+    p.shutdown()
+
+
+def _wait_rendered(qtbot, p):
+    qtbot.waitUntil(lambda: p.renderer is not None and len(p.renderer.frames) == p.animation.frames, timeout=20000)
+
+
+def test_build_from_keyframes_preview_and_export(qtbot, panel, tmp_path):
+    p = panel
+    assert p.source.currentData() == "keyframes"
+    a = p.animation
+    assert a.loop and a.frames == 3 * (2 + 4)                     # 3 keyframes, 0.25 s hold, 0.5 s segments
+    _wait_rendered(qtbot, p)
+    expect = p.model.render(torch.stack([k.z for k in p.keyframes]))
+    for k, i in enumerate(a.keyframe_frames()):                   # keyframes reproduced exactly
+        assert (p.renderer.frames[i] == expect[k]).all()
+    p.scrub.setValue(7)
+    assert p.current_frame() == 7 and "frame 8/18" in p.time_label.text()
+    before = p.view.updates
+    p.play_btn.setChecked(True)
+    qtbot.waitUntil(lambda: p.view.updates >= before + 3, timeout=10000)
+    p.play_btn.setChecked(False)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    p.grab().save(str(SHOTS / "panel_keyframes.png"))
+
+    out = tmp_path / "anim.mp4"
+    p.fmt.setCurrentIndex(0)
+    p.size.setCurrentIndex(1)                                     # 2× upscale
+    with qtbot.waitSignal(p.exported, timeout=30000):
+        p.export(str(out))
+    assert p.progress.value() == p.progress.maximum() == 18
+    with av.open(str(out)) as c:
+        s = c.streams.video[0]
+        frames = list(c.decode(s))
+        assert len(frames) == 18 and s.average_rate == 8 and (s.width, s.height) == (64, 64)
+    p.grab().save(str(SHOTS / "panel_exported.png"))
+
+
+def test_walk_grid_gif_and_cancel(qtbot, panel, tmp_path):
+    p = panel
+    p.source.setCurrentIndex(2)
+    p.rows.setValue(2)
+    p.cols.setValue(2)
+    p.length.setValue(2.0)
+    p.rebuild()
+    assert p.animation.cells == 4 and p.animation.frames == 16
+    _wait_rendered(qtbot, p)
+    assert p.renderer.frames[0].shape == (70, 70, 3)
+    p.grab().save(str(SHOTS / "panel_walk_grid.png"))
+    gif = tmp_path / "walk.gif"
+    p.fmt.setCurrentIndex(1)
+    with qtbot.waitSignal(p.exported, timeout=30000):
+        p.export(str(gif))
+    im = Image.open(gif)
+    assert im.n_frames == 16 and im.info["loop"] == 0
+    first, last = np.asarray(im.convert("RGB"), np.float32), None
+    im.seek(15)
+    last = np.asarray(im.convert("RGB"), np.float32)
+    assert np.abs(first - last).mean() < 60                       # loop end is near its start
+
+    p.length.setValue(20.0)
+    p.rebuild()
+    big = tmp_path / "long.mp4"
+    p.fmt.setCurrentIndex(0)
+    p.export(str(big))
+    qtbot.waitUntil(lambda: p.progress.value() >= 1, timeout=20000)
+    p.cancel_export()
+    qtbot.waitUntil(lambda: p.exporter is None, timeout=20000)
+    assert "cancelled" in p.export_status.text() and list(tmp_path.glob("long*")) == [] \
+        and list(tmp_path.glob(".long*")) == []
+    assert p.export_btn.isEnabled()
