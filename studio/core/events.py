@@ -62,3 +62,13 @@ class Finished:
 class Failed:
     reason: str
     kind: str = "failed"
+
+
+@dataclass
+class Quality:
+    step: int
+    kimg: float
+    metrics: dict = field(repr=False)   # the metrics.jsonl record: kind "quality", kid, kid_std, fd, precision, …
+    best: bool = False                  # a new lowest KID: run_dir/best.safetensors was updated
+    plateau: bool = False               # KID has stopped improving
+    kind: str = "quality"

@@ -1,0 +1,85 @@
+"""`ganstudio evaluate RUN_DIR_OR_CHECKPOINT --data DATA_DIR`: measure a generator against images.
+
+Prints KID, FD, precision/recall, density/coverage and diversity in the EfficientNet-Lite0 feature
+space (offline), with the image counts used; --inception adds true FID from a local file.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+
+def add_parser(sub) -> None:
+    from studio.cli import _positive
+    e = sub.add_parser("evaluate", help="measure a model's quality against a folder of images (KID, FD, …)",
+                       description="Generate images from the model and compare them with the images in DATA_DIR, "
+                       "in the EfficientNet-Lite0 feature space that ships with GAN Studio (no download). "
+                       "These are not FID numbers; pass --inception for true FID.")
+    e.add_argument("model", metavar="RUN_DIR_OR_CHECKPOINT")
+    e.add_argument("--data", required=True, metavar="DATA_DIR", help="the real images (usually the training folder)")
+    e.add_argument("--count", type=_positive(int), default=1000, metavar="N", help="generated images (default 1000)")
+    e.add_argument("--real-count", type=_positive(int), default=2000, metavar="N",
+                   help="real images at most (default 2000)")
+    e.add_argument("--json", metavar="OUT.json", help="also write the numbers as JSON")
+    e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    e.add_argument("--inception", metavar="FILE", help="a local Inception TorchScript file (inception-2015-12-05.pt) "
+                   "for true FID; optional and untested without the file")
+    e.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from studio.cli import CliError, scan_progress
+    from studio.core.checkpoint import load_generator
+    from studio.core.config import TrainConfig
+    from studio.core.dataset import build_dataset
+    from studio.core.device import pick_device
+    from studio.core.files import atomic_write_text
+    from studio.core.metrics.features import get_extractor
+    from studio.core.metrics.quality import collapse_warning, evaluate_features, generate, real_features
+    from studio.core.run import RunFolder
+
+    data = Path(args.data)
+    if not data.is_dir():
+        raise CliError(f"the image folder {data} does not exist or is not a folder")
+    device = pick_device(args.device)
+    model = load_generator(Path(args.model), device)
+    spec = model.spec
+    target = Path(args.model)
+    run_folder = RunFolder(target) if target.is_dir() else None
+    cfg = run_folder.config() if run_folder is not None and run_folder.exists() else TrainConfig()
+    cfg.data_dir = str(data.resolve())
+    cfg.resolution, cfg.channels = spec.resolution, ("rgba" if spec.channels == 4 else "rgb")
+    cache = run_folder.cache_dir if run_folder is not None and run_folder.exists() else None
+    dataset = build_dataset(cfg, cache, scan_progress())
+    if len(dataset.images) < 2:
+        raise CliError(f"{data} has fewer than 2 usable images; the metrics need more")
+    print(f"model: {model.path}")
+    print(f"real images: {data} ({len(dataset.images)} usable)")
+    t0 = time.perf_counter()
+    extractor = get_extractor(device)
+    real = real_features(dataset.images, args.real_count, extractor, cache)
+    fake_images = generate(model.G, spec.z_dim, args.count, device)
+    report = evaluate_features(real, extractor.features(fake_images))
+    if args.inception:
+        from studio.core.metrics.inception import InceptionError, InceptionFID
+        from studio.core.metrics.quality import pick_real
+        try:
+            report.fid = InceptionFID(args.inception, device).fid(
+                dataset.images[pick_real(dataset.images, args.real_count)], fake_images)
+        except InceptionError as e:
+            raise CliError(str(e)) from None
+    report.seconds = time.perf_counter() - t0
+    print(report.table())
+    warning = collapse_warning(report)
+    if warning:
+        print("warning: " + warning)
+    if args.json:
+        state = model.meta.get("state")
+        out = {"model": str(model.path), "data": str(data), **report.record(0, 0.0)}
+        out["step"] = int(state.get("step", 0)) if isinstance(state, dict) else None
+        out.pop("kimg")
+        out["collapse_warning"] = warning
+        atomic_write_text(Path(args.json), json.dumps(out, indent=2) + "\n")
+        print(f"wrote {args.json}")
+    return 0

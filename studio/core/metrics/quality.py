@@ -1,0 +1,152 @@
+"""Evaluating a generator against its training images: sampling, cached real features, the report.
+
+    report = evaluate_model(model, dataset_images, count=1000, cache_dir=run.cache_dir)
+    print(report.table()); report.record(step, kimg) → a metrics.jsonl line (kind "quality")
+"""
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..files import atomic_path
+from ..latent import seeds_to_z, to_uint8
+from . import scores
+from .features import NAME as FEATURE_NAME
+
+EVAL_SEED = 20_000_000            # latents of the evaluation samples: the same set at every evaluation
+CACHE_VERSION = 1
+
+LABELS = {                        # honest display names: these are NOT Inception FID numbers
+    "kid": f"KID ({FEATURE_NAME})",
+    "fd": f"FD ({FEATURE_NAME})",
+    "precision": "Precision (k=3)",
+    "recall": "Recall (k=3)",
+    "density": "Density (k=5)",
+    "coverage": "Coverage (k=5)",
+    "diversity": "Diversity (vs. training set)",
+    "fid": "FID (Inception, local weights)",
+}
+
+
+@dataclass
+class QualityReport:
+    kid: float
+    kid_std: float
+    fd: float
+    precision: float
+    recall: float
+    density: float
+    coverage: float
+    diversity: float
+    n_real: int
+    n_fake: int
+    seconds: float = 0.0
+    fid: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    def record(self, step: int, kimg: float) -> dict:
+        """A metrics.jsonl record: kind "quality" and the field names the training plot reads."""
+        rec = {"kind": "quality", "step": int(step), "kimg": float(kimg), "feature_space": FEATURE_NAME}
+        rec.update({k: v for k, v in asdict(self).items() if k not in ("extra", "fid")})
+        rec["eval_sec"] = rec.pop("seconds")
+        if self.fid is not None:
+            rec["fid"] = self.fid
+        return rec
+
+    def table(self) -> str:
+        rows = [(LABELS["kid"], f"{self.kid * 1e3:.2f} ± {self.kid_std * 1e3:.2f} ×10⁻³"),
+                (LABELS["fd"], f"{self.fd:.3f}")]
+        if self.fid is not None:
+            rows.append((LABELS["fid"], f"{self.fid:.2f}"))
+        rows += [(LABELS[k], f"{getattr(self, k):.3f}") for k in ("precision", "recall", "density", "coverage",
+                                                                  "diversity")]
+        rows += [("Images (training / generated)", f"{self.n_real} / {self.n_fake}"),
+                 ("Time", f"{self.seconds:.1f} s")]
+        w = max(len(a) for a, _ in rows)
+        return "\n".join(f"{a:<{w}}  {b}" for a, b in rows)
+
+
+def collapse_warning(s) -> str | None:
+    """A plain sentence when the generator has collapsed onto a few modes, else None.
+
+    Collapse = the samples look like training images (precision is fine) but cover few of them
+    (low recall and coverage) or look alike (low diversity). Early, blurry samples have low
+    precision too and are not called collapsed."""
+    get = (lambda k: s[k]) if isinstance(s, dict) else (lambda k: getattr(s, k))
+    prec, rec, cov, div = get("precision"), get("recall"), get("coverage"), get("diversity")
+    if prec < 0.3 or not ((rec < 0.2 and cov < 0.3) or div < 0.4):
+        return None
+    return (f"Mode collapse: the generator makes only a few kinds of image (it covers {cov:.0%} of the training "
+            f"set, diversity {div:.2f} of the training set's). What usually helps: more augmentation, a lower "
+            f"learning rate, or the R1 penalty (r1_gamma); resuming from an earlier checkpoint saves time.")
+
+
+# ---------------------------------------------------------------- images in, features out
+def pick_real(images: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
+    """A fixed random subset of the training images (all of them when there are fewer)."""
+    n = len(images)
+    if count >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, count, replace=False))
+
+
+def real_features(images: np.ndarray, count: int, extractor, cache_dir: Path | None = None,
+                  cancel: threading.Event | None = None) -> np.ndarray:
+    """Features of up to `count` training images, cached as .npy in cache_dir (keyed by the pixels)."""
+    idx = pick_real(images, count)
+    sel = np.ascontiguousarray(images[idx])
+    path = None
+    if cache_dir is not None:
+        h = hashlib.sha1(sel.tobytes())
+        h.update(f"{sel.shape}|{FEATURE_NAME}|{CACHE_VERSION}".encode())
+        path = Path(cache_dir) / f"quality-real-{h.hexdigest()[:16]}.npy"
+        if path.exists():
+            try:
+                feats = np.load(path, allow_pickle=False)
+                if feats.shape[0] == len(sel):
+                    return feats
+            except (OSError, ValueError):
+                pass
+    feats = extractor.features(sel, cancel)
+    if path is not None:
+        try:
+            with atomic_path(path, ".npy") as tmp:
+                with open(tmp, "wb") as f:
+                    np.save(f, feats, allow_pickle=False)
+        except OSError:
+            pass                                   # a cache only: carry on without it
+    return feats
+
+
+@torch.no_grad()
+def generate(G: torch.nn.Module, z_dim: int, count: int, device, batch: int = 64) -> np.ndarray:
+    """`count` samples of G from the fixed evaluation latents → uint8 (N, H, W, C)."""
+    was_training = G.training
+    G.eval()
+    dtype = next(G.parameters()).dtype
+    out = []
+    try:
+        for i in range(0, count, batch):
+            z = seeds_to_z(range(EVAL_SEED + i, EVAL_SEED + min(count, i + batch)), z_dim)
+            out.append(to_uint8(G(z.to(device, dtype)).float()))
+    finally:
+        G.train(was_training)
+    return np.concatenate(out)
+
+
+def evaluate_features(real: np.ndarray, fake: np.ndarray, seconds: float = 0.0) -> QualityReport:
+    return QualityReport(**scores.all_scores(real, fake), seconds=seconds)
+
+
+def evaluate_images(real_images: np.ndarray, fake_images: np.ndarray, extractor, real_count: int | None = None,
+                    cache_dir: Path | None = None, cancel=None) -> QualityReport:
+    t0 = time.perf_counter()
+    rf = real_features(real_images, real_count or len(real_images), extractor, cache_dir, cancel)
+    ff = extractor.features(fake_images, cancel)
+    return evaluate_features(rf, ff, time.perf_counter() - t0)
