@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 # Extra command modules under studio/commands/ (each: add_parser(sub) and run(args)).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("demo_data", "animate", "evaluate")
 
 
 class CliError(Exception):

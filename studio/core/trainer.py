@@ -67,6 +67,7 @@ class Trainer:
         self._stop = threading.Event()
         self._ckpt_failed = False
         self._saved_step = self._sampled_step = -1
+        self.evaluator = None   # optional quality hook (studio.core.metrics.QualityMonitor): due(t), __call__(t)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -179,6 +180,8 @@ class Trainer:
                     self._emit_samples()
                 if self.nimg // ckpt_every != prev // ckpt_every or self._ckpt_failed:
                     self.save_checkpoint()
+                if self.evaluator is not None and self.evaluator.due(self):
+                    self.evaluator(self)
         except Exception as e:  # noqa: BLE001 - report every failure to the UI in words
             return self._fail(f"Training stopped: {type(e).__name__}: {e}")
         if self._sampled_step != self.step:
