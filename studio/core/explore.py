@@ -20,7 +20,7 @@ from .latent import make_grid, seed_to_z, slerp, truncate
 
 PSI_RANGE = (-1.0, 2.0)
 DIR_RANGE = (-10.0, 10.0)
-SEED_MAX = 2 ** 32 - 1
+SEED_MAX = 2 ** 31 - 1            # the seed box is a 32-bit spin box
 
 
 @dataclass(frozen=True, eq=False)

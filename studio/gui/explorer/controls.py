@@ -1,0 +1,248 @@
+"""The explorer's control panel: seed, ψ, the bank of GANSpace direction sliders and the mix.
+
+Widgets only show the state and report the hand's edits as signals; the workspace turns each
+edit into an undoable command. `show_state` never re-emits (signals are blocked while it runs).
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QSizePolicy, QSlider, QSpinBox, QToolButton,
+                               QVBoxLayout, QWidget)
+
+from ...core.explore import SEED_MAX, LatentState
+
+DIR_STEPS = 100          # slider units per σ
+DIR_SPAN = 5             # ±5 σ on the slider
+
+
+class ValueSlider(QWidget):
+    """A horizontal slider with a value read-out; emits moved(value, dragging)."""
+    moved = Signal(float, bool)
+
+    def __init__(self, lo: float, hi: float, scale: int, fmt: str = "{:+.2f}", parent=None):
+        super().__init__(parent)
+        self.scale, self.fmt = scale, fmt
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(int(round(lo * scale)), int(round(hi * scale)))
+        self.slider.setPageStep(scale // 4 or 1)
+        self.label = QLabel()
+        self.label.setMinimumWidth(44)
+        self.label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        self.label.setObjectName("valueLabel")
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.label)
+        self.slider.valueChanged.connect(self._changed)
+        self.set_value(0.0)
+
+    def value(self) -> float:
+        return self.slider.value() / self.scale
+
+    def set_value(self, v: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(int(round(v * self.scale)))
+        self.slider.blockSignals(False)
+        self.label.setText(self.fmt.format(self.value()))
+
+    def _changed(self, _):
+        self.label.setText(self.fmt.format(self.value()))
+        self.moved.emit(self.value(), self.slider.isSliderDown())
+
+
+class DirectionRow(QWidget):
+    moved = Signal(int, float, bool)
+    renamed = Signal(int, str)
+    reset = Signal(int)
+
+    def __init__(self, k: int, name: str, variance: float, parent=None):
+        super().__init__(parent)
+        self.k = k
+        self.name = QLineEdit(name)
+        self.name.setObjectName("directionName")
+        self.name.setFrame(False)
+        self.name.setToolTip(f"Direction {k + 1}: explains {variance * 100:.1f} % of the early-layer variance.\n"
+                             "Click to rename.")
+        self.name.setMaxLength(40)
+        self.name.setFixedWidth(96)
+        self.slider = ValueSlider(-DIR_SPAN, DIR_SPAN, DIR_STEPS)
+        self.slider.setToolTip("Move along this principal direction (in standard deviations)")
+        self.zero = QToolButton()
+        self.zero.setText("↺")
+        self.zero.setToolTip("Reset this direction to 0")
+        self.zero.setAutoRaise(True)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(4)
+        lay.addWidget(self.name)
+        lay.addWidget(self.slider, 1)
+        lay.addWidget(self.zero)
+        self.slider.moved.connect(lambda v, d: self.moved.emit(self.k, v, d))
+        self.name.editingFinished.connect(lambda: self.renamed.emit(self.k, self.name.text().strip()))
+        self.zero.clicked.connect(lambda: self.reset.emit(self.k))
+
+
+class LatentControls(QWidget):
+    seed_changed = Signal(int)
+    random_requested = Signal()
+    psi_changed = Signal(float, bool)
+    direction_changed = Signal(int, float, bool)
+    direction_renamed = Signal(int, str)
+    direction_reset = Signal(int)
+    directions_reset = Signal()
+    count_changed = Signal(int)
+    mix_changed = Signal(object, float, bool)     # source (int seed | ('key', index) | None), t, dragging
+    slider_released = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[DirectionRow] = []
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(10, 10, 10, 10)
+        outer.setSpacing(10)
+
+        latent = QGroupBox("Latent")
+        form = QFormLayout(latent)
+        form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+        seed_row = QHBoxLayout()
+        self.prev = QToolButton(text="‹", toolTip="Previous seed")
+        self.seed = QSpinBox()
+        self.seed.setRange(0, SEED_MAX)
+        self.seed.setToolTip("The seed picks the starting latent")
+        self.next = QToolButton(text="›", toolTip="Next seed")
+        self.random = QPushButton("Random")
+        self.seed.setMinimumWidth(90)
+        self.random.setToolTip("A random seed (R)")
+        for w in (self.prev, self.seed, self.next, self.random):
+            seed_row.addWidget(w)
+        seed_row.setStretch(1, 1)
+        form.addRow("Seed", seed_row)
+        self.psi = ValueSlider(0.0, 1.5, 100, "{:.2f}")
+        self.psi.setToolTip("Truncation ψ: 1 = the full variety, lower = closer to the average image")
+        form.addRow("Truncation ψ", self.psi)
+        outer.addWidget(latent)
+
+        dirs = QGroupBox("Directions")
+        dl = QVBoxLayout(dirs)
+        head = QHBoxLayout()
+        self.count = QSpinBox()
+        self.count.setRange(8, 64)
+        self.count.setValue(12)
+        self.count.setSuffix(" shown")
+        self.count.setToolTip("How many principal directions to show (8–64)")
+        self.reset_all = QPushButton("Reset all")
+        head.addWidget(self.count)
+        head.addStretch(1)
+        head.addWidget(self.reset_all)
+        dl.addLayout(head)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.setFormat("Finding directions… %p%")
+        self.progress.hide()
+        dl.addWidget(self.progress)
+        self.dir_note = QLabel("Open a model to find its principal directions.")
+        self.dir_note.setObjectName("hint")
+        self.dir_note.setWordWrap(True)
+        dl.addWidget(self.dir_note)
+        self.rows_box = QWidget()
+        self.rows_lay = QVBoxLayout(self.rows_box)
+        self.rows_lay.setContentsMargins(0, 0, 0, 0)
+        self.rows_lay.setSpacing(2)
+        dl.addWidget(self.rows_box)
+        outer.addWidget(dirs)
+
+        mix = QGroupBox("Mix")
+        mf = QFormLayout(mix)
+        self.mix_source = QComboBox()
+        self.mix_source.setToolTip("The second latent to blend toward: another seed or a keyframe")
+        self.mix_seed = QSpinBox()
+        self.mix_seed.setRange(0, SEED_MAX)
+        self.mix_seed.setValue(1)
+        src = QHBoxLayout()
+        src.addWidget(self.mix_source, 1)
+        src.addWidget(self.mix_seed)
+        mf.addRow("With", src)
+        self.mix_t = ValueSlider(0.0, 1.0, 100, "{:.2f}")
+        self.mix_t.setToolTip("Blend (spherical) from this latent (0) to the second one (1)")
+        mf.addRow("Blend", self.mix_t)
+        outer.addWidget(mix)
+        outer.addStretch(1)
+        self.set_keyframe_labels([])
+
+        self.seed.valueChanged.connect(self.seed_changed)
+        self.prev.clicked.connect(lambda: self.seed.setValue(max(0, self.seed.value() - 1)))
+        self.next.clicked.connect(lambda: self.seed.setValue(min(SEED_MAX, self.seed.value() + 1)))
+        self.random.clicked.connect(self.random_requested)
+        self.psi.moved.connect(self.psi_changed)
+        self.psi.slider.sliderReleased.connect(self.slider_released)
+        self.mix_t.slider.sliderReleased.connect(self.slider_released)
+        self.reset_all.clicked.connect(self.directions_reset)
+        self.count.valueChanged.connect(self.count_changed)
+        self.mix_t.moved.connect(lambda t, d: self.mix_changed.emit(self.mix_choice(), t, d))
+        self.mix_source.currentIndexChanged.connect(self._source_changed)
+        self.mix_seed.valueChanged.connect(lambda _: self.mix_changed.emit(self.mix_choice(), self.mix_t.value(), False))
+
+    # ------------------------------------------------------------------ directions bank
+    def set_directions(self, names: list[str], variance: list[float]) -> None:
+        for r in self.rows:
+            r.setParent(None)
+            r.deleteLater()
+        self.rows = []
+        for k, (n, v) in enumerate(zip(names, variance)):
+            row = DirectionRow(k, n, v)
+            row.moved.connect(self.direction_changed)
+            row.renamed.connect(self.direction_renamed)
+            row.reset.connect(self.direction_reset)
+            row.slider.slider.sliderReleased.connect(self.slider_released)
+            row.setVisible(k < self.count.value())
+            self.rows_lay.addWidget(row)
+            self.rows.append(row)
+        self.dir_note.setVisible(not names)
+        self.count.setMaximum(max(8, min(64, len(names) or 64)))
+
+    def show_count(self, n: int) -> None:
+        for r in self.rows:
+            r.setVisible(r.k < n)
+
+    def set_progress(self, frac: float | None, note: str = "") -> None:
+        self.progress.setVisible(frac is not None)
+        if frac is not None:
+            self.progress.setValue(int(frac * 100))
+        if note:
+            self.dir_note.setText(note)
+            self.dir_note.setVisible(True)
+
+    # ------------------------------------------------------------------ mix source
+    def set_keyframe_labels(self, labels: list[str]) -> None:
+        cur = self.mix_source.currentIndex()
+        self.mix_source.blockSignals(True)
+        self.mix_source.clear()
+        self.mix_source.addItem("Seed")
+        for i, lab in enumerate(labels):
+            self.mix_source.addItem(f"Keyframe {i + 1}" + (f" · {lab}" if lab else ""))
+        self.mix_source.setCurrentIndex(cur if 0 <= cur < self.mix_source.count() else 0)
+        self.mix_source.blockSignals(False)
+        self.mix_seed.setVisible(self.mix_source.currentIndex() == 0)
+
+    def mix_choice(self):
+        i = self.mix_source.currentIndex()
+        return self.mix_seed.value() if i <= 0 else ("key", i - 1)
+
+    def _source_changed(self, i: int) -> None:
+        self.mix_seed.setVisible(i == 0)
+        self.mix_changed.emit(self.mix_choice(), self.mix_t.value(), False)
+
+    # ------------------------------------------------------------------ showing a state
+    def show_state(self, s: LatentState) -> None:
+        for w in (self.seed, self.mix_seed):
+            w.blockSignals(True)
+        self.seed.setValue(int(s.seed) % (SEED_MAX + 1))
+        if s.mix_seed is not None:
+            self.mix_seed.setValue(int(s.mix_seed) if s.mix_seed <= SEED_MAX else 0)
+        for w in (self.seed, self.mix_seed):
+            w.blockSignals(False)
+        self.psi.set_value(s.psi)
+        self.mix_t.set_value(s.mix_t)
+        for r in self.rows:
+            r.slider.set_value(s.direction(r.k))

@@ -1,0 +1,134 @@
+"""Thumbnail strips of latents: the keyframe strip (reorder by drag, delete, jump to) and the
+favourites gallery. Both are saved in the project through studio.core.keyframes (JSON)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QMenu
+
+from ...core.keyframes import Keyframe, KeyframeError, load_keyframes, save_keyframes
+
+ROLE = Qt.UserRole + 1
+
+
+class LatentStrip(QListWidget):
+    activated_keyframe = Signal(object)     # Keyframe
+    changed = Signal()                      # order, labels or membership changed (already saved)
+    failed = Signal(str)
+
+    def __init__(self, filename: str, empty_text: str, parent=None):
+        super().__init__(parent)
+        self.filename = filename
+        self.path: Path | None = None
+        self.model_identity = ""
+        self.empty_text = empty_text
+        self.setViewMode(QListView.IconMode)
+        self.setFlow(QListView.LeftToRight)
+        self.setWrapping(False)
+        self.setMovement(QListView.Snap)
+        self.setDragDropMode(QAbstractItemView.InternalMove)
+        self.setDefaultDropAction(Qt.MoveAction)
+        self.setSelectionMode(QAbstractItemView.ExtendedSelection)
+        self.setIconSize(QSize(76, 76))
+        self.setGridSize(QSize(96, 104))
+        self.setSpacing(4)
+        self.setUniformItemSizes(True)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollPerPixel)
+        self.setFixedHeight(126)
+        self.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._menu)
+        self.itemDoubleClicked.connect(lambda it: self.activated_keyframe.emit(it.data(ROLE)))
+        self.model().rowsMoved.connect(lambda *a: self._save())
+        self.itemChanged.connect(self._renamed)
+        delete = QAction("Delete", self, shortcut=QKeySequence.Delete, shortcutContext=Qt.WidgetShortcut)
+        delete.triggered.connect(self.delete_selected)
+        self.addAction(delete)
+
+    # ------------------------------------------------------------------ data
+    def keyframes(self) -> list[Keyframe]:
+        return [self.item(i).data(ROLE) for i in range(self.count())]
+
+    def set_project(self, project: Path | None, z_dim: int | None = None) -> None:
+        self.blockSignals(True)
+        self.clear()
+        self.blockSignals(False)
+        self.path = Path(project) / self.filename if project else None
+        if self.path and self.path.exists():
+            try:
+                kfs, self.model_identity = load_keyframes(self.path, z_dim)
+            except KeyframeError as e:
+                self.failed.emit(str(e))
+                kfs = []
+            for k in kfs:
+                self._add_item(k, None)
+        self.changed.emit()
+
+    def add(self, kf: Keyframe, thumb: QImage | None) -> None:
+        if not kf.label:
+            kf.label = f"{'Key' if 'key' in self.filename else 'Fav'} {self.count() + 1}"
+        self._add_item(kf, thumb)
+        self._save()
+
+    def set_thumbnail(self, row: int, img: QImage) -> None:
+        if 0 <= row < self.count():
+            self.item(row).setIcon(QIcon(QPixmap.fromImage(img.scaled(self.iconSize(), Qt.KeepAspectRatio,
+                                                                      Qt.SmoothTransformation))))
+
+    def missing_thumbnails(self) -> list[int]:
+        return [i for i in range(self.count()) if self.item(i).icon().isNull()]
+
+    def delete_selected(self) -> None:
+        rows = sorted((self.row(it) for it in self.selectedItems()), reverse=True)
+        for r in rows:
+            self.takeItem(r)
+        if rows:
+            self._save()
+
+    def _add_item(self, kf: Keyframe, thumb: QImage | None) -> None:
+        it = QListWidgetItem(kf.label or "")
+        it.setData(ROLE, kf)
+        it.setFlags(it.flags() | Qt.ItemIsEditable | Qt.ItemIsDragEnabled)
+        it.setToolTip(f"{kf.label}\nseed {kf.seed if kf.seed is not None else '—'} · ψ {kf.psi:.2f}\n"
+                      "Double-click to jump to it, drag to reorder, Delete to remove")
+        it.setTextAlignment(Qt.AlignHCenter)
+        self.blockSignals(True)
+        self.addItem(it)
+        self.blockSignals(False)
+        if thumb is not None:
+            self.set_thumbnail(self.count() - 1, thumb)
+
+    def _renamed(self, it: QListWidgetItem) -> None:
+        kf = it.data(ROLE)
+        if kf is not None and kf.label != it.text():
+            kf.label = it.text()[:200]
+            self._save()
+
+    def _save(self) -> None:
+        if self.path is not None:
+            try:
+                save_keyframes(self.path, self.keyframes(), self.model_identity)
+            except OSError as e:
+                self.failed.emit(f"could not save {self.path.name}: {e}")
+        self.changed.emit()
+
+    def _menu(self, pos) -> None:
+        it = self.itemAt(pos)
+        if it is None:
+            return
+        m = QMenu(self)
+        m.addAction("Jump to", lambda: self.activated_keyframe.emit(it.data(ROLE)))
+        m.addAction("Rename", lambda: self.editItem(it))
+        m.addSeparator()
+        m.addAction("Delete", self.delete_selected)
+        m.exec(self.viewport().mapToGlobal(pos))
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:
+            from PySide6.QtGui import QPainter
+            p = QPainter(self.viewport())
+            p.setPen(self.palette().placeholderText().color())
+            p.drawText(self.viewport().rect(), Qt.AlignCenter, self.empty_text)
+            p.end()
