@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
-                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSlider, QSpinBox,
-                               QToolButton, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from studio.core import animation as an
 
-from .animation_workers import ExportWorker, PreviewRenderer
+from .animation_player import AnimationPlayer
+from .animation_workers import ExportWorker, ModelLoader, PreviewRenderer
 from .widgets.icons import icon
-from .widgets.image_view import ImageView
 
 SOURCES = [("keyframes", "Keyframes"), ("seeds", "Seeds"), ("walk", "Random walk loop"), ("breathe", "Breathing loop")]
 FORMATS = [("mp4", "MP4 video (H.264)"), ("gif", "Animated GIF"), ("webp", "Animated WebP"), ("png", "PNG frames")]
@@ -52,14 +52,13 @@ class AnimationPanel(QWidget):
         self.renderer: PreviewRenderer | None = None
         self.exporter: ExportWorker | None = None
         self._old: list = []                          # finished-or-cancelled workers kept until they stop
-        self._clock = QElapsedTimer()
-        self._offset = 0.0                            # seconds into the animation when play started
-        self._shown = -1
         self._build()
         self._rebuild_timer = QTimer(self, singleShot=True, interval=200, timeout=self.rebuild)
-        self._tick = QTimer(self, interval=10, timeout=self._on_tick)
         self._sync_source()
+        self._show_model_name()
         self.rebuild()
+        if QCoreApplication.instance() is not None:
+            QCoreApplication.instance().aboutToQuit.connect(self.shutdown)
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -67,22 +66,19 @@ class AnimationPanel(QWidget):
         root.setContentsMargins(12, 12, 12, 12)
         root.setSpacing(12)
         left = QVBoxLayout()
-        self.view = ImageView(placeholder="Load a model to animate it")
-        left.addWidget(self.view, 1)
-        bar = QHBoxLayout()
-        self.play_btn = QToolButton(toolTip="Play / pause (Space)", checkable=True, autoRaise=True)
-        self.play_btn.setIcon(icon("play"))
-        self.play_btn.toggled.connect(self._on_play)
-        self.play_btn.setShortcut("Space")
-        self.scrub = QSlider(Qt.Horizontal, toolTip="Scrub through the animation")
-        self.scrub.valueChanged.connect(self._on_scrub)
-        self.loop_box = QCheckBox("Repeat", checked=True, toolTip="Play the preview over and over")
-        self.time_label = QLabel("0.00 / 0.00 s")
-        self.time_label.setProperty("role", "caption")
-        self.time_label.setMinimumWidth(150)
-        for w in (self.play_btn, self.scrub, self.loop_box, self.time_label):
-            bar.addWidget(w, 1 if w is self.scrub else 0)
-        left.addLayout(bar)
+        head = QHBoxLayout()
+        self.model_label = QLabel("No model")
+        self.model_label.setProperty("role", "heading")
+        open_model = QPushButton(icon("open"), "Open model…", toolTip="A project folder or a .safetensors model")
+        open_model.clicked.connect(self._open_model)
+        open_keys = QPushButton("Keyframes…", toolTip="Load keyframes saved by the explorer (.json)")
+        open_keys.clicked.connect(self._open_keyframes)
+        head.addWidget(self.model_label, 1)
+        head.addWidget(open_model)
+        head.addWidget(open_keys)
+        left.addLayout(head)
+        self.player = AnimationPlayer("Open a model to animate it")
+        left.addWidget(self.player, 1)
         self.status = QLabel("")
         self.status.setProperty("role", "caption")
         left.addWidget(self.status)
@@ -180,7 +176,43 @@ class AnimationPanel(QWidget):
     # ------------------------------------------------------------------ inputs
     def set_model(self, model) -> None:
         self.model = model
+        self._show_model_name()
         self.rebuild()
+
+    def _show_model_name(self) -> None:
+        m = self.model
+        self.model_label.setText("No model" if m is None else
+                                 f"{m.path.parent.parent.name if m.path.parent.name == 'checkpoints' else m.path.stem}"
+                                 f"  ·  {m.spec.arch} {m.spec.resolution} px")
+
+    def _open_model(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a GAN Studio project folder")
+        if path:
+            self.load_model(path)
+
+    def load_model(self, path) -> None:
+        """Load a run folder or checkpoint on a worker; the panel switches to it when ready."""
+        loader = ModelLoader(Path(path), self)
+        loader.loaded.connect(self.set_model)
+        loader.failed.connect(lambda m: self.status.setText(f"Cannot open the model: {m}"))
+        self._old.append(loader)
+        loader.finished.connect(lambda r=loader: r in self._old and self._old.remove(r))
+        self.status.setText(f"Opening {Path(path).name}…")
+        loader.start()
+
+    def _open_keyframes(self) -> None:
+        from studio.core.keyframes import KeyframeError, load_keyframes
+        path, _ = QFileDialog.getOpenFileName(self, "Load keyframes", "", "Keyframes (*.json)")
+        if not path:
+            return
+        try:
+            kfs, _ = load_keyframes(Path(path), self.model.z_dim if self.model else None)
+        except KeyframeError as e:
+            self.status.setText(str(e))
+            return
+        self.set_keyframes(kfs)
+        if len(kfs) >= 2:
+            self.source.setCurrentIndex(0)
 
     def set_keyframes(self, keyframes) -> None:
         self.keyframes = list(keyframes)
@@ -275,20 +307,15 @@ class AnimationPanel(QWidget):
         except an.AnimationError as e:
             self.animation = None
             self.status.setText(str(e))
-            self.view.set_array(None)
-            self.view.set_placeholder(str(e) if self.model is not None else "Load a model to animate it")
+            self.player.clear(str(e) if self.model is not None else "Open a model to animate it")
             self.export_btn.setEnabled(False)
             return
         self.animation = source.animation
         self.export_btn.setEnabled(self.exporter is None)
-        self.scrub.blockSignals(True)
-        self.scrub.setRange(0, self.animation.frames - 1)
-        self.scrub.setValue(min(self.scrub.value(), self.animation.frames - 1))
-        self.scrub.blockSignals(False)
         self.renderer = PreviewRenderer(source, self)
         self.renderer.progressed.connect(self._on_rendered)
         self.renderer.failed.connect(self.status.setText)
-        self._shown = -1
+        self.player.set_animation(self.renderer.frames, self.animation.frames, self.animation.fps)
         self.renderer.start()
 
     def _stop_renderer(self) -> None:
@@ -304,54 +331,7 @@ class AnimationPanel(QWidget):
         ready = "" if done >= total else f" · rendering preview {done}/{total}"
         self.status.setText(f"{total} frames at {a.fps if a else 0} fps = {total / max(1, a.fps if a else 1):.2f} s"
                             f"{loop}{ready}")
-        if not self.play_btn.isChecked():
-            self._show(self.scrub.value())
-
-    # ------------------------------------------------------------------ playback
-    def current_frame(self) -> int:
-        return self._shown
-
-    def _show(self, i: int) -> None:
-        frames = self.renderer.frames if self.renderer else []
-        if not frames or self.animation is None:
-            return
-        i = min(i, len(frames) - 1)                  # not rendered yet: the newest one ready
-        if i != self._shown:
-            self._shown = i
-            self.view.set_array(frames[i])
-        n, fps = self.animation.frames, self.animation.fps
-        self.time_label.setText(f"{i / fps:5.2f} / {n / fps:.2f} s · frame {i + 1}/{n}")
-
-    def _on_play(self, on: bool) -> None:
-        self.play_btn.setIcon(icon("pause" if on else "play"))
-        if on and self.animation is not None:
-            if not self.loop_box.isChecked() and self.scrub.value() >= self.animation.frames - 1:
-                self.scrub.setValue(0)
-            self._offset = self.scrub.value() / self.animation.fps
-            self._clock.start()
-            self._tick.start()
-        else:
-            self._tick.stop()
-
-    def _on_tick(self) -> None:
-        a = self.animation
-        if a is None:
-            return
-        i = int((self._offset + self._clock.elapsed() / 1000.0) * a.fps)   # the clock decides, never the device
-        if i >= a.frames and not self.loop_box.isChecked():
-            self.play_btn.setChecked(False)
-            i = a.frames - 1
-        i %= a.frames
-        self.scrub.blockSignals(True)
-        self.scrub.setValue(i)
-        self.scrub.blockSignals(False)
-        self._show(i)
-
-    def _on_scrub(self, i: int) -> None:
-        if self.play_btn.isChecked() and self.animation is not None:
-            self._offset = i / self.animation.fps
-            self._clock.restart()
-        self._show(i)
+        self.player.refresh()
 
     # ------------------------------------------------------------------ export
     def export(self, path: str | None = None) -> None:
@@ -403,7 +383,7 @@ class AnimationPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop every worker (the window calls this on close; tests on teardown)."""
-        self._tick.stop()
+        self.player.stop()
         self._rebuild_timer.stop()
         self.cancel_export()
         self._stop_renderer()

@@ -54,3 +54,20 @@ class ExportWorker(QThread):
             self.failed.emit(str(e))
         else:
             self.exported.emit(str(self.path))
+
+
+class ModelLoader(QThread):
+    """Loads a generator (run folder or checkpoint file) off the UI thread."""
+    loaded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, path: Path, parent=None):
+        super().__init__(parent)
+        self.path = Path(path)
+
+    def run(self) -> None:
+        from studio.core.checkpoint import CheckpointError, load_generator
+        try:
+            self.loaded.emit(load_generator(self.path, "cpu"))
+        except (CheckpointError, OSError) as e:
+            self.failed.emit(str(e))

@@ -74,12 +74,12 @@ def test_build_from_keyframes_preview_and_export(qtbot, panel, tmp_path):
     expect = p.model.render(torch.stack([k.z for k in p.keyframes]))
     for k, i in enumerate(a.keyframe_frames()):                   # keyframes reproduced exactly
         assert (p.renderer.frames[i] == expect[k]).all()
-    p.scrub.setValue(7)
-    assert p.current_frame() == 7 and "frame 8/18" in p.time_label.text()
-    before = p.view.updates
-    p.play_btn.setChecked(True)
-    qtbot.waitUntil(lambda: p.view.updates >= before + 3, timeout=10000)
-    p.play_btn.setChecked(False)
+    p.player.scrub.setValue(7)
+    assert p.player.current_frame() == 7 and "frame 8/18" in p.player.time_label.text()
+    before = p.player.view.updates
+    p.player.play_btn.setChecked(True)
+    qtbot.waitUntil(lambda: p.player.view.updates >= before + 3, timeout=10000)
+    p.player.play_btn.setChecked(False)
     SHOTS.mkdir(parents=True, exist_ok=True)
     p.grab().save(str(SHOTS / "panel_keyframes.png"))
 
