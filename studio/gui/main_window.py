@@ -82,6 +82,8 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.training_view = TrainingView(self)
         self.add_workspace("dataset", "Dataset", self.project_page)
         self.add_workspace("train", "Train", self.training_view)
+        from .animation_panel import AnimationPanel
+        self.add_workspace("animate", "Animate", AnimationPanel(parent=self))
         self.project_page.train_requested.connect(self._start_training)
         self.training_view.notice.connect(self.show_message)
 
