@@ -32,6 +32,14 @@ def _positive(kind):
     return parse
 
 
+def _direction(text):
+    from .core.explore import parse_direction
+    try:
+        return parse_direction(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
 # ---------------------------------------------------------------- progress output
 def _fmt_time(sec) -> str:
     if sec is None:
@@ -179,21 +187,30 @@ def cmd_resume(args) -> int:
 
 def cmd_generate(args) -> int:
     import torch
-    from PIL import Image
 
     from .core.checkpoint import load_generator
-    from .core.files import atomic_path
-    from .core.latent import seeds_to_z, truncate
+    from .core.explore import LatentState, batch_latents, state_to_meta
+    from .core.pngmeta import save_png
 
     model = load_generator(args.model, "cuda" if torch.cuda.is_available() and args.device != "cpu" else "cpu")
     seeds = list(range(args.seed, args.seed + args.count))
-    z = truncate(seeds_to_z(seeds, model.z_dim), args.truncation)
+    look, dirs, names = LatentState(psi=args.truncation), None, None
+    for k, v in args.direction or []:
+        look = look.with_direction(k, v)
+    if args.direction:
+        from .core.directions import directions_for
+        print("finding the model's directions (once per model; cached in its project)", file=sys.stderr)
+        d = directions_for(model)
+        if max(k for k, _ in args.direction) >= len(d):
+            raise CliError(f"this model has {len(d)} directions; use K from 1 to {len(d)}")
+        dirs, names = d.vectors, d.names
+    states = [look.replace(seed=s) for s in seeds]
+    z = batch_latents(states, model.z_dim, dirs)
     images = model.render(z)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for s, img in zip(seeds, images):
-        with atomic_path(out / f"seed{s:06d}.png", ".png") as tmp:
-            Image.fromarray(img).save(tmp, format="PNG")
+    for s, st, zi, img in zip(seeds, states, z, images):
+        save_png(out / f"seed{s:06d}.png", img, state_to_meta(st, model, zi, names))
     print(f"wrote {len(seeds)} image{'s' if len(seeds) != 1 else ''} to {out}")
     return 0
 
@@ -243,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0, help="first seed; image i uses seed S+i")
     g.add_argument("--out", required=True, metavar="DIR")
     g.add_argument("--truncation", type=float, default=1.0, metavar="PSI", help="1 = none, 0 = the mean image")
+    g.add_argument("--direction", action="append", type=_direction, metavar="K=VALUE",
+                   help="move along principal direction K (1-64, as in the explorer) by VALUE σ; repeatable")
     g.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     g.set_defaults(func=cmd_generate)
 

@@ -103,3 +103,21 @@ def test_hostile_files_rejected(tmp_path):
     (tmp_path / "x.png").write_bytes(b"GIF89a")
     with pytest.raises(PngMetaError):
         read_png_meta(tmp_path / "x.png")
+
+
+def test_cli_generate_reproduces_explorer_image(model, tmp_path, capsys):
+    from studio.cli import main
+    from studio.core.directions import directions_for
+    rc = main(["generate", str(model.path), "--count", "2", "--seed", "12", "--truncation", "0.8",
+               "--direction", "1=1.5", "--direction", "3=-2", "--out", str(tmp_path / "gen")])
+    assert rc == 0
+    d = directions_for(model)
+    st = LatentState(seed=13, psi=0.8).with_direction(0, 1.5).with_direction(2, -2.0)
+    z = compose(st, model.z_dim, d.vectors)
+    meta = read_png_meta(tmp_path / "gen" / "seed000013.png")
+    assert torch.equal(meta.z, z) and meta.directions == {0: 1.5, 2: -2.0}
+    assert np.array_equal(load_pixels(tmp_path / "gen" / "seed000013.png"), model.render(z[None])[0])
+    for bad in ("0=1", "2", "x=1", "3=nan", "3=99"):
+        with pytest.raises(SystemExit):
+            main(["generate", str(model.path), "--direction", bad, "--out", str(tmp_path / "bad")])
+    assert "K=VALUE" in capsys.readouterr().err

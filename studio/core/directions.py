@@ -147,8 +147,9 @@ def compute_directions(G: nn.Module, z_dim: int, count: int = MAX_DIRECTIONS, sa
     y -= y.mean(0, keepdim=True)
     total = float((y * y).sum()) or 1.0
     q = min(count + 16, min(y.shape))
-    torch.manual_seed(seed)
-    _, s, v = torch.pca_lowrank(y, q=q, center=False, niter=6)
+    with torch.random.fork_rng(devices=[]):                  # reproducible, global RNG untouched
+        torch.manual_seed(seed)
+        _, s, v = torch.pca_lowrank(y, q=q, center=False, niter=6)
     k = min(count, s.numel())
     x = y @ v[:, :k]                                         # PCA coordinates (N, k)
     if cancel is not None and cancel.is_set():

@@ -81,6 +81,19 @@ def compose(state: LatentState, z_dim: int, directions: torch.Tensor | None = No
     return z
 
 
+def parse_direction(text: str) -> tuple[int, float]:
+    """'K=VALUE' (K counts from 1, as the explorer's 'Direction K') → (index from 0, value in σ)."""
+    k, sep, v = str(text).partition("=")
+    try:
+        k, v = int(k), float(v)
+    except ValueError:
+        k = None
+    if not sep or k is None or not 1 <= k <= 64 or not math.isfinite(v) or not DIR_RANGE[0] <= v <= DIR_RANGE[1]:
+        raise ValueError(f"'{text}' is not K=VALUE with K from 1 to 64 and VALUE from {DIR_RANGE[0]:g} "
+                         f"to {DIR_RANGE[1]:g}")
+    return k - 1, v
+
+
 def batch_latents(states, z_dim: int, directions: torch.Tensor | None = None) -> torch.Tensor:
     return torch.stack([compose(s, z_dim, directions) for s in states]) if states else torch.zeros(0, z_dim)
 
