@@ -67,8 +67,9 @@ fi
 import sys
 from studio.core.checkpoint import load_generator, save_generator
 m = load_generator(sys.argv[1], "cpu")
-meta = {"name": "Emoji demo (dcgan 64 px)", "license": "model: same as GAN Studio; data: Noto Color Emoji, OFL-1.1",
-        "trained": {k: m.meta.get(k) for k in ("config", "state")}}
+# values are JSON objects: read_file() JSON-decodes every metadata value except format/version/kind
+meta = {"demo": {"name": "Emoji demo (dcgan 64 px)", "data": "Noto Color Emoji (SIL OFL 1.1)",
+                 "config": m.meta.get("config"), "state": m.meta.get("state")}}
 save_generator("resources/models/demo.safetensors", m.G, m.spec, meta, half=True)
 print("wrote resources/models/demo.safetensors")
 PYEOF

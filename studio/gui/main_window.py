@@ -86,6 +86,8 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.add_workspace("animate", "Animate", AnimationPanel(parent=self))
         self.project_page.train_requested.connect(self._start_training)
         self.training_view.notice.connect(self.show_message)
+        from .welcome import install as install_welcome
+        install_welcome(self)                    # the 'welcome' workspace, shown on first launch
 
     def add_workspace(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._workspaces:

@@ -1,0 +1,409 @@
+"""The welcome screen: what a new user sees first, and Help → Welcome Screen later.
+
+`WelcomeScreen` works standalone and only emits requests; `install(window)` registers it as the
+'welcome' workspace of a MainWindow, wires the requests to the window (open_model, new_project,
+open_project) and shows it on first launch (until "Show at start-up" is unticked).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QSize, QStandardPaths, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPixmap
+from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
+                               QProgressBar, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
+
+from studio.core.demo_data import demo_model_path
+
+SHOW_KEY = "welcome/show_at_start"
+DEMO_IMAGES = 600
+DEMO_SIZE = 64
+
+
+def demo_images_dir() -> Path:
+    """Where "Try training on demo images" paints its images (per user, outside any project)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
+    return Path(base or Path.home() / ".ganstudio") / "demo-images"
+
+
+def project_thumbnail(path: Path, size: int = 96) -> QPixmap | None:
+    """The newest sample grid of a run folder, scaled and centre-cropped to a square; None when it has none."""
+    from studio.core.run import RunFolder
+    try:
+        samples = RunFolder(path).sample_files()
+    except OSError:
+        return None
+    if not samples:
+        return None
+    pm = QPixmap(str(samples[-1][1]))
+    if pm.isNull():
+        return None
+    side = min(pm.width(), pm.height()) // 2 or min(pm.width(), pm.height())     # the first quarter of the grid
+    pm = pm.copy(0, 0, side, side)
+    return pm.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+
+
+class _PaintWorker(QObject):
+    """Writes the procedural demo images on a thread."""
+    progress = Signal(int, int)
+    done = Signal(object)       # Path
+    failed = Signal(str)
+
+    def __init__(self, folder: Path, count: int, size: int):
+        super().__init__()
+        self.folder, self.count, self.size = folder, count, size
+        self.cancel = threading.Event()
+
+    def run(self) -> None:
+        from studio.core.dataset import Cancelled
+        from studio.core.demo_data import write_demo_images
+        try:
+            write_demo_images(self.folder, self.count, self.size, seed=0,
+                              progress=lambda d, t: self.progress.emit(d, t), cancel=self.cancel)
+        except Cancelled:
+            self.failed.emit("Cancelled.")
+            return
+        except OSError as e:
+            self.failed.emit(f"Could not write the demo images to {self.folder} ({e.strerror or e}).")
+            return
+        self.done.emit(self.folder)
+
+
+class ActionCard(QPushButton):
+    """A large button: title, one line of explanation, an optional picture on top."""
+
+    def __init__(self, title: str, text: str, picture: QPixmap | None = None, primary: bool = False, parent=None):
+        super().__init__(parent)
+        self.setObjectName("WelcomeCard")
+        self.setCursor(Qt.PointingHandCursor)
+        self.setProperty("primary", primary)
+        self.setAccessibleName(title)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Minimum)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(16, 14, 16, 14)
+        lay.setSpacing(4)
+        if picture is not None and not picture.isNull():
+            pic = QLabel()
+            pic.setPixmap(picture)
+            pic.setAlignment(Qt.AlignCenter)
+            pic.setAttribute(Qt.WA_TransparentForMouseEvents)
+            lay.addWidget(pic)
+            lay.addSpacing(6)
+        self.title = QLabel(title)
+        self.title.setObjectName("WelcomeCardTitle")
+        self.text = QLabel(text)
+        self.text.setObjectName("WelcomeCardText")
+        self.text.setWordWrap(True)
+        for w in (self.title, self.text):
+            w.setAttribute(Qt.WA_TransparentForMouseEvents)
+            lay.addWidget(w)
+        lay.addStretch(1)
+        self.setMinimumHeight(lay.sizeHint().height())
+
+    def sizeHint(self) -> QSize:
+        return self.layout().sizeHint()
+
+
+def _demo_strip(n: int = 6, cell: int = 64) -> QPixmap | None:
+    """A row of the demo model's samples (from resources/models/demo-samples.png) for the card."""
+    model = demo_model_path()
+    if model is None:
+        return None
+    sheet = QPixmap(str(model.with_name("demo-samples.png")))
+    if sheet.isNull():
+        return None
+    # the sheet is an 8x8 make_grid with 2 px padding: take the first n cells of the first two rows
+    step = (sheet.width() - 2) // 8
+    src = sheet.copy(2, 2, step * n - 2, step * 2 - 2)
+    return src.scaledToHeight(2 * cell, Qt.SmoothTransformation)
+
+
+class WelcomeScreen(QWidget):
+    explore_demo_requested = Signal(object)      # Path of the demo model
+    new_project_requested = Signal()             # "Train on my images…"
+    open_project_requested = Signal()            # "Open project…"
+    open_recent_requested = Signal(str)          # a recent project folder
+    demo_training_requested = Signal(object)     # Path of a folder of freshly painted demo images
+    preferences_requested = Signal()
+
+    def __init__(self, settings: QSettings | None = None, recent=None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("WelcomeScreen")
+        self.settings = settings if settings is not None else QSettings()
+        self._recent_source = recent          # callable → list[str], else the settings' "recent" list
+        self._thread: QThread | None = None
+        self._worker: _PaintWorker | None = None
+        self._build()
+        self.refresh()
+
+    # ------------------------------------------------------------------ building
+    def _build(self) -> None:
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        page = QWidget(objectName="WelcomePage")
+        scroll.setWidget(page)
+        row = QHBoxLayout(page)
+        row.addStretch(1)
+        col = QWidget()
+        col.setMaximumWidth(1040)
+        col.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        row.addWidget(col, 12)
+        row.addStretch(1)
+        lay = QVBoxLayout(col)
+        lay.setContentsMargins(24, 36, 24, 24)
+        lay.setSpacing(18)
+
+        title = QLabel("Welcome to GAN Studio", objectName="WelcomeTitle")
+        sub = QLabel("Train a generative network on your own images, watch it learn, then explore what it "
+                     "learned with sliders and export images and animations.")
+        sub.setProperty("role", "subtitle")
+        sub.setWordWrap(True)
+        lay.addWidget(title)
+        lay.addWidget(sub)
+
+        body = QHBoxLayout()
+        body.setSpacing(20)
+        lay.addLayout(body, 1)
+        left = QVBoxLayout()
+        left.setSpacing(12)
+        body.addLayout(left, 3)
+        model = demo_model_path()
+        self.explore_button = ActionCard(
+            "Explore the demo model",
+            "An emoji generator trained on a laptop CPU in half an hour. Drag the sliders, mix faces and "
+            "objects, export pictures: no GPU or images needed.", _demo_strip(), primary=True)
+        self.explore_button.setEnabled(model is not None)
+        if model is None:
+            self.explore_button.setToolTip("The demo model (resources/models/demo.safetensors) is missing "
+                                           "from this installation.")
+        self.explore_button.clicked.connect(self._explore)
+        left.addWidget(self.explore_button)
+        grid = QGridLayout()
+        grid.setSpacing(12)
+        self.train_button = ActionCard("Train on my images…",
+                                       "Choose a folder of pictures. GAN Studio checks them and suggests "
+                                       "settings for your computer.")
+        self.open_button = ActionCard("Open project…", "Continue training or explore a project you made before.")
+        self.train_button.clicked.connect(self.new_project_requested)
+        self.open_button.clicked.connect(self.open_project_requested)
+        grid.addWidget(self.train_button, 0, 0)
+        grid.addWidget(self.open_button, 0, 1)
+        left.addLayout(grid)
+
+        demo = QFrame()
+        demo.setProperty("role", "card")
+        dl = QHBoxLayout(demo)
+        dl.setContentsMargins(14, 10, 10, 10)
+        text = QVBoxLayout()
+        t1 = QLabel("No images at hand?")
+        t1.setProperty("role", "heading")
+        self.demo_text = QLabel(f"Paint {DEMO_IMAGES} abstract pictures (shapes, gradients, textures) and "
+                                "train on them to see how it works.")
+        self.demo_text.setWordWrap(True)
+        self.demo_text.setProperty("role", "subtitle")
+        text.addWidget(t1)
+        text.addWidget(self.demo_text)
+        self.demo_progress = QProgressBar(maximum=DEMO_IMAGES, textVisible=False)
+        self.demo_progress.setFixedHeight(6)
+        self.demo_progress.hide()
+        text.addWidget(self.demo_progress)
+        dl.addLayout(text, 1)
+        self.demo_train_button = QPushButton("Try training on demo images")
+        self.demo_train_button.clicked.connect(lambda: self.start_demo_training())
+        dl.addWidget(self.demo_train_button, 0, Qt.AlignVCenter)
+        left.addWidget(demo)
+        left.addStretch(1)
+
+        right = QFrame()
+        right.setProperty("role", "card")
+        rl = QVBoxLayout(right)
+        rl.setContentsMargins(14, 12, 14, 12)
+        head = QLabel("Recent projects")
+        head.setProperty("role", "heading")
+        rl.addWidget(head)
+        self.recent_list = QListWidget(objectName="WelcomeRecent")
+        self.recent_list.setIconSize(QSize(56, 56))
+        self.recent_list.setFrameShape(QFrame.NoFrame)
+        self.recent_list.setSpacing(3)
+        self.recent_list.itemActivated.connect(self._open_item)
+        self.recent_list.itemClicked.connect(self._open_item)
+        rl.addWidget(self.recent_list, 1)
+        self.recent_empty = QLabel("Projects you train appear here, with their latest samples.")
+        self.recent_empty.setWordWrap(True)
+        self.recent_empty.setAlignment(Qt.AlignCenter)
+        self.recent_empty.setProperty("role", "subtitle")
+        rl.addWidget(self.recent_empty, 1)
+        body.addWidget(right, 2)
+
+        foot = QHBoxLayout()
+        self.show_at_start = QCheckBox("Show this screen at start-up")
+        self.show_at_start.setChecked(self.shows_at_start())
+        self.show_at_start.toggled.connect(lambda on: self.settings.setValue(SHOW_KEY, bool(on)))
+        prefs = QPushButton("Preferences…")
+        prefs.setFlat(True)
+        prefs.clicked.connect(self.preferences_requested)
+        foot.addWidget(self.show_at_start)
+        foot.addStretch(1)
+        foot.addWidget(prefs)
+        lay.addLayout(foot)
+        self.theme_changed()
+
+    # ------------------------------------------------------------------ state
+    def shows_at_start(self) -> bool:
+        v = self.settings.value(SHOW_KEY, True)
+        return v not in (False, "false", "0", 0)
+
+    def recent_projects(self) -> list[str]:
+        if self._recent_source is not None:
+            items = list(self._recent_source())
+        else:
+            v = self.settings.value("recent", []) or []
+            items = [v] if isinstance(v, str) else list(v)
+        return [r for r in items if (Path(r) / "config.json").exists()]
+
+    def refresh(self) -> None:
+        """Re-read the recent projects (call when the screen is shown again)."""
+        self.recent_list.clear()
+        for r in self.recent_projects()[:8]:
+            p = Path(r)
+            item = QListWidgetItem(f"{p.name}\n{p.parent}")
+            item.setData(Qt.UserRole, str(p))
+            item.setToolTip(str(p))
+            thumb = project_thumbnail(p, 112)
+            if thumb is not None:
+                item.setIcon(QPixmap(thumb))
+            self.recent_list.addItem(item)
+        has = self.recent_list.count() > 0
+        self.recent_list.setVisible(has)
+        self.recent_empty.setVisible(not has)
+
+    def theme_changed(self) -> None:
+        from . import theme
+        c = theme.colours()
+        self.setStyleSheet(_STYLE.replace("@accent", c["accent"]).replace("@border", c["border"])
+                           .replace("@panel", c["panel"]).replace("@raised", c["raised"]).replace("@dim", c["dim"]))
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    # ------------------------------------------------------------------ actions
+    def _explore(self) -> None:
+        path = demo_model_path()
+        if path is not None:
+            self.explore_demo_requested.emit(path)
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        self.open_recent_requested.emit(item.data(Qt.UserRole))
+
+    def start_demo_training(self, folder: Path | None = None, count: int = DEMO_IMAGES) -> None:
+        """Paint the demo images on a thread, then emit demo_training_requested(folder)."""
+        if self._thread is not None:
+            return
+        folder = Path(folder) if folder is not None else demo_images_dir()
+        self.demo_train_button.setEnabled(False)
+        self.demo_progress.setMaximum(count)
+        self.demo_progress.setValue(0)
+        self.demo_progress.show()
+        self.demo_text.setText("Painting the demo images…")
+        self._thread = QThread(self)
+        self._count = count
+        self._worker = _PaintWorker(folder, count, DEMO_SIZE)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progress.connect(lambda d, t: self.demo_progress.setValue(d))
+        self._worker.done.connect(self._painted)
+        self._worker.failed.connect(self._paint_failed)
+        self._thread.start()
+
+    def _finish_thread(self) -> None:
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+            self._worker.deleteLater()
+            self._thread.deleteLater()
+        self._thread = self._worker = None
+        self.demo_train_button.setEnabled(True)
+        self.demo_progress.hide()
+
+    def _painted(self, folder: Path) -> None:
+        self._finish_thread()
+        self.demo_text.setText(f"{self._count} demo images are in {folder}.")
+        self.demo_training_requested.emit(folder)
+
+    def _paint_failed(self, message: str) -> None:
+        self._finish_thread()
+        self.demo_text.setText(message)
+
+    def shutdown(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel.set()
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait(5000)
+
+
+_STYLE = """
+#WelcomeTitle { font-size: 22pt; font-weight: 600; }
+QPushButton#WelcomeCard { text-align: left; padding: 0; border-radius: 10px; background: @panel;
+                          border: 1px solid @border; }
+QPushButton#WelcomeCard:hover { border-color: @accent; background: @raised; }
+QPushButton#WelcomeCard[primary="true"] { border: 2px solid @accent; color: palette(text); font-weight: normal; }
+QPushButton#WelcomeCard:disabled { border-color: @border; }
+#WelcomeCardTitle { font-size: 12.5pt; font-weight: 600; background: transparent; }
+QPushButton#WelcomeCard[primary="true"] #WelcomeCardTitle { color: @accent; }
+#WelcomeCardText { background: transparent; color: @dim; }
+QListWidget#WelcomeRecent { background: transparent; border: none; }
+QListWidget#WelcomeRecent::item { padding: 6px; border-radius: 6px; }
+QListWidget#WelcomeRecent::item:hover { background: @raised; }
+"""
+
+
+# ---------------------------------------------------------------------- main window integration
+def install(window) -> WelcomeScreen:
+    """Register the welcome screen in a MainWindow; show it on first launch. Returns the screen."""
+    w = WelcomeScreen(window.settings, getattr(window, "recent_projects", None))
+    window.add_workspace("welcome", "Welcome", w)
+    window.welcome_screen = w
+    w.explore_demo_requested.connect(window.open_model)
+    w.new_project_requested.connect(lambda: window.new_project())
+    w.open_project_requested.connect(lambda: window.open_project())
+    w.open_recent_requested.connect(lambda p: window.open_project(p))
+    w.demo_training_requested.connect(lambda folder: window.new_project(folder))
+    w.preferences_requested.connect(lambda: show_preferences(window))
+
+    show = QAction("&Welcome Screen", window)
+    show.triggered.connect(lambda: window.show_workspace("welcome"))
+    prefs = QAction("&Preferences…", window, shortcut=QKeySequence(QKeySequence.StandardKey.Preferences))
+    if prefs.shortcut().isEmpty():
+        prefs.setShortcut(QKeySequence("Ctrl+,"))
+    prefs.triggered.connect(lambda: show_preferences(window))
+    for menu_action in window.menuBar().actions():
+        name = menu_action.text().replace("&", "")
+        if name == "Help" and menu_action.menu() is not None:
+            menu_action.menu().insertAction(next(iter(menu_action.menu().actions()), None), show)
+        elif name == "Edit" and menu_action.menu() is not None:
+            menu_action.menu().addSeparator()
+            menu_action.menu().addAction(prefs)
+    if w.shows_at_start() and getattr(window, "project", None) is None:
+        QTimer.singleShot(0, lambda: window.show_workspace("welcome"))      # after the saved layout is restored
+    return w
+
+
+def show_preferences(window) -> None:
+    from .preferences import PreferencesDialog
+    dlg = PreferencesDialog(window.settings, window)
+
+    def applied(prefs):
+        if hasattr(window, "set_theme"):
+            window.set_theme(prefs.theme)
+        from .preferences import apply_runtime
+        apply_runtime(prefs)
+    dlg.applied.connect(applied)
+    dlg.open()
+    window._preferences_dialog = dlg

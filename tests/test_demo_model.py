@@ -1,0 +1,61 @@
+"""The bundled demo model: small, loads on the CPU, renders varied, smooth pictures at its resolution."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from studio.core.checkpoint import load_generator, read_file
+from studio.core.demo_data import demo_model_path
+from studio.core.latent import seeds_to_z
+
+
+@pytest.fixture(scope="module")
+def demo():
+    path = demo_model_path()
+    assert path is not None, "resources/models/demo.safetensors is missing"
+    return load_generator(path, "cpu")
+
+
+@pytest.fixture(scope="module")
+def samples(demo):
+    return demo.render(seeds_to_z(list(range(16)), demo.z_dim)).astype(np.float32)
+
+
+def test_file_is_a_small_fp16_generator():
+    path = demo_model_path()
+    assert path.stat().st_size <= 20 * 2**20
+    tensors, meta = read_file(path)
+    assert meta["kind"] == "generator"
+    floats = [t for t in tensors.values() if t.is_floating_point()]
+    assert floats and all(t.dtype == torch.float16 for t in floats)
+    assert all(k.startswith("G_ema.") for k in tensors), "only the generator ships (no D, no optimizer)"
+    assert (path.parent / "README.md").is_file() and (path.parent / "demo-samples.png").is_file()
+
+
+def test_renders_at_its_resolution(demo, samples):
+    r = demo.spec.resolution
+    assert samples.shape == (16, r, r, demo.spec.channels) and r >= 64
+    again = demo.render(seeds_to_z([3], demo.z_dim))
+    assert np.array_equal(again[0], samples[3].astype(np.uint8)), "a seed always gives the same picture"
+
+
+def test_samples_are_diverse(samples):
+    n = len(samples)
+    flat = samples.reshape(n, -1)
+    dist = np.abs(flat[:, None] - flat[None]).mean(axis=2)
+    off = dist[~np.eye(n, dtype=bool)]
+    assert off.min() > 4, f"two seeds give (nearly) the same picture (mean abs difference {off.min():.1f}/255)"
+    assert off.mean() > 15, f"samples barely differ (mean pairwise difference {off.mean():.1f}/255)"
+
+
+def test_samples_are_pictures_not_flat_or_noise(samples):
+    per_image_std = samples.reshape(len(samples), -1).std(axis=1)
+    assert per_image_std.min() > 10, "a sample is a flat colour"
+    # spatial smoothness: neighbouring pixels differ far less than random pairs of pixels do
+    neighbour = np.abs(np.diff(samples, axis=2)).mean()
+    rng = np.random.default_rng(0)
+    shuffled = samples.reshape(len(samples), -1, samples.shape[-1])
+    shuffled = shuffled[:, rng.permutation(shuffled.shape[1])]
+    random_pairs = np.abs(np.diff(shuffled, axis=1)).mean()
+    assert neighbour < 0.5 * random_pairs, f"samples look like noise ({neighbour:.1f} vs {random_pairs:.1f})"
