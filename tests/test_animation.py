@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from studio.core.animation import (AnimationError, Breathing, FrameSource, KeyframePath, PeriodicWalk, ease,
-                                   seeds_path)
+                                   keyframes_path, seeds_path)
 from studio.core.checkpoint import load_generator
 
 
@@ -69,6 +69,12 @@ def test_breathing_swings_along_directions_and_back():
     assert torch.allclose((L - base)[:, [i for i in range(16) if i != 3]], torch.zeros(16, 15), atol=1e-5)
     with pytest.raises(AnimationError):
         Breathing(base, [torch.zeros(16)], [1.0], fps=8, frames=16)
+
+
+def test_keyframe_grid_cells_take_different_routes():
+    z = torch.randn(3, 8)
+    g = keyframes_path(z, 2)
+    assert g.shape == (3, 2, 8) and torch.equal(g[:, 0], z) and torch.equal(g[0, 1], z[1])
 
 
 def test_bad_settings_are_refused():

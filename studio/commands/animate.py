@@ -66,6 +66,7 @@ def add_parser(sub) -> None:
     a.add_argument("--grid", type=_grid, default=(1, 1), metavar="ROWSxCOLS", help="several walks in one video")
     a.add_argument("--seed", type=int, default=0, help="random seed of --walk")
     a.add_argument("--crf", type=int, default=18, help="MP4 quality: 0 best … 51 worst (default 18)")
+    a.add_argument("--dither", action="store_true", help="GIF: Floyd–Steinberg dithering (less banding, more grain)")
     a.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     a.add_argument("--out", required=True, metavar="FILE")
     a.set_defaults(func=run)
@@ -81,11 +82,12 @@ def add_parser(sub) -> None:
     t.set_defaults(func=run_timelapse)
 
 
-def _write(out: Path, frames, fps: int, crf: int) -> None:
+def _write(out: Path, frames, fps: int, crf: int, dither: bool = False) -> None:
     from studio.cli import CliError
     from studio.core.video import VideoError, write_animation
     try:
-        write_animation(out, frames, fps, crf=crf, progress=_progress("writing"), cancel=threading.Event())
+        write_animation(out, frames, fps, crf=crf, dither=dither, progress=_progress("writing"),
+                        cancel=threading.Event())
     except VideoError as e:
         raise CliError(str(e)) from None
 
@@ -119,9 +121,7 @@ def run(args) -> int:
                     kfs, _ = load_keyframes(Path(args.keyframes), model.z_dim)
                 except KeyframeError as e:
                     raise CliError(str(e)) from None
-                z = torch.stack([k.z for k in kfs])[:, None].repeat(1, cells, 1)
-                if cells > 1:                     # each cell its own variation around the keyframes
-                    z[:, 1:] = an.seeds_path(list(range(len(kfs))), model.z_dim, cells)[:, 1:]
+                z = an.keyframes_path(torch.stack([k.z for k in kfs]), cells)
             else:
                 z = an.seeds_path(args.seeds, model.z_dim, cells)
             anim = an.KeyframePath.fit(z, args.fps, args.seconds, loop=args.loop, hold_seconds=args.hold,
@@ -133,7 +133,7 @@ def run(args) -> int:
     out = Path(args.out)
     print(f"animating {model.path.name}: {len(frames)} frames at {anim.fps} fps ({anim.seconds:.2f} s)"
           f"{' loop' if anim.loop else ''} → {out}")
-    _write(out, frames, anim.fps, args.crf)
+    _write(out, frames, anim.fps, args.crf, args.dither)
     print(f"wrote {out}")
     return 0
 

@@ -199,6 +199,12 @@ def seeds_path(seeds: list[int], z_dim: int, cells: int = 1) -> torch.Tensor:
     return torch.stack([seeds_to_z([s + 1000 * c for s in seeds], z_dim) for c in range(cells)], 1)
 
 
+def keyframes_path(z: torch.Tensor, cells: int = 1) -> torch.Tensor:
+    """Keyframe latents (K, z_dim) → (K, cells, z_dim); grid cell c visits them starting from keyframe c."""
+    z = torch.as_tensor(z, dtype=torch.float32)
+    return torch.stack([torch.roll(z, -c, 0) for c in range(cells)], 1)
+
+
 @dataclass
 class FrameSource:
     """Renders an animation with a model: frames[i] → uint8 (H, W, C); iterate for all frames in order."""

@@ -4,7 +4,8 @@
 animation.FrameSource which renders lazily) and writes exactly len(frames) frames at `fps`:
 - MP4: PyAV (FFmpeg + libx264 ship inside its wheel), H.264 yuv420p, constant frame rate, `crf` quality;
   odd widths/heights are padded by one edge pixel (yuv420p needs even sizes).
-- GIF: one global palette from sampled frames, loops forever. GIF delays are whole centiseconds, so frame
+- GIF: one global palette fitted to 12 sampled frames (median cut refined by k-means), no dithering by
+  default (dithering 'boils' in motion; dither=True for Floyd–Steinberg), loops forever. GIF delays are whole centiseconds, so frame
   i lasts round(100(i+1)/fps) − round(100·i/fps) cs: the clock never drifts (total = frames/fps exactly
   at whole 1/100 s) and each frame is within 1 cs of 1/fps; fps 10, 20, 25 and 50 are exact per frame.
   GIF is limited to 50 fps (players stretch shorter delays). Pillow merges identical consecutive frames,
@@ -66,7 +67,7 @@ def _flatten(frame: np.ndarray, background=(0, 0, 0)) -> np.ndarray:
 
 
 def write_animation(path: Path, frames: Sequence[np.ndarray], fps: int, *, fmt: str | None = None,
-                    crf: int = 18, quality: int = 90, background=(0, 0, 0),
+                    crf: int = 18, quality: int = 90, background=(0, 0, 0), dither: bool = False,
                     progress: Callable[[int, int], None] | None = None,
                     cancel: threading.Event | None = None) -> Path:
     """Write all frames to `path`; returns the path. Raises Cancelled (nothing written) or VideoError."""
@@ -100,7 +101,7 @@ def write_animation(path: Path, frames: Sequence[np.ndarray], fps: int, *, fmt: 
         if fmt == "mp4":
             _write_mp4(tmp, frames_checked(), fps, crf, background)
         elif fmt == "gif":
-            _write_gif(tmp, frames, frames_checked(), fps, background)
+            _write_gif(tmp, frames, frames_checked(), fps, background, dither)
         else:
             _write_webp(tmp, frames_checked(), total, fps, quality)
         if cancel.is_set():
@@ -137,20 +138,31 @@ def _write_mp4(tmp: Path, frames, fps: int, crf: int, background) -> None:
 
 
 def _palette_image(samples: list[np.ndarray]) -> tuple[Image.Image, int]:
-    """A 255-colour palette from sample frames plus a twin (index 255) of the most used colour."""
-    strip = Image.fromarray(np.concatenate(samples, axis=0))
-    pal_img = strip.quantize(255, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    hist = pal_img.histogram()[:255]
-    common = int(np.argmax(hist))
-    pal = (pal_img.getpalette() or [])[:255 * 3]
-    pal += [0] * (255 * 3 - len(pal))
+    """255 colours fitted to sample frames (median cut refined by k-means) + a twin (index 255) of the
+    most used colour, for making repeated frames differ invisibly."""
+    import torch
+    px = np.concatenate([f[..., :3].reshape(-1, 3) for f in samples])
+    rng = np.random.default_rng(0)
+    px = px[rng.choice(len(px), 40000, replace=False)] if len(px) > 40000 else px
+    init = Image.fromarray(np.ascontiguousarray(px[None])).quantize(255, method=Image.Quantize.MEDIANCUT)
+    centres = torch.tensor(init.getpalette()[:765], dtype=torch.float32).reshape(-1, 3)
+    centres = torch.cat([centres, centres[-1:].repeat(255 - len(centres), 1)]) if len(centres) < 255 else centres
+    x = torch.from_numpy(px.astype(np.float32))
+    for _ in range(8):                                       # Lloyd iterations: a few dB over median cut
+        label = torch.cdist(x, centres).argmin(1)
+        count = torch.bincount(label, minlength=255).float()
+        sums = torch.zeros_like(centres).index_add_(0, label, x)
+        centres = torch.where(count[:, None] > 0, sums / count.clamp_min(1)[:, None], centres)
+    label = torch.cdist(x, centres).argmin(1)
+    common = int(torch.bincount(label, minlength=255).argmax())
+    pal = (centres + 0.5).clamp(0, 255).to(torch.uint8).reshape(-1).tolist()
     pal += pal[common * 3:common * 3 + 3]
     out = Image.new("P", (1, 1))
     out.putpalette(pal)
     return out, common
 
 
-def _write_gif(tmp: Path, source: Sequence[np.ndarray], frames, fps: int, background) -> None:
+def _write_gif(tmp: Path, source: Sequence[np.ndarray], frames, fps: int, background, dither: bool) -> None:
     total = len(source)
     picks = sorted({round(i * (total - 1) / 11) for i in range(12)}) if total > 1 else [0]
     pal_img, common = _palette_image([_flatten(source[i], background) for i in picks])
@@ -159,7 +171,8 @@ def _write_gif(tmp: Path, source: Sequence[np.ndarray], frames, fps: int, backgr
     def indexed():
         prev = None
         for f in frames:
-            q = Image.fromarray(_flatten(f, background)).quantize(palette=pal_img, dither=Image.Dither.NONE)
+            q = Image.fromarray(_flatten(f, background)).quantize(
+                palette=pal_img, dither=Image.Dither.FLOYDSTEINBERG if dither else Image.Dither.NONE)
             a = np.asarray(q).copy()
             if prev is not None and np.array_equal(a, prev):
                 spot = np.flatnonzero((a == common) | (a == 255))

@@ -280,9 +280,7 @@ class AnimationPanel(QWidget):
             return an.Breathing(base, list(dirs), list(amps), fps, round(fps * self.length.value()))
         if key == "keyframes":
             import torch
-            z = torch.stack([k.z for k in self.keyframes])[:, None].repeat(1, cells, 1)
-            if cells > 1:
-                z[:, 1:] = an.seeds_path(list(range(len(z))), self.model.z_dim, cells)[:, 1:]
+            z = an.keyframes_path(torch.stack([k.z for k in self.keyframes]), cells)
         else:
             try:
                 seeds = [int(s) for s in self.seeds.text().replace(",", " ").split()]
