@@ -113,7 +113,7 @@ def _write_mp4(tmp: Path, frames, fps: int, crf: int, background) -> None:
     import av
     from fractions import Fraction
 
-    with av.open(str(tmp), mode="w", format="mp4") as container:
+    with av.open(str(tmp), mode="w", format="mp4", options={"movflags": "+faststart"}) as container:
         stream = None
         for f in frames:
             rgb = _flatten(f, background)
@@ -125,8 +125,7 @@ def _write_mp4(tmp: Path, frames, fps: int, crf: int, background) -> None:
                 stream.width, stream.height = rgb.shape[1], rgb.shape[0]
                 stream.pix_fmt = "yuv420p"
                 stream.time_base = Fraction(1, fps)
-                stream.options = {"crf": str(int(crf)), "preset": "medium", "movflags": "+faststart"}
-                stream.codec_context.options = {"crf": str(int(crf)), "preset": "medium"}
+                stream.options = {"crf": str(int(crf)), "preset": "medium"}
                 index = 0
             elif (rgb.shape[1], rgb.shape[0]) != (stream.width, stream.height):
                 raise VideoError("all frames of a video must have the same size")

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 
 from studio.core import animation as an
 
+from .animation_export import ExportControls
 from .animation_player import AnimationPlayer
 from .animation_workers import ExportWorker, ModelLoader, PreviewRenderer
 from .widgets.icons import icon
@@ -41,7 +42,7 @@ def _card(title: str) -> tuple[QFrame, QFormLayout]:
     return f, form
 
 
-class AnimationPanel(QWidget):
+class AnimationPanel(ExportControls, QWidget):
     notice = Signal(str)
     exported = Signal(str)
 
@@ -144,6 +145,10 @@ class AnimationPanel(QWidget):
         buttons.addWidget(self.export_btn, 1)
         buttons.addWidget(self.cancel_btn)
         f.addRow(buttons)
+        self.lapse_btn = QPushButton(icon("chart"), "Training time-lapse…",
+                                     toolTip="Export the project's saved sample grids in the chosen format")
+        self.lapse_btn.clicked.connect(lambda: self.export_timelapse())
+        f.addRow(self.lapse_btn)
         self.progress = QProgressBar(textVisible=True, value=0)
         self.progress.setFormat("")
         f.addRow(self.progress)
@@ -181,6 +186,7 @@ class AnimationPanel(QWidget):
 
     def _show_model_name(self) -> None:
         m = self.model
+        self.lapse_btn.setEnabled(self.has_samples() and self.exporter is None)
         self.model_label.setText("No model" if m is None else
                                  f"{m.path.parent.parent.name if m.path.parent.name == 'checkpoints' else m.path.stem}"
                                  f"  ·  {m.spec.arch} {m.spec.resolution} px")
@@ -330,54 +336,6 @@ class AnimationPanel(QWidget):
         self.status.setText(f"{total} frames at {a.fps if a else 0} fps = {total / max(1, a.fps if a else 1):.2f} s"
                             f"{loop}{ready}")
         self.player.refresh()
-
-    # ------------------------------------------------------------------ export
-    def export(self, path: str | None = None) -> None:
-        if self.exporter is not None:
-            return
-        target = (path or self.out.text()).strip()
-        if not target:
-            self._browse()
-            target = self.out.text().strip()
-            if not target:
-                return
-        try:
-            source = self.frame_source(self.size.currentData())
-        except an.AnimationError as e:
-            self.export_status.setText(str(e))
-            return
-        self.exporter = ExportWorker(Path(target), source, source.fps, self.crf.value(), self)
-        self.exporter.progressed.connect(self._on_export_progress)
-        self.exporter.exported.connect(lambda p: self._export_done(f"Saved {p}", p))
-        self.exporter.cancelled.connect(lambda: self._export_done("Export cancelled: nothing was written"))
-        self.exporter.failed.connect(lambda m: self._export_done(f"Export failed: {m}"))
-        self.progress.setFormat("%v / %m frames")
-        self.progress.setRange(0, len(source))
-        self.progress.setValue(0)
-        self.export_btn.setEnabled(False)
-        self.cancel_btn.setEnabled(True)
-        self.export_status.setText(f"Exporting {len(source)} frames to {Path(target).name}…")
-        self.exporter.start()
-
-    def cancel_export(self) -> None:
-        if self.exporter is not None:
-            self.exporter.cancel.set()
-            self.cancel_btn.setEnabled(False)
-
-    def _on_export_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total)
-        self.progress.setValue(done)
-
-    def _export_done(self, message: str, path: str | None = None) -> None:
-        worker, self.exporter = self.exporter, None
-        if worker is not None:
-            worker.wait(5000)
-        self.export_status.setText(message)
-        self.notice.emit(message)
-        self.cancel_btn.setEnabled(False)
-        self.export_btn.setEnabled(self.animation is not None)
-        if path:
-            self.exported.emit(path)
 
     def shutdown(self) -> None:
         """Stop every worker (the window calls this on close; tests on teardown)."""

@@ -95,6 +95,13 @@ def test_build_from_keyframes_preview_and_export(qtbot, panel, tmp_path):
         assert len(frames) == 18 and s.average_rate == 8 and (s.width, s.height) == (64, 64)
     p.grab().save(str(SHOTS / "panel_exported.png"))
 
+    assert p.lapse_btn.isEnabled()                                # the model came from a project
+    lapse = tmp_path / "lapse.gif"
+    with qtbot.waitSignal(p.exported, timeout=30000):
+        p.export_timelapse(str(lapse))
+    im = Image.open(lapse)
+    assert im.n_frames == 3 * 1 and im.size == (70, 70)           # 3 sample grids, 8 fps → 1 frame each
+
 
 def test_walk_grid_gif_and_cancel(qtbot, panel, tmp_path):
     p = panel
