@@ -41,7 +41,7 @@ class FrameRenderer:
 
 
 class RenderWorker(QThread):
-    frame = Signal(object, int, float)      # QImage, request serial, render ms
+    frame = Signal(QImage, int, float)      # the frame, request serial, render ms
     failed = Signal(str)
 
     def __init__(self, model, parent=None):

@@ -7,6 +7,7 @@ background Task and cached in the project; exports run on Tasks too.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from pathlib import Path
 
@@ -67,6 +68,7 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         self._drag_token = 0
         self._tasks: set = set()
         self._dir_task = None
+        self._cancel = threading.Event()
         self.setAcceptDrops(True)
         self.setObjectName("ExplorerWorkspace")
         self._build()
@@ -199,7 +201,7 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         if path:
             self.open_model(Path(path))
 
-    def open_model(self, path, quiet: bool = False) -> bool:
+    def open_model(self, path, quiet: bool = False, find_directions: bool = True) -> bool:
         try:
             model = load_generator(Path(path), "cpu")
         except CheckpointError as e:
@@ -207,6 +209,8 @@ class ExplorerWorkspace(ExportMixin, QWidget):
                 self.say(f"Cannot open {Path(path).name}: {e}", "error")
             return False
         self._stop_worker()
+        self._cancel.set()                                   # directions of the previous model
+        self._cancel = threading.Event()
         self.model = model
         self.directions = None
         self.worker = RenderWorker(model, self)
@@ -225,7 +229,8 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         self.canvas.fit()
         self._apply(self.state.replace(base=None, dirs=(), mix_z=None) if self.state.base is not None
                     and len(self.state.base) != s.z_dim else self.state)
-        self._find_directions()
+        if find_directions:
+            self._find_directions()
         self._fill_thumbnails()
         self.say(f"Exploring {model.path.name}")
         return True
@@ -238,13 +243,16 @@ class ExplorerWorkspace(ExportMixin, QWidget):
             return
         self.controls.set_progress(0.0, "Finding the principal directions of this model (GANSpace)…")
 
+        cancel = self._cancel
+
         def work():
             m = load_generator(model.path, "cpu")           # own copy: rendering keeps going meanwhile
-            return directions_for(m, proj, progress=lambda d, t: task.progress.emit(d / max(1, t)))
+            return directions_for(m, proj, progress=lambda d, t: task.progress.emit(d / max(1, t)), cancel=cancel)
         task = Task(work, None, self)
         task.progress.connect(lambda f: self.controls.set_progress(f) if self._dir_task is task else None)
         task.done.connect(lambda d, m=model: self._set_directions(d) if m is self.model else None)
-        task.failed.connect(lambda msg: (self.controls.set_progress(None, f"Could not find directions: {msg}")))
+        task.failed.connect(lambda msg: None if cancel.is_set() else
+                            self.controls.set_progress(None, f"Could not find directions: {msg}"))
         self._dir_task = task
         self._start(task)
 
@@ -344,6 +352,7 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         task.start()
 
     def shutdown(self) -> None:
+        self._cancel.set()
         self._stop_worker()
         for t in list(self._tasks):
             t.wait(10000)
