@@ -12,6 +12,7 @@ each and the ratio. Absolute numbers on shared machines are noise; the ratio is 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -140,13 +141,18 @@ def sync(device) -> None:
         torch.cuda.synchronize()
 
 
-def timed(fn, steps: int, batch: int, device) -> float:
+def timed(fn, steps: int, batch: int, device) -> tuple[float, float]:
+    """(images per wall second, images per process-CPU second) over `steps` calls of fn.
+
+    CPU seconds are the contention-robust figure on a shared machine (other processes steal wall time,
+    not our CPU time); on CUDA only the wall figure means anything."""
     sync(device)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(steps):
         fn()
     sync(device)
-    return steps * batch / (time.perf_counter() - t0)
+    n = steps * batch
+    return n / (time.perf_counter() - t0), n / max(time.process_time() - c0, 1e-9)
 
 
 def compare(device="cpu", rounds=6, steps=5, warmup=2, n_images=512, log_every=10, quiet=False) -> dict:
@@ -177,10 +183,12 @@ def compare(device="cpu", rounds=6, steps=5, warmup=2, n_images=512, log_every=1
             for fn, out in (order if i % 2 == 0 else order[::-1]):
                 out.append(timed(fn, steps, 64, device))
             if not quiet:
-                print(f"  round {i + 1}/{rounds}: reference {r_ips[-1]:7.1f} img/s   studio {s_ips[-1]:7.1f} img/s",
-                      flush=True)
-    r, s = statistics.median(r_ips), statistics.median(s_ips)
-    return {"reference": r, "studio": s, "ratio": s / r, "rounds": rounds, "steps": steps}
+                print(f"  round {i + 1}/{rounds}: reference {r_ips[-1][0]:7.1f} img/s ({r_ips[-1][1]:6.1f}/cpu-s)"
+                      f"   studio {s_ips[-1][0]:7.1f} img/s ({s_ips[-1][1]:6.1f}/cpu-s)", flush=True)
+    med = lambda xs, k: statistics.median(x[k] for x in xs)  # noqa: E731
+    r, s, rc, sc = med(r_ips, 0), med(s_ips, 0), med(r_ips, 1), med(s_ips, 1)
+    return {"reference": r, "studio": s, "ratio": s / r, "reference_cpu": rc, "studio_cpu": sc,
+            "ratio_cpu": sc / rc, "rounds": rounds, "steps": steps}
 
 
 def main(argv=None) -> int:
@@ -198,7 +206,11 @@ def main(argv=None) -> int:
     res = compare(args.device, args.rounds, args.steps, args.warmup)
     print(f"reference (pytorch/examples loop): {res['reference']:.1f} img/s (median)")
     print(f"GAN Studio Trainer.train_step:     {res['studio']:.1f} img/s (median)")
-    print(f"ratio studio / reference: {res['ratio']:.2f}x")
+    print(f"ratio studio / reference: {res['ratio']:.2f}x (wall)")
+    if torch.device(args.device).type == "cpu":
+        print(f"per process-CPU second: reference {res['reference_cpu']:.1f}, studio {res['studio_cpu']:.1f}, "
+              f"ratio {res['ratio_cpu']:.2f}x (robust to other processes on the machine)")
+    print(f"speed paths: {'off (GANSTUDIO_PLAIN_EAGER=1)' if os.environ.get('GANSTUDIO_PLAIN_EAGER', '') not in ('', '0') else 'on'}")
     return 0
 
 

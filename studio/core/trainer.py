@@ -12,8 +12,10 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import threading
 import time
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -31,6 +33,7 @@ from .files import atomic_path
 from .latent import make_grid, to_uint8
 from .losses import d_loss, d_score, g_loss, r1_penalty
 from .models import ModelSpec, build_models
+from .models.registry import preferred_memory_format
 from .run import RunFolder
 
 
@@ -47,6 +50,13 @@ class Trainer:
         self.G, self.D = build_models(self.spec)
         self.G.to(self.device)
         self.D.to(self.device)
+        # Speed paths (same maths; GANSTUDIO_PLAIN_EAGER=1 turns them off): channels_last convs where they pay,
+        # and no D weight-gradients in the G step (opt_d.zero_grad drops them before they are ever used).
+        self.fast_path = os.environ.get("GANSTUDIO_PLAIN_EAGER", "") in ("", "0")
+        self.memory_format = preferred_memory_format(self.spec, self.device) if self.fast_path else None
+        if self.memory_format is not None:
+            self.G.to(memory_format=self.memory_format)
+            self.D.to(memory_format=self.memory_format)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
         cuda = self.device.type == "cuda"
         opt_kw = {"fused": True} if cuda else {}
@@ -55,7 +65,12 @@ class Trainer:
         self.gen = torch.Generator(device=self.device).manual_seed(cfg.seed)
         n = cfg.sample_grid[0] * cfg.sample_grid[1]
         self.fixed_z = torch.randn(n, cfg.z_dim, generator=torch.Generator().manual_seed(cfg.seed + 1))
-        self.images = torch.from_numpy(np.array(dataset.images)).to(self.device)   # uint8, resident
+        if self.device.type == "cpu":     # share the (memory-mapped) uint8 cache: the OS page cache holds it once
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)          # read-only memmap: we only ever index it
+                self.images = torch.from_numpy(dataset.images)
+        else:
+            self.images = torch.from_numpy(np.array(dataset.images)).to(self.device)   # uint8, resident
         self.policy = parse_policy(cfg.augment_policy) if cfg.augment else ()
         self.amp = cuda and cfg.bf16
         self.step = 0
@@ -196,7 +211,7 @@ class Trainer:
         cfg, dev, gen, b = self.cfg, self.device, self.gen, self.batch
         kind = cfg.loss_name
         self.G.train()
-        self.D.train()
+        self.D.train().requires_grad_(True)
         idx = torch.randint(0, self.images.shape[0], (b,), generator=gen, device=dev)
         real = self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
         if cfg.mirror:
@@ -217,11 +232,14 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         self.opt_d.step()
+        if self.fast_path:
+            self.D.requires_grad_(False)        # G step: only G's gradients are wanted
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
             gen_logits = self.D(diff_augment(fake, self.policy, gen))
             loss_g = g_loss(gen_logits.float(), kind)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
+        self.D.requires_grad_(True)
         self.opt_g.step()
         self.step += 1
         self.nimg += b

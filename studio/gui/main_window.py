@@ -84,6 +84,8 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.add_workspace("train", "Train", self.training_view)
         from .animation_panel import AnimationPanel
         self.add_workspace("animate", "Animate", AnimationPanel(parent=self))
+        from .explorer import install as install_explorer
+        self.explorer = install_explorer(self)   # the 'explore' workspace (latent explorer)
         self.project_page.train_requested.connect(self._start_training)
         self.training_view.notice.connect(self.show_message)
         from .welcome import install as install_welcome
