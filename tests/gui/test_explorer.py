@@ -202,3 +202,16 @@ def test_bad_model_is_refused_clearly(qtbot, tmp_path):
         assert not ws.open_model(bad)
     assert "Cannot open x.safetensors" in sig.args[0] and sig.args[1] == "error"
     assert ws.model is None and ws.canvas.image is None
+
+
+def test_registered_in_main_window(make_main_window, project, qtbot):
+    win = make_main_window()
+    ws = win.workspace("explore")
+    assert isinstance(ws, ExplorerWorkspace)
+    qtbot.wait(400)                              # let the first-launch welcome screen settle
+    with qtbot.waitSignal(ws.frame_shown, timeout=20000):
+        win.open_model(project)
+    assert win.current_workspace() == "explore" and ws.model is not None
+    ws.controls.seed.setValue(4)
+    assert win.undo_stack.canUndo()
+    ws.shutdown()

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 import torch
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
 FORMATS = {3: QImage.Format_RGB888, 4: QImage.Format_RGBA8888}
@@ -40,7 +40,8 @@ class FrameRenderer:
         return img
 
 
-class RenderWorker(QThread):
+class RenderWorker(QObject):
+    """Owns a daemon render thread (a plain thread: it can never outlive-and-abort a closing window)."""
     frame = Signal(QImage, int, float)      # the frame, request serial, render ms
     failed = Signal(str)
 
@@ -53,6 +54,10 @@ class RenderWorker(QThread):
         self._quit = False
         self.requested = self.rendered = self.dropped = 0
         self._renderer = FrameRenderer(model)
+        self._thread = threading.Thread(target=self.run, name="explorer-render", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
 
     def request(self, z: torch.Tensor, serial: int) -> None:
         with self._cond:
@@ -66,7 +71,8 @@ class RenderWorker(QThread):
         with self._cond:
             self._quit = True
             self._cond.notify()
-        self.wait(5000)
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(5.0)
 
     def run(self) -> None:
         while True:
@@ -81,15 +87,25 @@ class RenderWorker(QThread):
             try:
                 with self.lock:
                     img = self._renderer.render(z)
+                self.rendered += 1
+                self.frame.emit(img, serial, (time.perf_counter() - t0) * 1000.0)
+            except RuntimeError as e:
+                if "already deleted" in str(e):          # the window went away
+                    return
+                self._safe_fail(f"rendering failed: {e}")
             except Exception as e:  # a broken model must not kill the thread silently
-                self.failed.emit(f"rendering failed: {e}")
-                continue
-            self.rendered += 1
-            self.frame.emit(img, serial, (time.perf_counter() - t0) * 1000.0)
+                self._safe_fail(f"rendering failed: {e}")
+
+    def _safe_fail(self, msg: str) -> None:
+        try:
+            self.failed.emit(msg)
+        except RuntimeError:
+            pass
 
 
-class Task(QThread):
-    """Run fn() on a thread (holding `lock` if given); done(result) or failed(message) on the UI thread."""
+class Task(QObject):
+    """Run fn() on a daemon thread (holding `lock` if given); done(result) or failed(message) arrive
+    on the UI thread. progress(fraction) may be emitted by fn."""
     done = Signal(object)
     failed = Signal(str)
     progress = Signal(float)
@@ -97,15 +113,25 @@ class Task(QThread):
     def __init__(self, fn, lock=None, parent=None):
         super().__init__(parent)
         self.fn, self.lock = fn, lock
+        self._thread = threading.Thread(target=self.run, name="explorer-task", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait(self, ms: int = 10000) -> None:
+        self._thread.join(ms / 1000)
 
     def run(self) -> None:
         try:
-            if self.lock is not None:
-                with self.lock:
+            try:
+                if self.lock is not None:
+                    with self.lock:
+                        result = self.fn()
+                else:
                     result = self.fn()
-            else:
-                result = self.fn()
-        except Exception as e:
-            self.failed.emit(str(e) or type(e).__name__)
-            return
-        self.done.emit(result)
+            except Exception as e:
+                self.failed.emit(str(e) or type(e).__name__)
+                return
+            self.done.emit(result)
+        except RuntimeError:                               # receiver deleted meanwhile
+            pass

@@ -21,6 +21,7 @@ from ...core.checkpoint import CheckpointError, load_generator
 from ...core.directions import Directions, cache_path, directions_for, project_of, save_directions
 from ...core.explore import LatentState, compose
 from ...core.keyframes import Keyframe
+from ..widgets.image_view import array_to_qimage
 from .canvas import ExplorerCanvas
 from .controls import LatentControls
 from .export import ExportMixin
@@ -33,10 +34,10 @@ class StateEdit(QUndoCommand):
         self.ws, self.old, self.new, self.key, self.token = ws, old, new, key, token
 
     def id(self) -> int:
-        return self.key
+        return -1 if self.key < 0 else 0x5E000 + self.key       # unique to the explorer
 
     def mergeWith(self, other) -> bool:
-        if other.key != self.key or self.token is None or other.token != self.token:
+        if not isinstance(other, StateEdit) or other.key != self.key or self.token is None or other.token != self.token:
             return False
         self.new = other.new
         return True
@@ -60,6 +61,7 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         self.directions: Directions | None = None
         self.project: Path | None = None
         self.state = LatentState(seed=0)
+        self._own_stack = undo_stack is None
         self.undo_stack = undo_stack or QUndoStack(self)
         self._serial = 0
         self._shown_serial = 0
@@ -178,6 +180,10 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         self.tb.addAction(act)
         return act
 
+    def export(self) -> None:
+        """File ▸ Export… (Ctrl+E) in the main window."""
+        self.export_dialog(1)
+
     def say(self, text: str, level: str = "info") -> None:
         self.model_label.setToolTip(text)
         self.notice.emit(text, level)
@@ -213,10 +219,7 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         self._cancel = threading.Event()
         self.model = model
         self.directions = None
-        self.worker = RenderWorker(model, self)
-        self.worker.frame.connect(self._on_frame)
-        self.worker.failed.connect(lambda m: self.say(m, "error"))
-        self.worker.start()
+        self._start_worker()
         proj = project_of(model.path)
         if proj and proj != self.project:
             self.set_project(proj)
@@ -224,11 +227,11 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         s = model.spec
         self.model_label.setText(f"{model.path.name}  ·  {s.arch} {s.resolution}×{s.resolution} "
                                  f"{'RGBA' if s.channels == 4 else 'RGB'}  ·  z {s.z_dim}")
-        self.undo_stack.clear()
+        if self._own_stack:
+            self.undo_stack.clear()
         self.canvas.set_before(None)
         self.canvas.fit()
-        self._apply(self.state.replace(base=None, dirs=(), mix_z=None) if self.state.base is not None
-                    and len(self.state.base) != s.z_dim else self.state)
+        self._apply(self.state)
         if find_directions:
             self._find_directions()
         self._fill_thumbnails()
@@ -309,6 +312,11 @@ class ExplorerWorkspace(ExportMixin, QWidget):
                       f"Jump to {kf.label}")
 
     def _apply(self, state: LatentState) -> None:
+        zd = self.model.z_dim if self.model else None
+        if zd and state.base is not None and len(state.base) != zd:
+            state = state.replace(base=None)                 # an edit made with another model
+        if zd and state.mix_z is not None and len(state.mix_z) != zd:
+            state = state.replace(mix_z=None, mix_t=0.0)
         self.state = state
         self.controls.show_state(state)
         self._render()
@@ -320,6 +328,8 @@ class ExplorerWorkspace(ExportMixin, QWidget):
 
     # ------------------------------------------------------------------ rendering
     def _render(self) -> None:
+        if self.worker is None and self.model is not None:
+            self._start_worker()
         if self.worker is None:
             return
         self._serial += 1
@@ -340,6 +350,12 @@ class ExplorerWorkspace(ExportMixin, QWidget):
             self.fps.setText(f"{lat:.0f} ms per frame  ({ms:.0f} ms render)")
         self.frame_shown.emit(serial)
 
+    def _start_worker(self) -> None:
+        self.worker = RenderWorker(self.model, self)
+        self.worker.frame.connect(self._on_frame)
+        self.worker.failed.connect(lambda m: self.say(m, "error"))
+        self.worker.start()
+
     def _stop_worker(self) -> None:
         if self.worker is not None:
             self.worker.frame.disconnect(self._on_frame)
@@ -348,7 +364,8 @@ class ExplorerWorkspace(ExportMixin, QWidget):
 
     def _start(self, task: Task) -> None:
         self._tasks.add(task)
-        task.finished.connect(lambda t=task: self._tasks.discard(t))
+        for sig in (task.done, task.failed):
+            sig.connect(lambda *_, t=task: self._tasks.discard(t))
         task.start()
 
     def shutdown(self) -> None:
@@ -387,7 +404,7 @@ class ExplorerWorkspace(ExportMixin, QWidget):
             if rows:
                 zs = torch.stack([strip.item(r).data(1 + Qt.UserRole).z for r in rows])
                 task = Task(lambda zs=zs: self.model.render(zs), self.worker.lock, self)
-                task.done.connect(lambda imgs, s=strip, rows=rows: [s.set_thumbnail(r, _qimage(a))
+                task.done.connect(lambda imgs, s=strip, rows=rows: [s.set_thumbnail(r, array_to_qimage(a))
                                                                      for r, a in zip(rows, imgs)])
                 self._start(task)
 
@@ -404,8 +421,4 @@ class ExplorerWorkspace(ExportMixin, QWidget):
         else:
             self.open_model(path)
 
-
-def _qimage(a):
-    from ..widgets.image_view import array_to_qimage
-    return array_to_qimage(a)
 
