@@ -75,14 +75,31 @@ def trace_sqrt_product(s1: np.ndarray, s2: np.ndarray, use_scipy: bool | None = 
     return float(np.sqrt(np.clip(w, 0, None)).sum())
 
 
-def frechet_distance(real, fake, use_scipy: bool | None = None) -> float:
-    """‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2 (Σ₁Σ₂)^½), in float64."""
+def frechet_distance(real, fake, method: str = "auto") -> float:
+    """‖μ₁ − μ₂‖² + tr(Σ₁ + Σ₂ − 2 (Σ₁Σ₂)^½), in float64.
+
+    method: "lowrank" (exact when there are fewer images than feature dimensions: the non-zero
+    eigenvalues of Σ₁Σ₂ are the squared singular values of X₁X₂ᵀ / √((n₁−1)(n₂−1)) for the centred
+    feature matrices, so tr (Σ₁Σ₂)^½ is their sum — an n₁×n₂ SVD instead of a D×D matrix root),
+    "scipy" (scipy.linalg.sqrtm), "eigh" (symmetric eigen-decompositions), or "auto": lowrank
+    when min(n₁, n₂) ≤ D, else scipy if installed, else eigh."""
     x, y = _f64(real), _f64(fake)
-    if len(x) < 2 or len(y) < 2:
+    n1, n2, d = len(x), len(y), x.shape[1]
+    if n1 < 2 or n2 < 2:
         raise ValueError("FD needs at least 2 real and 2 generated images")
     mu1, mu2 = x.mean(0), y.mean(0)
-    s1, s2 = np.cov(x, rowvar=False), np.cov(y, rowvar=False)
-    fd = ((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * trace_sqrt_product(s1, s2, use_scipy)
+    xc, yc = x - mu1, y - mu2
+    if method == "auto":
+        method = "lowrank" if min(n1, n2) <= d else ("scipy" if _sla is not None else "eigh")
+    if method == "lowrank":
+        tr1, tr2 = (xc * xc).sum() / (n1 - 1), (yc * yc).sum() / (n2 - 1)
+        m = xc @ yc.T / np.sqrt((n1 - 1) * (n2 - 1))
+        covmean_tr = float(np.linalg.svd(m, compute_uv=False).sum())
+    else:
+        s1, s2 = xc.T @ xc / (n1 - 1), yc.T @ yc / (n2 - 1)
+        tr1, tr2 = np.trace(s1), np.trace(s2)
+        covmean_tr = trace_sqrt_product(s1, s2, use_scipy=(method == "scipy"))
+    fd = ((mu1 - mu2) ** 2).sum() + tr1 + tr2 - 2 * covmean_tr
     return float(max(fd, 0.0))
 
 
