@@ -98,6 +98,10 @@ class LatentControls(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.rows: list[DirectionRow] = []
+        self.setStyleSheet("QLineEdit#directionName { background: transparent; border: 1px solid transparent; "
+                           "padding: 1px 4px; } QLineEdit#directionName:hover { border-color: palette(mid); } "
+                           "QLineEdit#directionName:focus { border-color: palette(highlight); "
+                           "background: palette(base); } QLabel#valueLabel { font-family: monospace; }")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(10, 10, 10, 10)
         outer.setSpacing(10)
