@@ -301,4 +301,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Re-import as studio.cli so feature commands and this entry share one CliError class.
+    from studio.cli import main as _main
+    sys.exit(_main())

@@ -1,0 +1,133 @@
+"""The Trainer: events, control from another thread, safe checkpoints and exact resume."""
+import threading
+import time
+
+import pytest
+import torch
+
+from studio.core import checkpoint as ckpt
+from studio.core.run import RunFolder
+from studio.core.trainer import Trainer
+
+
+def _weights(t: Trainer) -> dict:
+    out = {}
+    for name, m in (("G", t.G), ("G_ema", t.G_ema), ("D", t.D)):
+        out.update({f"{name}.{k}": v.detach().clone() for k, v in m.state_dict().items()})
+    return out
+
+
+@pytest.mark.parametrize("arch,extra", [("dcgan", {"augment": True, "mirror": True, "r1_gamma": 1.0, "r1_every": 4}),
+                                        ("fastgan", {"augment": True, "resolution": 64, "z_dim": 16, "batch": 8})])
+def test_stop_and_resume_equals_one_go(tmp_path, make_image_folder, tiny_config, arch, extra):
+    data = make_image_folder(20)
+    cfg = tiny_config(data, arch=arch, kimg=0.16 if arch == "dcgan" else 0.048, checkpoint_every_kimg=10, **extra)
+    half = cfg.kimg / 2
+    one = Trainer.create(tmp_path / "one", cfg, device="cpu")
+    one.run()
+    two = Trainer.create(tmp_path / "two", cfg, device="cpu")
+    two.run(kimg=half)                                      # first half, then a checkpoint on exit
+    del two
+    resumed = Trainer.open(tmp_path / "two", device="cpu")
+    assert resumed.nimg == round(half * 1000)
+    resumed.run()                                           # continues to the configured 0.16 kimg
+    assert resumed.step == one.step
+    a, b = _weights(one), _weights(resumed)
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), f"{k} differs after stop/resume"
+    hist = RunFolder(tmp_path / "two").read_metrics()
+    steps = [r["step"] for r in hist]
+    assert steps == sorted(steps) and len(steps) == len(set(steps))
+
+
+def test_events_and_files(tmp_path, make_image_folder, tiny_config):
+    events = []
+    t = Trainer.create(tmp_path / "run", tiny_config(make_image_folder(16), keep_checkpoints=2),
+                       on_event=events.append, device="cpu")
+    assert t.run() == "done"
+    kinds = [e.kind for e in events]
+    assert kinds[-1] == "finished" and "step" in kinds and "samples" in kinds and "checkpoint" in kinds
+    step = next(e for e in events if e.kind == "step")
+    assert step.images_per_sec > 0 and 0 < step.progress <= 1 and step.eta_sec is not None
+    grid = next(e for e in events if e.kind == "samples").grid
+    assert grid.dtype.name == "uint8" and grid.ndim == 3 and grid.shape[2] == 3
+    run = RunFolder(tmp_path / "run")
+    assert len(ckpt.list_checkpoints(run.checkpoints_dir)) == 2          # the last N kept
+    assert len(run.sample_files()) >= 2 and len(run.read_metrics()) >= 3
+    assert not [p for p in run.path.rglob("*.part")]
+    model = ckpt.load_generator(run.path)
+    imgs = model.render(torch.randn(3, model.z_dim))
+    assert imgs.shape == (3, 32, 32, 3)
+
+
+def test_pause_resume_stop_from_another_thread(tmp_path, make_image_folder, tiny_config):
+    events = []
+    t = Trainer.create(tmp_path / "run", tiny_config(make_image_folder(16), kimg=0, minutes=0),
+                       on_event=events.append, device="cpu")
+    th = threading.Thread(target=t.run)
+    th.start()
+    time.sleep(0.5)
+    t.pause()
+    time.sleep(0.3)
+    frozen = t.step
+    time.sleep(0.4)
+    assert t.step == frozen, "training advanced while paused"
+    t.resume()
+    time.sleep(0.4)
+    assert t.step > frozen
+    t0 = time.perf_counter()
+    t.stop()
+    th.join(5)
+    assert not th.is_alive() and time.perf_counter() - t0 < 2.0
+    assert events[-1].kind == "finished" and events[-1].reason == "stopped"
+    last_step, _ = ckpt.list_checkpoints(t.run_folder.checkpoints_dir)[0]
+    assert last_step == t.step                                   # stop saved a checkpoint first
+
+
+def test_damaged_newest_checkpoint_falls_back(tmp_path, make_image_folder, tiny_config):
+    t = Trainer.create(tmp_path / "run", tiny_config(make_image_folder(16)), device="cpu")
+    t.run()
+    (newest_step, newest), (older_step, _) = ckpt.list_checkpoints(t.run_folder.checkpoints_dir)[:2]
+    newest.write_bytes(newest.read_bytes()[:1000])               # torn write
+    notes = []
+    again = Trainer.open(tmp_path / "run", on_event=notes.append, device="cpu")
+    assert again.step == older_step
+    assert any("could not be used" in n.message for n in notes)
+
+
+def test_nan_rolls_back_with_lower_lr_then_gives_up(tmp_path, make_image_folder, tiny_config, monkeypatch):
+    events = []
+    t = Trainer.create(tmp_path / "run", tiny_config(make_image_folder(16), kimg=0.5, max_nan_retries=2),
+                       on_event=events.append, device="cpu")
+    real_step = t.train_step
+
+    def poisoned():
+        out = real_step()
+        return out * float("nan") if t.step > 12 else out
+    monkeypatch.setattr(t, "train_step", poisoned)
+    assert t.run() == "failed"
+    notes = [e.message for e in events if e.kind == "notice"]
+    assert sum("rolled back" in n for n in notes) == 2
+    assert "halved the learning rates" in notes[0]
+    fail = [e for e in events if e.kind == "failed"][0]
+    assert "diverged" in fail.reason and "learning rate" in fail.reason
+    assert t.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 / 4)
+
+
+def test_checkpoint_write_failure_keeps_training(tmp_path, make_image_folder, tiny_config, monkeypatch):
+    events = []
+    t = Trainer.create(tmp_path / "run", tiny_config(make_image_folder(16)), on_event=events.append, device="cpu")
+    real = ckpt.save_file
+    calls = {"n": 0}
+
+    def flaky(*a, **k):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError(28, "No space left on device")
+        return real(*a, **k)
+    monkeypatch.setattr(ckpt, "save_file", flaky)
+    assert t.run() == "done"
+    errors = [e.message for e in events if e.kind == "notice" and e.level == "error"]
+    assert errors and "No space left" in errors[0] and "try again" in errors[0]
+    assert ckpt.list_checkpoints(t.run_folder.checkpoints_dir)[0][0] == t.step
