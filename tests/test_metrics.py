@@ -97,7 +97,7 @@ def test_same_inputs_same_numbers_and_fd_routes_agree(feats):
     a, b = feats["a"][:, :200], feats["b"][:, :200]      # 200 dims keep the D×D routes cheap
     fd = scores.frechet_distance(a, b, method="lowrank")
     assert fd == pytest.approx(scores.frechet_distance(a, b, method="eigh"), rel=1e-6)
-    if scores._sla is not None:
+    if scores.scipy_linalg() is not None:
         assert fd == pytest.approx(scores.frechet_distance(a, b, method="scipy"), rel=1e-4)
 
 

@@ -15,10 +15,14 @@ import warnings
 
 import numpy as np
 
-try:                                   # optional: scipy is not a GAN Studio dependency
-    import scipy.linalg as _sla
-except ImportError:                    # pragma: no cover - depends on the environment
-    _sla = None
+
+def scipy_linalg():
+    """scipy.linalg if installed (it is optional: not a GAN Studio dependency), else None."""
+    try:
+        import scipy.linalg
+    except ImportError:                # pragma: no cover - depends on the environment
+        return None
+    return scipy.linalg
 
 
 def _f64(x) -> np.ndarray:
@@ -56,9 +60,8 @@ def trace_sqrt_product(s1: np.ndarray, s2: np.ndarray, use_scipy: bool | None = 
 
     The eigh route uses tr(sqrtm(s1 s2)) = tr(sqrtm(A s2 A)) with A = sqrtm(s1), a symmetric PSD
     matrix, so it needs only symmetric eigen-decompositions in float64."""
-    if (use_scipy is None and _sla is not None) or use_scipy:
-        if _sla is None:
-            raise RuntimeError("scipy is not installed")
+    _sla = scipy_linalg() if use_scipy is not False else None
+    if _sla is not None:
         with warnings.catch_warnings():          # singular when there are fewer images than dimensions
             warnings.simplefilter("ignore")
             covmean = _sla.sqrtm(s1 @ s2)
@@ -90,7 +93,7 @@ def frechet_distance(real, fake, method: str = "auto") -> float:
     mu1, mu2 = x.mean(0), y.mean(0)
     xc, yc = x - mu1, y - mu2
     if method == "auto":
-        method = "lowrank" if min(n1, n2) <= d else ("scipy" if _sla is not None else "eigh")
+        method = "lowrank" if min(n1, n2) <= d else ("scipy" if scipy_linalg() is not None else "eigh")
     if method == "lowrank":
         tr1, tr2 = (xc * xc).sum() / (n1 - 1), (yc * yc).sum() / (n2 - 1)
         m = xc @ yc.T / np.sqrt((n1 - 1) * (n2 - 1))
@@ -98,6 +101,8 @@ def frechet_distance(real, fake, method: str = "auto") -> float:
     else:
         s1, s2 = xc.T @ xc / (n1 - 1), yc.T @ yc / (n2 - 1)
         tr1, tr2 = np.trace(s1), np.trace(s2)
+        if method == "scipy" and scipy_linalg() is None:
+            raise RuntimeError("scipy is not installed: use method 'eigh'")
         covmean_tr = trace_sqrt_product(s1, s2, use_scipy=(method == "scipy"))
     fd = ((mu1 - mu2) ** 2).sum() + tr1 + tr2 - 2 * covmean_tr
     return float(max(fd, 0.0))
