@@ -149,3 +149,34 @@ def test_plateau_is_announced_once_when_kid_stops_improving():
         flags.append(m.plateau)
     assert flags == [False, False, False, False, False, True, True, False]
     assert m.best_kid == 0.1
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")      # torch.jit is deprecated, still the file's format
+def test_optional_inception_fid_accepts_torchscript_and_refuses_state_dicts(tmp_path):
+    """The real inception-2015-12-05.pt is not on this machine: a stand-in TorchScript module with
+    the same call convention checks loading and calling; a state dict and junk are refused in words."""
+    import torch
+
+    from studio.core.metrics.inception import InceptionError, InceptionFID
+
+    class StandIn(torch.nn.Module):
+        def forward(self, x: torch.Tensor, return_features: bool = False) -> torch.Tensor:
+            m = x.mean(dim=(2, 3))                                  # (N, 3), images in 0..255
+            return m.repeat(1, 683)[:, :2048] / 255.0
+
+    ts = tmp_path / "inception-2015-12-05.pt"
+    torch.jit.script(StandIn()).save(str(ts))
+    fid = InceptionFID(ts)
+    rng = np.random.default_rng(0)
+    real = rng.integers(0, 256, (20, 16, 16, 3), dtype=np.uint8)
+    assert fid.features(real).shape == (20, 2048)
+    assert fid.fid(real, real) == pytest.approx(0.0, abs=1e-6)
+    assert fid.fid(real, np.zeros_like(real)) > 1.0
+    sd = tmp_path / "pt_inception-2015-12-05-6726825d.pth"
+    torch.save({"w": torch.zeros(2)}, sd)
+    with pytest.raises(InceptionError, match="state dict"):
+        InceptionFID(sd)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(InceptionError, match="not a TorchScript"):
+        InceptionFID(junk)

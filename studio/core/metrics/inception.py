@@ -13,6 +13,7 @@ TorchScript code: only load a file you trust.
 """
 from __future__ import annotations
 
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -42,7 +43,9 @@ class InceptionFID:
                                  "(inception-2015-12-05.pt from StyleGAN2-ADA) for FID.")
         self.device = torch.device(device)
         try:
-            self.net = torch.jit.load(str(path), map_location=self.device).eval()
+            with warnings.catch_warnings():           # torch.jit is deprecated, but it is this file's format
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self.net = torch.jit.load(str(path), map_location=self.device).eval()
         except Exception as e:  # noqa: BLE001
             raise InceptionError(f"{path.name} could not be loaded as TorchScript ({str(e)[:200]})") from None
         self.batch = batch
