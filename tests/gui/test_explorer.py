@@ -5,7 +5,6 @@ import shutil
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import Qt
 
 from studio.core.checkpoint import load_generator, save_generator
 from studio.core.config import TrainConfig
@@ -114,7 +113,7 @@ def test_burst_drops_stale_renders(qtbot, project):
     ws.shutdown()
 
 
-def test_canvas_zoom_smooth_and_before(qtbot, project, shot=None):
+def test_canvas_zoom_smooth_and_before(qtbot, project):
     ws = _open(qtbot, project)
     c = ws.canvas
     c.set_zoom(2.0)
