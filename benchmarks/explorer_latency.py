@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import torch  # noqa: E402
+from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.core.checkpoint import save_generator  # noqa: E402
@@ -36,16 +37,14 @@ def pct(xs, q):
 def measure(app, ws, path: Path, frames: int, warmup: int = 5):
     ws.open_model(path, find_directions=False)    # the hand drives ψ here; directions are not needed
     frame_ms, e2e = [], []
-    shown = {"serial": -1}
-    ws.frame_shown.connect(lambda s: shown.__setitem__("serial", s))
+    loop = QEventLoop()
+    ws.frame_shown.connect(lambda s: loop.quit() if s >= ws._serial else None)
     slider = ws.controls.psi.slider
     for i in range(frames + warmup):
         t0 = time.perf_counter()
         slider.setValue(40 + (i % 2) * 60 + i % 7)          # the hand moves ψ
-        target = ws._serial
-        while shown["serial"] < target:
-            app.processEvents()
-            time.sleep(0.0002)
+        if ws._shown_serial < ws._serial:
+            loop.exec()                                      # idle UI thread, like the app between events
         ws.canvas.repaint()                                  # painted on screen
         t1 = time.perf_counter()
         if i >= warmup:
