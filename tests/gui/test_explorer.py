@@ -148,9 +148,8 @@ def test_keyframes_mix_and_favourites_saved(qtbot, project):
     assert torch.allclose(ws.current_z(), kfs[0].z, atol=1e-5)
     # reorder and delete persist
     strip = ws.keyframes
-    it = strip.takeItem(0)
-    strip.addItem(it)
-    strip._save()
+    strip.move_row(0, 1)
+    assert [k.label for k in load_keyframes(project / "keyframes.json")[0]] == ["Key 2", "Key 1"]
     strip.setCurrentRow(0)
     strip.item(0).setSelected(True)
     strip.delete_selected()

@@ -40,7 +40,6 @@ class LatentStrip(QListWidget):
         self.setContextMenuPolicy(Qt.CustomContextMenu)
         self.customContextMenuRequested.connect(self._menu)
         self.itemDoubleClicked.connect(lambda it: self.activated_keyframe.emit(it.data(ROLE)))
-        self.model().rowsMoved.connect(lambda *a: self._save())
         self.itemChanged.connect(self._renamed)
         delete = QAction("Delete", self, shortcut=QKeySequence.Delete, shortcutContext=Qt.WidgetShortcut)
         delete.triggered.connect(self.delete_selected)
@@ -86,6 +85,26 @@ class LatentStrip(QListWidget):
         if rows:
             self._save()
 
+    def move_row(self, src: int, dst: int) -> None:
+        """Reorder: the keyframe at src goes to position dst (saved at once)."""
+        if not (0 <= src < self.count()) or src == dst:
+            return
+        dst = max(0, min(dst, self.count() - 1))
+        it = self.takeItem(src)
+        self.insertItem(dst, it)
+        self.setCurrentItem(it)
+        self._save()
+
+    def dropEvent(self, event) -> None:
+        """Drag to reorder. Handled here (not by QListView's icon-mode free placement) so the order changes."""
+        if event.source() is not self or self.currentRow() < 0:
+            event.ignore()
+            return
+        target = self.indexAt(event.position().toPoint())
+        self.move_row(self.currentRow(), target.row() if target.isValid() else self.count() - 1)
+        event.setDropAction(Qt.CopyAction)         # the view must not remove the 'moved' source item
+        event.accept()
+
     def _add_item(self, kf: Keyframe, thumb: QImage | None) -> None:
         it = QListWidgetItem(kf.label or "")
         it.setData(ROLE, kf)
@@ -120,6 +139,9 @@ class LatentStrip(QListWidget):
         m = QMenu(self)
         m.addAction("Jump to", lambda: self.activated_keyframe.emit(it.data(ROLE)))
         m.addAction("Rename", lambda: self.editItem(it))
+        r = self.row(it)
+        m.addAction("Move left", lambda: self.move_row(r, r - 1)).setEnabled(r > 0)
+        m.addAction("Move right", lambda: self.move_row(r, r + 1)).setEnabled(r < self.count() - 1)
         m.addSeparator()
         m.addAction("Delete", self.delete_selected)
         m.exec(self.viewport().mapToGlobal(pos))
