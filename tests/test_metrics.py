@@ -118,7 +118,8 @@ def test_training_logs_quality_keeps_best_and_loads_it(tmp_path, make_image_fold
 
     events = []
     t = Trainer.create(tmp_path / "run", tiny_config(make_image_folder(24)), on_event=events.append, device="cpu")
-    t.evaluator = QualityMonitor(every_kimg=0.16, count=12, real_count=24, patience=1)
+    t.evaluator = QualityMonitor(every_kimg=0.16, count=12, real_count=24, patience=1,
+                                 min_best_precision=0.0)
     assert t.run() == "done"
     recs = RunFolder(tmp_path / "run").read_metrics("quality")
     assert len(recs) == 2
@@ -144,11 +145,18 @@ def test_plateau_is_announced_once_when_kid_stops_improving():
     from studio.core.metrics import QualityMonitor
     m = QualityMonitor(patience=3)
     flags = []
-    for kid in (0.5, 0.3, 0.2, 0.199, 0.21, 0.205, 0.25, 0.1):
-        m._track({"kid": kid, "kid_std": 0.001})
+    for i, kid in enumerate((0.5, 0.3, 0.2, 0.199, 0.21, 0.205, 0.25, 0.1)):
+        m._track({"kid": kid, "kid_std": 0.001, "kimg": float(i), "precision": 0.7})
         flags.append(m.plateau)
+        if i == 5:
+            assert "stopped improving" in m.plateau_message() and "best.safetensors" in m.plateau_message()
     assert flags == [False, False, False, False, False, True, True, False]
     assert m.best_kid == 0.1
+    early = QualityMonitor(patience=2)
+    for kid in (0.4, 0.5, 0.5):
+        early._track({"kid": kid, "kid_std": 0.01, "kimg": 1.0, "precision": 0.0})
+    assert early.plateau and "more time" in early.plateau_message()        # junk samples: no "stop now"
+    assert early.best_kid == float("inf")                  # and none of them may become best.safetensors
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")      # torch.jit is deprecated, still the file's format

@@ -36,12 +36,15 @@ def default_counts(device_type: str) -> tuple[int, int]:
 class QualityMonitor:
     def __init__(self, every_kimg: float | None = None, count: int | None = None, real_count: int | None = None,
                  budget: float = 0.05, patience: int = 4, min_every_kimg: float = 0.5, save_best: bool = True,
-                 first_after_sec: float | None = None):
+                 first_after_sec: float | None = None, min_best_precision: float = 0.1):
         self.every_kimg = every_kimg           # None = automatic, from the measured cost
         self.count, self.real_count = count, real_count
         self.budget, self.patience, self.min_every_kimg = budget, patience, min_every_kimg
         self.save_best = save_best
         self.first_after_sec = first_after_sec
+        # best.safetensors is what a run folder opens with: only a model whose samples land on the training
+        # images' manifold (precision) may take that place, never an early blur that happens to score best
+        self.min_best_precision = min_best_precision
         self.extractor = None
         self.real = None
         self.history: list[dict] = []
@@ -151,21 +154,32 @@ class QualityMonitor:
             emit(Notice(warning, "warning"))
         self.collapsed = warning is not None
         if self.plateau and self.since_improved == self.patience:
-            best = min(self.history, key=lambda r: r["kid"])
-            emit(Notice(f"Quality has stopped improving: KID has not improved over the last {self.patience} "
-                        f"measurements. The best so far (KID {best['kid'] * 1e3:.2f}×10⁻³ at {best['kimg']:.1f} kimg) "
-                        f"is kept as {BEST_NAME}; you can stop training now.", "info"))
+            emit(Notice(self.plateau_message(), "info"))
         self.eval_cost = report.seconds
         self._schedule(trainer, report.seconds)
         self.mark = (trainer.elapsed + (time.perf_counter() - t_call), trainer.nimg)   # elapsed will include us
         return rec
 
+    def plateau_message(self) -> str:
+        eligible = [r for r in self.history if r.get("precision", 1.0) >= self.min_best_precision]
+        best = min(eligible or self.history, key=lambda r: r["kid"])
+        recent = self.history[-self.patience:]
+        span = f"{recent[0].get('kimg', 0):.1f}-{recent[-1].get('kimg', 0):.1f} kimg"
+        if max(r.get("precision", 0.0) for r in self.history) < 0.1:
+            return (f"Quality (KID) has not improved over the last {self.patience} measurements ({span}), and the "
+                    "samples are still far from the training images. Give it more time; if it stays like this, "
+                    "try a lower learning rate or more augmentation.")
+        return (f"Quality has stopped improving: KID has not improved over the last {self.patience} measurements "
+                f"({span}). The best model so far (KID {best['kid'] * 1e3:.2f}×10⁻³ at {best.get('kimg', 0):.1f} "
+                f"kimg) is kept as {BEST_NAME}; if the samples look right to you, you can stop training now.")
+
     def _track(self, rec: dict) -> bool:
         """Update best / plateau from one record. True when it is a new best KID."""
         self.history.append(rec)
         kid, std = float(rec["kid"]), float(rec.get("kid_std", 0.0))
-        improved = kid < self.best_kid
-        self.best_kid = min(self.best_kid, kid)
+        improved = kid < self.best_kid and float(rec.get("precision", 1.0)) >= self.min_best_precision
+        if improved:
+            self.best_kid = kid
         margin = max(0.05 * abs(self.ref_kid), 0.5 * std) if math.isfinite(self.ref_kid) else 0.0
         if kid < self.ref_kid - margin:
             self.ref_kid, self.since_improved = kid, 0
