@@ -69,6 +69,8 @@ class MainWindow(ProjectsMixin, QMainWindow):
         log_dock.setWidget(self.log)
         self.add_panel(log_dock, Qt.BottomDockWidgetArea)
         self._install_workspaces()
+        self.resizeDocks([log_dock], [130], Qt.Vertical)
+        self.act_close.setEnabled(False)
         self._restore_layout()
         self.device_found.connect(self._on_device)
         QTimer.singleShot(150, self._detect_device)
@@ -88,6 +90,7 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.explorer = install_explorer(self)   # the 'explore' workspace (latent explorer)
         self.project_page.train_requested.connect(self._start_training)
         self.training_view.notice.connect(self.show_message)
+        self.training_view.start_requested.connect(self.project_page.request_start)
         from .welcome import install as install_welcome
         install_welcome(self)                    # the 'welcome' workspace, shown on first launch
 

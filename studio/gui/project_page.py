@@ -1,16 +1,329 @@
-"""Placeholder, replaced below."""
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QWidget
+"""The Dataset workspace: the project's image folder, its scan, and the training settings.
+
+Settings start from studio.core.config.suggest (folder size + device) after the first scan; changing
+resolution, fit or colour rescans in the background (the cache makes repeats instant). Setting changes
+are undoable (Edit → Undo). Once a project has checkpoints its settings are fixed.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
+                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from studio.core.config import ConfigError, TrainConfig, suggest
+
+from .dataset_view import DatasetView
+from .widgets.icons import icon
+from .workers import ScanThread
+
+RESOLUTIONS = (32, 64, 128, 256, 512, 1024)
+FITS = (("crop", "Crop to square"), ("pad", "Pad to square"), ("stretch", "Stretch to square"))
+CHANNELS = (("rgb", "RGB"), ("rgba", "RGBA — keep transparency"))
+ARCHS = (("dcgan", "DCGAN — light, 32–256 px"), ("fastgan", "FastGAN — few images, 64–1024 px"))
+RESCAN_KEYS = ("resolution", "fit", "channels")
+
+
+class _SettingsEdit(QUndoCommand):
+    def __init__(self, page, old: dict, new: dict):
+        super().__init__("Change training settings")
+        self.page, self.old, self.new, self.first = page, old, new, True
+
+    def redo(self):
+        if self.first:
+            self.first = False
+            return
+        self.page.apply_config(self.new, record=False)
+
+    def undo(self):
+        self.page.apply_config(self.old, record=False)
 
 
 class ProjectPage(QWidget):
-    train_requested = Signal(object)
+    train_requested = Signal(object)        # TrainConfig
+    scan_finished = Signal(object)          # Dataset, or None when the scan failed
 
     def __init__(self, window=None):
         super().__init__()
-        self.window_ = window
+        self.setObjectName("ProjectPage")
+        self.undo_stack = window.undo_stack if window is not None else QUndoStack(self)
+        self.run = None
+        self.cfg = TrainConfig()
+        self.dataset = None
+        self.scan_error = ""
+        self._scan: ScanThread | None = None
+        self._old_scans: list[ScanThread] = []
+        self._applying = False
+        self._suggested = True
+        self._locked = False
+        self._poll = QTimer(self, interval=50, timeout=self._poll_scan)
+        self._rescan_timer = QTimer(self, singleShot=True, interval=300, timeout=self.rescan)
+        self._build()
+        self.clear()
 
-    def start_project(self, run, image_dir): pass
-    def load_project(self, run, cfg): pass
-    def shutdown(self): pass
-    def clear(self): pass
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        root = QHBoxLayout(self)
+        root.setContentsMargins(12, 12, 12, 12)
+        split = QSplitter(Qt.Horizontal)
+        split.setChildrenCollapsible(False)
+        side = QWidget()
+        sl = QVBoxLayout(side)
+        sl.setContentsMargins(0, 0, 8, 0)
+        sl.setSpacing(10)
+        src = QGroupBox("Images")
+        f = QFormLayout(src)
+        self.folder_label = QLabel("—")
+        self.folder_label.setWordWrap(True)
+        self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.btn_folder = QPushButton(icon("folder"), " Change folder…")
+        self.btn_folder.clicked.connect(self._choose_folder)
+        f.addRow(self.folder_label)
+        f.addRow(self.btn_folder)
+        self.w_resolution = self._combo([(r, f"{r} × {r} px") for r in RESOLUTIONS])
+        self.w_fit = self._combo(FITS)
+        self.w_channels = self._combo(CHANNELS)
+        self.w_mirror = QCheckBox("Mirror images (random flips)")
+        f.addRow("Size", self.w_resolution)
+        f.addRow("Fit", self.w_fit)
+        f.addRow("Colour", self.w_channels)
+        f.addRow(self.w_mirror)
+        model = QGroupBox("Model")
+        f2 = QFormLayout(model)
+        self.w_arch = self._combo(ARCHS)
+        f2.addRow("Architecture", self.w_arch)
+        train = QGroupBox("Training")
+        f3 = QFormLayout(train)
+        self.w_augment = QCheckBox("Augmentation (DiffAugment)")
+        self.w_augment.setToolTip("Recommended for fewer than ~5,000 images: stops the discriminator memorising.")
+        dur = QHBoxLayout()
+        self.w_duration = QDoubleSpinBox(decimals=1, minimum=0.1, maximum=1e6, singleStep=1.0)
+        self.w_unit = self._combo((("kimg", "thousand images"), ("minutes", "minutes")))
+        dur.addWidget(self.w_duration, 1)
+        dur.addWidget(self.w_unit, 1)
+        self.w_batch = QSpinBox(minimum=1, maximum=1024)
+        f3.addRow(self.w_augment)
+        f3.addRow("Duration", dur)
+        f3.addRow("Batch size", self.w_batch)
+        self.settings_boxes = (src, model, train)
+        for box in self.settings_boxes:
+            sl.addWidget(box)
+        self.hint = QLabel("")
+        self.hint.setWordWrap(True)
+        self.hint.setProperty("role", "caption")
+        sl.addWidget(self.hint)
+        sl.addStretch(1)
+        self.btn_start = QPushButton(icon("play", "#ffffff"), " Start training")
+        self.btn_start.setProperty("primary", True)
+        self.btn_start.setMinimumHeight(36)
+        self.btn_start.clicked.connect(self.request_start)
+        sl.addWidget(self.btn_start)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setWidget(side)
+        scroll.setMinimumWidth(300)
+        scroll.setMaximumWidth(420)
+        self.view = DatasetView()
+        self.view.cancel_requested.connect(self.cancel_scan)
+        split.addWidget(scroll)
+        split.addWidget(self.view)
+        split.setStretchFactor(1, 1)
+        root.addWidget(split)
+        for w in (self.w_resolution, self.w_fit, self.w_channels, self.w_arch, self.w_unit):
+            w.currentIndexChanged.connect(self._edited)
+        for w in (self.w_mirror, self.w_augment):
+            w.toggled.connect(self._edited)
+        for w in (self.w_duration, self.w_batch):
+            w.editingFinished.connect(self._edited)
+
+    @staticmethod
+    def _combo(items) -> QComboBox:
+        c = QComboBox()
+        for data, text in items:
+            c.addItem(text, data)
+        return c
+
+    # ------------------------------------------------------------------ config <-> widgets
+    def apply_config(self, cfg, record: bool = False) -> None:
+        """Show `cfg` (TrainConfig or dict) in the widgets; rescan when the preprocessing changed."""
+        d = cfg.to_dict() if isinstance(cfg, TrainConfig) else dict(cfg)
+        old = self.cfg.to_dict()
+        self._applying = True
+        try:
+            self.cfg = TrainConfig.from_dict(d)
+            for w, key in ((self.w_resolution, "resolution"), (self.w_fit, "fit"), (self.w_channels, "channels"),
+                           (self.w_arch, "arch")):
+                i = w.findData(d[key])
+                w.setCurrentIndex(i if i >= 0 else 0)
+            self.w_mirror.setChecked(bool(d["mirror"]))
+            self.w_augment.setChecked(bool(d["augment"]))
+            unit = "kimg" if d["kimg"] or not d["minutes"] else "minutes"
+            self.w_unit.setCurrentIndex(self.w_unit.findData(unit))
+            self.w_duration.setValue(float(d[unit] or 20.0))
+            self.w_batch.setValue(int(d["batch"]))
+            self.folder_label.setText(d["data_dir"] or "—")
+        finally:
+            self._applying = False
+        self._validate()
+        if record and old != self.cfg.to_dict():
+            self.undo_stack.push(_SettingsEdit(self, old, self.cfg.to_dict()))
+        self._save()
+        if any(old.get(k) != d.get(k) for k in RESCAN_KEYS + ("data_dir",)) and self.run is not None:
+            self._rescan_timer.start()
+
+    def read_config(self) -> TrainConfig:
+        d = self.cfg.to_dict()
+        d.update(resolution=self.w_resolution.currentData(), fit=self.w_fit.currentData(),
+                 channels=self.w_channels.currentData(), arch=self.w_arch.currentData(),
+                 mirror=self.w_mirror.isChecked(), augment=self.w_augment.isChecked(), batch=self.w_batch.value())
+        unit = self.w_unit.currentData()
+        d["kimg"], d["minutes"] = (self.w_duration.value(), 0.0) if unit == "kimg" else (0.0, self.w_duration.value())
+        if d["arch"] == "fastgan":
+            d["loss"] = d["loss"] or "hinge"
+        cfg = TrainConfig(**{k: v for k, v in d.items() if k != "sample_grid"})
+        cfg.sample_grid = tuple(d["sample_grid"])
+        return cfg
+
+    def _edited(self, *_):
+        if self._applying:
+            return
+        cfg = self.read_config()
+        try:
+            cfg.validate()
+        except ConfigError as e:
+            self._show_problem(str(e))
+            return
+        self._suggested = True                 # the artist chose: no more automatic suggestions
+        self.apply_config(cfg, record=True)
+
+    def _validate(self) -> bool:
+        try:
+            self.read_config().validate()
+        except ConfigError as e:
+            self._show_problem(str(e))
+            return False
+        self._show_problem("")
+        return True
+
+    def _show_problem(self, text: str) -> None:
+        self.hint.setText(text or ("Settings are fixed once training has started: start a new project to change "
+                                   "them." if self._locked else "Defaults are chosen from the folder size and "
+                                   "your device. The thumbnails show what the network will see."))
+        self.btn_start.setEnabled(not text and not self._locked and self.dataset is not None and self.run is not None)
+
+    def _save(self) -> None:
+        if self.run is not None and not self._locked:
+            try:
+                self.cfg.save(self.run.config_file)
+            except OSError:
+                pass                           # the start of training reports disk problems
+
+    # ------------------------------------------------------------------ project
+    def start_project(self, run, image_dir: Path) -> None:
+        self.clear()
+        self.run = run
+        self._suggested = False
+        self._locked = False
+        self.apply_config(TrainConfig(data_dir=str(image_dir)))
+        self.rescan()
+
+    def load_project(self, run, cfg: TrainConfig) -> None:
+        self.clear()
+        self.run = run
+        self._suggested = True
+        self._locked = any(run.checkpoints_dir.glob("ckpt-*.safetensors"))
+        self.apply_config(cfg)
+        for box in self.settings_boxes:
+            box.setEnabled(not self._locked)
+        self.rescan()
+
+    def request_start(self) -> None:
+        if self.run is None or self.dataset is None or not self._validate():
+            return
+        self.train_requested.emit(self.read_config().validate())
+
+    def _choose_folder(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Choose a folder of images", self.cfg.data_dir)
+        if d:
+            self.apply_config(dict(self.cfg.to_dict(), data_dir=d), record=True)
+
+    # ------------------------------------------------------------------ scanning
+    def rescan(self) -> None:
+        if self.run is None or not self.cfg.data_dir:
+            return
+        self._rescan_timer.stop()
+        self.cancel_scan()
+        self.dataset = None
+        self._validate()
+        th = ScanThread(self.read_config().validate(), self.run.cache_dir, self)
+        th.scanned.connect(self._on_scanned)
+        th.scan_failed.connect(self._on_failed)
+        self._scan = th
+        self.view.begin_scan(self.cfg.data_dir)
+        th.start()
+        self._poll.start()
+
+    def cancel_scan(self) -> None:
+        th, self._scan = self._scan, None
+        if th is not None and th.isRunning():
+            th.cancel.set()
+            self._old_scans.append(th)
+            th.finished.connect(lambda t=th: self._old_scans.remove(t) if t in self._old_scans else None)
+            self.view.show_error("Scan cancelled.")
+        self._poll.stop()
+
+    def _poll_scan(self) -> None:
+        if self._scan is not None:
+            p = self._scan.take_progress()
+            if p is not None:
+                self.view.scanning(*p)
+
+    def _on_scanned(self, ds) -> None:
+        if self.sender() is not self._scan:
+            return
+        self._poll.stop()
+        self.dataset, self.scan_error = ds, ""
+        if not self._suggested:
+            self._suggested = True
+            device = "cuda" if getattr(self.window(), "device_name", "").startswith("CUDA") else "cpu"
+            s = suggest(len(ds), device).to_dict()
+            keep = {k: v for k, v in self.cfg.to_dict().items() if k not in
+                    ("resolution", "arch", "batch", "kimg", "minutes", "augment", "loss", "device")}
+            self.apply_config(dict(s, **keep))
+            if self.cfg.resolution != ds.resolution:
+                return                            # the suggestion changed the size: a rescan is on its way
+        self.view.show_dataset(ds, self.cfg)
+        self._validate()
+        self.scan_finished.emit(ds)
+
+    def _on_failed(self, text: str) -> None:
+        if self.sender() is not self._scan:
+            return
+        self._poll.stop()
+        self.dataset, self.scan_error = None, text
+        self.view.show_error(text)
+        self._validate()
+        w = self.window()
+        if hasattr(w, "show_message"):
+            w.show_message(text, "error")
+        self.scan_finished.emit(None)
+
+    def shutdown(self) -> None:
+        self.cancel_scan()
+        for th in list(self._old_scans):
+            th.wait(10_000)
+
+    def clear(self) -> None:
+        self.cancel_scan()
+        self.run = None
+        self.dataset = None
+        self._locked = False
+        self.view.clear()
+        for box in self.settings_boxes:
+            box.setEnabled(True)
+        self.folder_label.setText("—")
+        self._validate()

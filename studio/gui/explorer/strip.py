@@ -8,7 +8,11 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QMenu
 
+import torch
+
 from ...core.keyframes import Keyframe, KeyframeError, load_keyframes, save_keyframes
+from ..widgets.image_view import array_to_qimage
+from .render_worker import Task
 
 ROLE = Qt.UserRole + 1
 
@@ -154,3 +158,37 @@ class LatentStrip(QListWidget):
             p.setPen(self.palette().placeholderText().color())
             p.drawText(self.viewport().rect(), Qt.AlignCenter, self.empty_text)
             p.end()
+
+
+class StripsMixin:
+    """Keyframes and favourites for ExplorerWorkspace: add the current latent, fill missing thumbnails."""
+
+    def _keyframe(self) -> Keyframe | None:
+        z = self.current_z()
+        return None if z is None else Keyframe(z.clone(), self.state.label, int(self.state.seed), float(self.state.psi))
+
+    def add_keyframe(self) -> None:
+        kf = self._keyframe()
+        if kf is not None:
+            self.keyframes.model_identity = self.model.identity
+            self.keyframes.add(kf, self.canvas.image)
+
+    def add_favourite(self) -> None:
+        kf = self._keyframe()
+        if kf is not None:
+            self.favourites.model_identity = self.model.identity
+            self.favourites.add(kf, self.canvas.image)
+            self.say(f"Added to favourites ({self.favourites.count()})")
+
+    def _fill_thumbnails(self) -> None:
+        if self.model is None:
+            return
+        for strip in (self.keyframes, self.favourites):
+            rows = [r for r in strip.missing_thumbnails() if len(strip.item(r).data(ROLE).z) == self.model.z_dim]
+            if rows:
+                zs = torch.stack([strip.item(r).data(ROLE).z for r in rows])
+                task = Task(lambda zs=zs: self.model.render(zs), self.worker.lock, self)
+                task.done.connect(lambda imgs, s=strip, rows=rows: [s.set_thumbnail(r, array_to_qimage(a))
+                                                                     for r, a in zip(rows, imgs)])
+                self._start(task)
+

@@ -21,11 +21,11 @@ from ...core.checkpoint import CheckpointError, load_generator
 from ...core.directions import Directions, cache_path, directions_for, project_of, save_directions
 from ...core.explore import LatentState, compose
 from ...core.keyframes import Keyframe
-from ..widgets.image_view import array_to_qimage
 from .canvas import ExplorerCanvas
 from .controls import LatentControls
 from .export import ExportMixin
 from .render_worker import RenderWorker, Task
+from .strip import StripsMixin
 
 
 class StateEdit(QUndoCommand):
@@ -49,7 +49,7 @@ class StateEdit(QUndoCommand):
         self.ws._apply(self.old)
 
 
-class ExplorerWorkspace(ExportMixin, QWidget):
+class ExplorerWorkspace(ExportMixin, StripsMixin, QWidget):
     notice = Signal(str, str)                    # message, level
     frame_shown = Signal(int)                    # serial of the frame now on the canvas
     directions_ready = Signal()
@@ -379,36 +379,6 @@ class ExplorerWorkspace(ExportMixin, QWidget):
     def closeEvent(self, event) -> None:
         self.shutdown()
         super().closeEvent(event)
-
-    # ------------------------------------------------------------------ keyframes and favourites
-    def _keyframe(self) -> Keyframe | None:
-        z = self.current_z()
-        return None if z is None else Keyframe(z.clone(), self.state.label, int(self.state.seed), float(self.state.psi))
-
-    def add_keyframe(self) -> None:
-        kf = self._keyframe()
-        if kf is not None:
-            self.keyframes.model_identity = self.model.identity
-            self.keyframes.add(kf, self.canvas.image)
-
-    def add_favourite(self) -> None:
-        kf = self._keyframe()
-        if kf is not None:
-            self.favourites.model_identity = self.model.identity
-            self.favourites.add(kf, self.canvas.image)
-            self.say(f"Added to favourites ({self.favourites.count()})")
-
-    def _fill_thumbnails(self) -> None:
-        if self.model is None:
-            return
-        for strip in (self.keyframes, self.favourites):
-            rows = [r for r in strip.missing_thumbnails() if len(strip.item(r).data(1 + Qt.UserRole).z) == self.model.z_dim]
-            if rows:
-                zs = torch.stack([strip.item(r).data(1 + Qt.UserRole).z for r in rows])
-                task = Task(lambda zs=zs: self.model.render(zs), self.worker.lock, self)
-                task.done.connect(lambda imgs, s=strip, rows=rows: [s.set_thumbnail(r, array_to_qimage(a))
-                                                                     for r, a in zip(rows, imgs)])
-                self._start(task)
 
     # ------------------------------------------------------------------ drops
     def dragEnterEvent(self, event) -> None:

@@ -1,0 +1,165 @@
+"""Training curves (pyqtgraph): losses, D outputs and quality metrics, against thousands of images.
+
+    panel.add_records(records)    # dicts as in metrics.jsonl: kind "step" (default) or "quality"
+    panel.series("loss_g")        # (x, y) numpy views, for tests
+
+Quality records ({"kind": "quality", "kimg": 1.2, "kid": 0.03, ...}) add one curve per numeric field
+to the Quality plot, which appears with its first point. Curves use growing numpy buffers, so a
+run of millions of points costs amortised O(1) per point.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from .. import theme
+
+SMOOTH = 0.08          # EMA weight of each new point in the smoothed curves
+_META = {"kind", "step", "kimg", "elapsed_sec", "time", "images_per_sec", "eta_sec", "progress", "lr_g", "lr_d"}
+
+
+class Series:
+    """A growing (x, y) buffer with an EMA-smoothed copy of y."""
+
+    def __init__(self, capacity: int = 1024):
+        self.x = np.empty(capacity)
+        self.y = np.empty(capacity)
+        self.s = np.empty(capacity)
+        self.n = 0
+
+    def extend(self, xs, ys) -> None:
+        xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+        need = self.n + len(xs)
+        if need > len(self.x):
+            cap = max(need, 2 * len(self.x))
+            for name in ("x", "y", "s"):
+                buf = np.empty(cap)
+                buf[:self.n] = getattr(self, name)[:self.n]
+                setattr(self, name, buf)
+        prev = self.s[self.n - 1] if self.n else None
+        for i, v in enumerate(ys):
+            if not np.isfinite(v):
+                sm = prev if prev is not None else v
+            else:
+                sm = v if prev is None or not np.isfinite(prev) else prev + SMOOTH * (v - prev)
+            self.s[self.n + i] = sm
+            prev = sm
+        self.x[self.n:need] = xs
+        self.y[self.n:need] = ys
+        self.n = need
+
+    def view(self):
+        return self.x[:self.n], self.y[:self.n]
+
+    def smoothed(self):
+        return self.x[:self.n], self.s[:self.n]
+
+
+class CurvePanel(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.glw = pg.GraphicsLayoutWidget()
+        lay.addWidget(self.glw)
+        self._series: dict[str, Series] = {}
+        self._curves: dict[str, tuple] = {}
+        self._dirty: set[str] = set()
+        self._build()
+
+    def _plot(self, row: int, title: str, ylabel: str):
+        c = theme.colours()
+        p = self.glw.addPlot(row=row, col=0)
+        p.setTitle(f"<span style='color:{c['text']};font-size:10pt'>{title}</span>")
+        p.showGrid(x=True, y=True, alpha=0.15)
+        p.setLabel("left", ylabel)
+        p.setClipToView(True)
+        p.setDownsampling(auto=True, mode="peak")
+        p.addLegend(offset=(-8, 6), labelTextColor=c["dim"], brush=pg.mkBrush(c["panel"] + "cc"))
+        p.getViewBox().setMouseEnabled(x=True, y=False)
+        return p
+
+    def _build(self) -> None:
+        self.glw.clear()
+        self._curves.clear()
+        c = theme.colours()
+        self.glw.setBackground(c["plot_bg"])
+        self.loss_plot = self._plot(0, "Losses", "loss")
+        self.d_plot = self._plot(1, "Discriminator output", "mean D")
+        self.d_plot.setXLink(self.loss_plot)
+        self.quality_plot = None
+        s = c["series"]
+        self._add_curve(self.loss_plot, "loss_g", "G loss", s[0])
+        self._add_curve(self.loss_plot, "loss_d", "D loss", s[1])
+        self._add_curve(self.d_plot, "d_real", "D(x) real", s[2])
+        self._add_curve(self.d_plot, "d_fake", "D(G(z)) fake", s[3])
+        self.d_plot.setLabel("bottom", "thousand images seen (kimg)")
+        for key in list(self._series):
+            if key not in self._curves:
+                self._ensure_quality(key)
+        self._dirty = set(self._series)
+        self.refresh()
+
+    def _add_curve(self, plot, key: str, label: str, colour: str) -> None:
+        raw = plot.plot(pen=pg.mkPen(colour + "55", width=1))
+        smooth = plot.plot(pen=pg.mkPen(colour, width=2), name=label)
+        self._curves[key] = (raw, smooth)
+        self._series.setdefault(key, Series())
+
+    def _ensure_quality(self, key: str) -> None:
+        if key in self._curves:
+            return
+        if self.quality_plot is None:
+            self.quality_plot = self._plot(2, "Quality", "metric")
+            self.quality_plot.setXLink(self.loss_plot)
+            self.quality_plot.setLabel("bottom", "thousand images seen (kimg)")
+        c = theme.colours()["series"]
+        n = sum(1 for k in self._curves if k.startswith("q:"))
+        col = c[(4 + n) % len(c)]
+        curve = self.quality_plot.plot(pen=pg.mkPen(col, width=2), symbol="o", symbolSize=5,
+                                       symbolBrush=col, symbolPen=None, name=key[2:])
+        self._curves[key] = (None, curve)
+        self._series.setdefault(key, Series(64))
+
+    def add_records(self, records) -> None:
+        steps = [r for r in records if r.get("kind", "step") == "step"]
+        if steps:
+            x = [r["kimg"] for r in steps]
+            for key in ("loss_g", "loss_d", "d_real", "d_fake"):
+                self._series[key].extend(x, [r.get(key, np.nan) for r in steps])
+                self._dirty.add(key)
+        for r in records:
+            if r.get("kind") == "quality" and "kimg" in r:
+                for k, v in r.items():
+                    if k not in _META and isinstance(v, (int, float)) and not isinstance(v, bool):
+                        key = "q:" + k
+                        self._ensure_quality(key)
+                        self._series[key].extend([r["kimg"]], [v])
+                        self._dirty.add(key)
+
+    def add_steps(self, events) -> None:
+        """StepMetrics events straight from the trainer."""
+        self.add_records([e.to_dict() for e in events])
+
+    def refresh(self) -> None:
+        for key in self._dirty:
+            raw, smooth = self._curves[key]
+            s = self._series[key]
+            if raw is not None:
+                raw.setData(*s.view())
+                smooth.setData(*s.smoothed())
+            else:
+                smooth.setData(*s.view())
+        self._dirty.clear()
+
+    def series(self, key: str):
+        s = self._series.get(key) or self._series.get("q:" + key)
+        return s.view() if s is not None else (np.empty(0), np.empty(0))
+
+    def clear(self) -> None:
+        self._series = {}
+        self._build()
+
+    def theme_changed(self) -> None:
+        self._build()

@@ -1,0 +1,137 @@
+"""The whole studio flow on a tiny CPU model: new project → scan → train → pause/resume/stop → reopen."""
+from __future__ import annotations
+
+import time
+
+import pytest
+from PySide6.QtCore import Qt
+
+pytestmark = pytest.mark.gui
+
+
+def _tiny(tiny_config, data, **kw):
+    base = dict(kimg=200.0, log_every=2, sample_every_kimg=0.064, checkpoint_every_kimg=0.5, device="cpu")
+    base.update(kw)
+    return tiny_config(data, **base)
+
+
+def _new_project_with_tiny_settings(w, qtbot, data, tiny_config, **kw):
+    page = w.project_page
+    assert w.new_project(data)
+    qtbot.waitUntil(lambda: page.dataset is not None, timeout=30_000)
+    page.apply_config(_tiny(tiny_config, data, **kw), record=True)
+    qtbot.waitUntil(lambda: page.dataset is not None and page.dataset.resolution == 32, timeout=30_000)
+    return page
+
+
+def test_new_project_train_pause_resume_stop_reopen(make_main_window, make_image_folder, tiny_config, qtbot,
+                                                    shot, tmp_path):
+    data = make_image_folder(30, 48)
+    (data / "notes.txt").write_text("not an image")
+    w = make_main_window()
+    w.resize(1440, 900)
+    page = _new_project_with_tiny_settings(w, qtbot, data, tiny_config)
+    project = w.project
+    assert project is not None and (project / ".lock").exists()
+    # scan report: usable count, the skipped file with its reason, thumbnails as the network sees them
+    assert page.view.model.rowCount() == 30
+    assert page.view.stats["usable"].text() == "30"
+    assert page.view.skipped.count() == 1 and "notes.txt" in page.view.skipped.item(0).text()
+    pm = page.view.model.data(page.view.model.index(0), Qt.DecorationRole)
+    assert not pm.isNull() and pm.width() == 96
+    assert page.btn_start.isEnabled()
+    shot(w, "01-dataset")
+
+    tv = w.training_view
+    page.btn_start.click()
+    assert w.current_workspace() == "train"
+    qtbot.waitUntil(lambda: tv.state == "running" and len(tv.curves.series("loss_g")[0]) >= 3
+                    and tv.samples_view.updates >= 2, timeout=60_000)
+    x, y = tv.curves.series("loss_d")
+    assert len(x) == len(y) >= 3 and (x[1:] >= x[:-1]).all()
+    assert tv.stat_step.text() != "—" and tv.stat_images.text().endswith("/ 200.0 k")
+    frame = tv.samples_view.image()
+    assert frame is not None and frame.width() == 2 * 32 + 3 * 2
+    shot(w, "02-training")
+
+    tv.btn_pause.click()
+    assert tv.state == "paused" and tv.btn_start.text().strip() == "Resume"
+    qtbot.waitUntil(lambda: tv.thread.trainer is not None and tv.thread.trainer.paused, timeout=10_000)
+    time.sleep(0.3)
+    qtbot.wait(100)
+    step = tv.thread.trainer.step
+    qtbot.wait(400)
+    assert tv.thread.trainer.step <= step + 1           # at most the step in flight finishes
+    shot(w, "03-paused")
+    tv.btn_start.click()                                # Resume
+    assert tv.state == "running"
+    n = len(tv.curves.series("loss_g")[0])
+    qtbot.waitUntil(lambda: len(tv.curves.series("loss_g")[0]) > n + 2, timeout=60_000)
+
+    tv.btn_stop.click()
+    qtbot.waitUntil(lambda: tv.state == "idle", timeout=60_000)
+    assert "Stopped" in tv.state_label.text()
+    assert list((project / "checkpoints").glob("ckpt-*.safetensors"))
+    points = len(tv.curves.series("loss_g")[0])
+    samples = len(tv._samples)
+    assert samples >= 2 and tv.scrubber.isEnabled()
+    tv.scrubber.setValue(0)                             # scrub back to the first grid
+    assert not tv.btn_live.isChecked() and "1 of" in tv.sample_label.text()
+    shot(w, "04-stopped-scrubbed")
+
+    assert w.close_project()
+    assert w.project is None and not (project / ".lock").exists()
+    assert w.open_project(project)
+    assert w.current_workspace() == "train"
+    assert len(tv.curves.series("loss_g")[0]) == points
+    assert len(tv._samples) == samples
+    assert tv.btn_start.text().strip() == "Resume" and tv.btn_start.isEnabled()
+    assert not page.btn_start.isEnabled()               # settings are fixed once trained
+    shot(w, "05-reopened")
+
+    tv.btn_start.click()                                # resume from the checkpoint
+    qtbot.waitUntil(lambda: len(tv.curves.series("loss_g")[0]) > points + 1, timeout=60_000)
+    tv.btn_stop.click()
+    qtbot.waitUntil(lambda: tv.state == "idle", timeout=60_000)
+    assert str(project) in w.recent_projects()
+
+
+def test_event_loop_never_stalls_during_cpu_training(make_main_window, make_image_folder, tiny_config, qtbot):
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    data = make_image_folder(24, 40)
+    w = make_main_window()
+    page = _new_project_with_tiny_settings(w, qtbot, data, tiny_config, width=16, batch=32)
+    tv = w.training_view
+    clock = QElapsedTimer()
+    clock.start()
+    gaps, last = [], [clock.elapsed()]
+
+    def tick():
+        now = clock.elapsed()
+        gaps.append(now - last[0])
+        last[0] = now
+    timer = QTimer(interval=10, timeout=tick)
+    page.request_start()
+    timer.start()
+    qtbot.waitUntil(lambda: tv.state == "running" and len(tv.curves.series("loss_g")[0]) >= 5, timeout=60_000)
+    qtbot.wait(2000)
+    timer.stop()
+    tv.stop()
+    qtbot.waitUntil(lambda: tv.state == "idle", timeout=60_000)
+    assert len(gaps) > 20
+    assert max(gaps) < 1000, f"the UI thread stalled for {max(gaps)} ms"
+
+
+def test_training_failure_shows_a_dialog(make_main_window, make_image_folder, tiny_config, qtbot):
+    data = make_image_folder(12, 40)
+    w = make_main_window()
+    page = _new_project_with_tiny_settings(w, qtbot, data, tiny_config)
+    for p in list(data.iterdir()):
+        p.unlink()                                       # the folder empties before training starts
+    page.request_start()
+    tv = w.training_view
+    qtbot.waitUntil(lambda: tv.state == "idle" and hasattr(tv, "failure_dialog"), timeout=30_000)
+    assert tv.failure_dialog.isVisible()
+    assert "No files" in tv.failure_dialog.text() or "No usable" in tv.failure_dialog.text()
+    assert any(level == "error" for level, _ in w.log.messages())
+    tv.failure_dialog.close()
