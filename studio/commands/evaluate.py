@@ -77,7 +77,8 @@ def run(args) -> int:
     if args.json:
         state = model.meta.get("state")
         out = {"model": str(model.path), "data": str(data), **report.record(0, 0.0)}
-        out["step"] = int(state.get("step", 0)) if isinstance(state, dict) else None
+        step = state.get("step") if isinstance(state, dict) else model.meta.get("step")
+        out["step"] = int(step) if isinstance(step, (int, float)) else None
         out.pop("kimg")
         out["collapse_warning"] = warning
         atomic_write_text(Path(args.json), json.dumps(out, indent=2) + "\n")
