@@ -108,6 +108,8 @@ class Trainer:
         cfg = run.config()
         for k, v in (config_overrides or {}).items():
             setattr(cfg, k, v)
+        for stale in list(run.checkpoints_dir.glob(".*.part")) + list(run.samples_dir.glob(".*.part")):
+            stale.unlink(missing_ok=True)            # temp files of writes cut short by a crash
         data = _reopen_dataset(run, cfg, progress, cancel)
         t = cls(run, cfg, data, on_event, device)
         t.restore_latest()
