@@ -238,6 +238,8 @@ class MainWindow(ProjectsMixin, QMainWindow):
         tb.addActions([self.act_new, self.act_open, self.act_export])
         tb.addSeparator()
         tb.addActions([self.act_undo, self.act_redo])
+        for a in (self.act_undo, self.act_redo):
+            tb.widgetForAction(a).setToolButtonStyle(Qt.ToolButtonIconOnly)
         self.toolbar = tb
 
     def _build_statusbar(self) -> None:

@@ -162,6 +162,8 @@ class TrainingView(QWidget):
         steps = run.read_metrics("step")
         if steps:
             self._show_stats(steps[-1])
+            self.stat_speed.setText("—")
+            self.stat_eta.setText("—")
         self._samples = run.sample_files()
         self._update_scrubber(jump_live=True)
         trained = any(run.checkpoints_dir.glob("ckpt-*.safetensors"))

@@ -40,6 +40,7 @@ def test_new_project_train_pause_resume_stop_reopen(make_main_window, make_image
     pm = page.view.model.data(page.view.model.index(0), Qt.DecorationRole)
     assert not pm.isNull() and pm.width() == 96
     assert page.btn_start.isEnabled()
+    w.show_workspace("dataset")
     shot(w, "01-dataset")
 
     tv = w.training_view

@@ -78,6 +78,8 @@ class CurvePanel(QWidget):
         p.setDownsampling(auto=True, mode="peak")
         p.addLegend(offset=(-8, 6), labelTextColor=c["dim"], brush=pg.mkBrush(c["panel"] + "cc"))
         p.getViewBox().setMouseEnabled(x=True, y=False)
+        for ax in ("left", "bottom"):
+            p.getAxis(ax).enableAutoSIPrefix(False)
         return p
 
     def _build(self) -> None:
