@@ -46,6 +46,7 @@ def main(argv=None) -> int:
     ap.add_argument("--run", help="a project (run folder) with training history, for the Train screenshot")
     ap.add_argument("--size", default="1440x900", help="window size WxH (default 1440x900)")
     ap.add_argument("--theme", default="dark", choices=["dark", "light"])
+    ap.add_argument("--seed", type=int, default=23, help="demo-model seed shown in the explorer (default 23)")
     args = ap.parse_args(argv)
     out = Path(args.out)
     w, h = (int(v) for v in args.size.lower().split("x"))
@@ -87,6 +88,10 @@ def main(argv=None) -> int:
             win.open_model(model)
             if not wait_until(app, lambda: bool(shown), 60):
                 print("warning: the explorer showed no frame within 60 s", file=sys.stderr)
+            if hasattr(explore, "edit") and hasattr(explore, "state"):        # a good-looking seed
+                shown.clear()
+                explore.edit(explore.state.replace(seed=args.seed, base=None, label=""), "Seed")
+                wait_until(app, lambda: bool(shown), 30)
             wait_until(app, lambda: False, 1.0)               # thumbnails, directions, status
             save(win, out / "screenshot-explore.png")
 

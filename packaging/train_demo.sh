@@ -6,6 +6,7 @@
 #   apt-get update && apt-get install -y fonts-noto-color-emoji
 #
 # Usage: packaging/train_demo.sh [WORK_DIR] [MINUTES]     (run from the repository root)
+#        MINUTES 0 = only export the existing run in WORK_DIR; on an existing run, MINUTES more are trained.
 set -eu
 WORK=${1:-/tmp/demo_train}
 MINUTES=${2:-32}
@@ -55,7 +56,9 @@ PYEOF
 
 # 2. Train on the CPU: dcgan, 64 px, width 24, batch 16, mirrored, DiffAugment on. One thread: the
 #    2 cores were shared with other jobs, and OpenMP threads waiting on each other made 2 threads 10x slower.
-if [ ! -f "$WORK/run/config.json" ]; then
+if [ "$MINUTES" = 0 ]; then
+  echo "exporting $WORK/run without training"
+elif [ ! -f "$WORK/run/config.json" ]; then
   OMP_NUM_THREADS=1 nice -n 5 "$PY" -m studio.cli train "$WORK/emoji" --out "$WORK/run" --arch dcgan --resolution 64 \
     --width 24 --batch 16 --mirror --device cpu --seed 7 --minutes "$MINUTES"
 else   # continue a stopped run
