@@ -70,6 +70,11 @@ class ProgressPrinter:
                     f"ETA {_fmt_time(ev.eta_sec)}  G {ev.loss_g:.3f}  D {ev.loss_d:.3f}  "
                     f"D(x) {ev.d_real:.2f}  D(G(z)) {ev.d_fake:.2f}")
             self._line(line)
+        elif k == "quality":
+            m = ev.metrics
+            self._print(f"quality at {ev.kimg:.2f} kimg: KID (EfficientNet-Lite0) {m['kid']:.4f} ± {m['kid_std']:.4f}"
+                        f"  precision {m['precision']:.2f}  recall {m['recall']:.2f}  coverage {m['coverage']:.2f}"
+                        + ("  (best so far)" if ev.best else ""))
         elif k == "checkpoint":
             self._print(f"checkpoint saved: {ev.path}")
         elif k == "notice":
@@ -108,8 +113,11 @@ def scan_progress(stream=sys.stderr):
     return cb
 
 
-def _run_trainer(trainer, kimg=None, minutes=None) -> int:
+def _run_trainer(trainer, kimg=None, minutes=None, quality: bool = True) -> int:
     """Run with Ctrl-C / SIGTERM mapped to a clean stop (which saves a checkpoint)."""
+    if quality:
+        from .core.metrics import QualityMonitor
+        trainer.evaluator = QualityMonitor()
     def on_signal(signum, frame):
         if trainer._stop.is_set():
             raise KeyboardInterrupt
@@ -165,7 +173,7 @@ def cmd_train(args) -> int:
     for line in trainer.dataset.report.lines(limit=args.show_skipped):
         print(line)
     print(f"run folder: {show_path(Path(args.out).resolve())}")
-    return _run_trainer(trainer)
+    return _run_trainer(trainer, quality=args.quality)
 
 
 def cmd_resume(args) -> int:
@@ -182,7 +190,7 @@ def cmd_resume(args) -> int:
     if kimg is None and minutes is None and trainer.cfg.kimg and trainer.kimg >= trainer.cfg.kimg:
         raise CliError(f"the run already reached its {trainer.cfg.kimg:g} kimg: pass --kimg K to train "
                        "K thousand images more, or --minutes M")
-    return _run_trainer(trainer, kimg=kimg, minutes=minutes)
+    return _run_trainer(trainer, kimg=kimg, minutes=minutes, quality=args.quality)
 
 
 def cmd_generate(args) -> int:
@@ -244,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--width", type=_positive(int), help="base channel width (default 64)")
     t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
     t.add_argument("--show-skipped", type=int, default=20, metavar="N", help="list at most N skipped files")
+    t.add_argument("--no-quality", dest="quality", action="store_false",
+                   help="skip the periodic quality measurement (KID etc., about 5%% of training time)")
     t.set_defaults(func=cmd_train)
 
     r = sub.add_parser("resume", help="continue a run from its newest checkpoint")
@@ -252,6 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     dur.add_argument("--minutes", type=_positive(float), metavar="M", help="train M more minutes")
     dur.add_argument("--kimg", type=_positive(float), metavar="K", help="train on K thousand more images")
     r.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    r.add_argument("--no-quality", dest="quality", action="store_false",
+                   help="skip the periodic quality measurement (KID etc., about 5%% of training time)")
     r.set_defaults(func=cmd_resume)
 
     g = sub.add_parser("generate", help="write PNG images from a trained model")
