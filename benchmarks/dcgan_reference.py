@@ -210,7 +210,8 @@ def main(argv=None) -> int:
     if torch.device(args.device).type == "cpu":
         print(f"per process-CPU second: reference {res['reference_cpu']:.1f}, studio {res['studio_cpu']:.1f}, "
               f"ratio {res['ratio_cpu']:.2f}x (robust to other processes on the machine)")
-    print(f"speed paths: {'off (GANSTUDIO_PLAIN_EAGER=1)' if os.environ.get('GANSTUDIO_PLAIN_EAGER', '') not in ('', '0') else 'on'}")
+    plain = os.environ.get("GANSTUDIO_PLAIN_EAGER", "") not in ("", "0")
+    print(f"speed paths: {'off (GANSTUDIO_PLAIN_EAGER=1)' if plain else 'on'}")
     return 0
 
 
