@@ -298,6 +298,9 @@ class ProjectPage(QWidget):
                 return                            # the suggestion changed the size: a rescan is on its way
         self.view.show_dataset(ds, self.cfg)
         self._validate()
+        w = self.window()
+        if hasattr(w, "show_message"):
+            w.show_message(ds.report.summary())
         self.scan_finished.emit(ds)
 
     def _on_failed(self, text: str) -> None:

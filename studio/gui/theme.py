@@ -56,6 +56,7 @@ def stylesheet(name: str) -> str:
     """resources/theme/base.qss with the theme's colours substituted for @names."""
     c = _COLOURS[name]
     text = (QSS_DIR / "base.qss").read_text(encoding="utf-8")
+    text = text.replace("@icondir", (QSS_DIR.parent / "icons").as_posix())
     for key in sorted((k for k in c if k != "series"), key=len, reverse=True):
         text = text.replace("@" + key, c[key])
     return text
