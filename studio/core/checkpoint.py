@@ -25,6 +25,7 @@ from .models import ModelSpec, build_generator
 FORMAT = "ganstudio"
 VERSION = "1"
 MAX_HEADER = 64 * 1024 * 1024
+RAW_KEYS = ("format", "version", "kind")      # plain strings; every other metadata value is JSON
 CKPT_RE = re.compile(r"^ckpt-(\d{9})\.safetensors$")
 
 
@@ -75,7 +76,7 @@ def unpack_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, gro
 def save_file(path: Path, tensors: dict[str, torch.Tensor], meta: dict) -> None:
     """Write tensors + metadata atomically (temp file, fsync, rename)."""
     md = {"format": FORMAT, "version": VERSION}
-    md.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in meta.items()})
+    md.update({k: str(v) if k in RAW_KEYS else json.dumps(v) for k, v in meta.items()})
     atomic_write_bytes(Path(path), st_save(tensors, metadata=md))
 
 
@@ -123,7 +124,7 @@ def read_file(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
     meta = {}
     for k, v in raw.items():
         try:
-            meta[k] = json.loads(v) if k not in ("format", "version", "kind") else v
+            meta[k] = json.loads(v) if k not in RAW_KEYS else v
         except json.JSONDecodeError:
             raise CheckpointError(f"{path.name} has damaged metadata ('{k}')") from None
     return tensors, meta

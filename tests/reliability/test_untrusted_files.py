@@ -91,3 +91,12 @@ def test_resume_skips_tampered_newest(trained_run):
     t = Trainer.open(trained_run, on_event=notes.append, device="cpu")
     assert t.step == cps[1][0]
     assert "NaN or infinite" in notes[0].message
+
+
+def test_metadata_values_round_trip(tmp_path, trained_run):
+    model = ckpt.load_generator(trained_run)
+    path = tmp_path / "g.safetensors"
+    ckpt.save_generator(path, model.G, model.spec, {"name": "plain string", "n": 3, "nested": {"a": [1, 2]}})
+    meta = ckpt.load_generator(path).meta
+    assert meta["name"] == "plain string" and meta["n"] == 3 and meta["nested"] == {"a": [1, 2]}
+    assert meta["kind"] == "generator"
