@@ -305,6 +305,8 @@ class TrainingView(QWidget):
         self._poll()
         self._timer.stop()
         self.state = "idle"
+        self.stat_speed.setText("—")
+        self.stat_eta.setText("—")
         if self.run is not None:
             self._samples = self.run.sample_files()
             self._update_scrubber(jump_live=self._live)
