@@ -53,8 +53,8 @@ def _fmt_time(sec) -> str:
 class ProgressPrinter:
     """Turns trainer events into a one-line progress bar (a line per update when not a terminal)."""
 
-    def __init__(self, stream=sys.stderr):
-        self.stream = stream
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr             # looked up per call: stderr may be replaced
         self.tty = stream.isatty()
         self.last_len = 0
 
@@ -101,7 +101,8 @@ class ProgressPrinter:
         self.stream.flush()
 
 
-def scan_progress(stream=sys.stderr):
+def scan_progress(stream=None):
+    stream = stream or sys.stderr
     tty = stream.isatty()
 
     def cb(done, total, name):

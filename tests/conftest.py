@@ -30,6 +30,12 @@ def draw_squares(n: int, size: int = 48, seed: int = 0) -> list[np.ndarray]:
 
 
 @pytest.fixture
+def square_law():
+    """The function that draws the synthetic 'coloured square on white' images."""
+    return draw_squares
+
+
+@pytest.fixture
 def make_image_folder(tmp_path):
     """Factory: make_image_folder(n=48, size=48, seed=0, name='images') → Path of PNG files."""
     def make(n: int = 48, size: int = 48, seed: int = 0, name: str = "images") -> Path:

@@ -11,7 +11,6 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from conftest import draw_squares
 from studio.core.latent import to_uint8
 from studio.core.trainer import Trainer
 
@@ -32,13 +31,13 @@ def samples(t: Trainer, n: int = 128) -> np.ndarray:
         return to_uint8(t.G_ema(torch.randn(n, t.cfg.z_dim, generator=torch.Generator().manual_seed(9))))
 
 
-def test_learns_coloured_squares(tmp_path, make_image_folder, tiny_config):
+def test_learns_coloured_squares(tmp_path, make_image_folder, tiny_config, square_law):
     cfg = tiny_config(make_image_folder(512, size=32), width=32, batch=32, kimg=25.0, log_every=50,
                       augment=True, augment_policy="translation,cutout", sample_every_kimg=100,
                       checkpoint_every_kimg=100, ema_kimg=0.5)
     t = Trainer.create(tmp_path / "run", cfg, device="cpu")
     train = np.asarray(t.dataset.images)
-    real = nearest_distance(np.stack(draw_squares(128, 32, seed=123)), train)    # fresh draws of the law
+    real = nearest_distance(np.stack(square_law(128, 32, seed=123)), train)    # fresh draws of the law
     before = nearest_distance(samples(t), train)
     t.run()
     after = nearest_distance(samples(t), train)

@@ -6,7 +6,8 @@ import threading
 from pathlib import Path
 
 
-def _progress(label: str, stream=sys.stderr):
+def _progress(label: str, stream=None):
+    stream = stream or sys.stderr                  # looked up per call: stderr may be replaced
     tty = stream.isatty()
     state = {"last": -1}
 

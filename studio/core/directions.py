@@ -30,6 +30,7 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 
+from .dataset import Cancelled  # noqa: F401  (re-exported: raised when cancelled)
 from .files import atomic_write_text
 
 FORMAT = "ganstudio-directions"
@@ -41,8 +42,6 @@ class DirectionsError(ValueError):
     pass
 
 
-class Cancelled(Exception):
-    pass
 
 
 @dataclass

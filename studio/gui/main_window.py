@@ -72,27 +72,32 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.resizeDocks([log_dock], [130], Qt.Vertical)
         self.act_close.setEnabled(False)
         self._restore_layout()
+        welcome = getattr(self, "welcome_screen", None)
+        if welcome is not None and welcome.shows_at_start() and self.project is None:
+            self.show_workspace("welcome")
+        elif self.current_workspace() == "welcome":
+            self.show_workspace("dataset")          # the first tab, but the artist turned it off
         self.device_found.connect(self._on_device)
         QTimer.singleShot(150, self._detect_device)
 
     # ------------------------------------------------------------------ contract
     def _install_workspaces(self) -> None:
-        """Register workspaces and panels here (one line per feature)."""
+        """Register workspaces and panels here (one line per feature), in tab order."""
         from .project_page import ProjectPage
         from .training_view import TrainingView
+        from .welcome import install as install_welcome
+        install_welcome(self)                    # the 'welcome' workspace, shown on first launch
         self.project_page = ProjectPage(self)
         self.training_view = TrainingView(self)
         self.add_workspace("dataset", "Dataset", self.project_page)
         self.add_workspace("train", "Train", self.training_view)
-        from .animation_panel import AnimationPanel
-        self.add_workspace("animate", "Animate", AnimationPanel(parent=self))
         from .explorer import install as install_explorer
         self.explorer = install_explorer(self)   # the 'explore' workspace (latent explorer)
+        from .animation_panel import AnimationPanel
+        self.add_workspace("animate", "Animate", AnimationPanel(parent=self))
         self.project_page.train_requested.connect(self._start_training)
         self.training_view.notice.connect(self.show_message)
         self.training_view.start_requested.connect(self.project_page.request_start)
-        from .welcome import install as install_welcome
-        install_welcome(self)                    # the 'welcome' workspace, shown on first launch
 
     def add_workspace(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._workspaces:
@@ -170,6 +175,19 @@ class MainWindow(ProjectsMixin, QMainWindow):
         key = self._tabs.tabData(i)
         if key in self._workspaces:
             self._stack.setCurrentWidget(self._workspaces[key])
+        if key == "animate":
+            self._feed_animate()
+
+    def _feed_animate(self) -> None:
+        """Animate what the explorer has open: its model, keyframes and GANSpace directions."""
+        ex, anim = self._workspaces.get("explore"), self._workspaces.get("animate")
+        if ex is None or anim is None or ex.model is None:
+            return
+        if anim.model is None or anim.model.path != ex.model.path:
+            anim.set_model(ex.model)
+        anim.set_keyframes(ex.keyframes.keyframes())
+        if ex.directions is not None:
+            anim.set_directions(list(ex.directions.vectors))
 
     def _act(self, text, slot, shortcut=None, icon_name=None, tip=None) -> QAction:
         a = QAction(text, self)

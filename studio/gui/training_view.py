@@ -214,6 +214,7 @@ class TrainingView(QWidget):
         th.checkpoint.connect(self._on_checkpoint)
         th.done.connect(self._on_done)
         th.failed.connect(self._on_failed)
+        th.quality.connect(lambda rec: (self.curves.add_records([rec]), self.curves.refresh()))
         self.state = "preparing"
         self.state_label.setText("Preparing the images…")
         self._live = True

@@ -390,9 +390,7 @@ def install(window) -> WelcomeScreen:
         elif name == "Edit" and menu_action.menu() is not None:
             menu_action.menu().addSeparator()
             menu_action.menu().addAction(prefs)
-    if w.shows_at_start() and getattr(window, "project", None) is None:
-        QTimer.singleShot(0, lambda: window.show_workspace("welcome"))      # after the saved layout is restored
-    return w
+    return w          # MainWindow shows it at start-up (after restoring its layout) when shows_at_start()
 
 
 def show_preferences(window) -> None:

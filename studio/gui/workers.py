@@ -80,10 +80,12 @@ class TrainThread(QThread):
     checkpoint = Signal(object)         # CheckpointSaved
     done = Signal(str)                  # "done" | "stopped" | "cancelled"
     failed = Signal(str)                # reason in words
+    quality = Signal(object)            # the metrics.jsonl record of a quality measurement (kind "quality")
 
-    def __init__(self, run_dir: Path, cfg=None, device=None, parent=None):
+    def __init__(self, run_dir: Path, cfg=None, device=None, parent=None, measure_quality: bool = True):
         super().__init__(parent)
         self.run_dir, self.cfg, self.device = Path(run_dir), cfg, device
+        self.measure_quality = measure_quality
         self.trainer = None
         self.cancel = threading.Event()
         self._box = _Mailbox()
@@ -118,6 +120,8 @@ class TrainThread(QThread):
             self._box.put_frame(ev)
         elif k == "checkpoint":
             self.checkpoint.emit(ev)
+        elif k == "quality":
+            self.quality.emit(ev.metrics)
         elif k == "notice":
             self.notice.emit(ev.message, ev.level)
         elif k == "failed":
@@ -148,6 +152,9 @@ class TrainThread(QThread):
         cfg = t.cfg
         if cfg.kimg and t.kimg >= cfg.kimg * 0.999:        # finished before: train as long again
             target = t.kimg + cfg.kimg
+        if self.measure_quality:
+            from studio.core.metrics import QualityMonitor
+            t.evaluator = QualityMonitor()            # KID etc. every so often, ≤ 5 % of training time
         self.trainer = t
         if self._paused:
             t.pause()
