@@ -55,7 +55,7 @@ class ProgressPrinter:
 
     def __init__(self, stream=None):
         self.stream = stream or sys.stderr             # looked up per call: stderr may be replaced
-        self.tty = stream.isatty()
+        self.tty = self.stream.isatty()
         self.last_len = 0
 
     def __call__(self, ev) -> None:
