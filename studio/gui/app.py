@@ -32,7 +32,7 @@ def main(argv=None) -> int:
 
     settings = QSettings()
     theme.apply_theme(app, str(settings.value("theme", "dark")))
-    win = MainWindow(settings)
+    win = MainWindow(settings, defer_heavy=True)
     win.show()
     if os.environ.get("GANSTUDIO_QUIT_AFTER_SHOW"):      # start-up timing: paint once, then quit
         from PySide6.QtCore import QTimer

@@ -43,9 +43,14 @@ APP_NAME = "GAN Studio"
 class MainWindow(ProjectsMixin, QMainWindow):
     project_changed = Signal(object)
     device_found = Signal(str)
+    heavy_imported = Signal(str)         # "" when the Explore/Animate modules are imported, else the error
 
-    def __init__(self, settings: QSettings | None = None):
+    def __init__(self, settings: QSettings | None = None, defer_heavy: bool = False):
+        """defer_heavy: build Explore/Animate (which need PyTorch) after the window is up, importing them on
+        a background thread, so the window paints fast (the app does this; tests build everything at once)."""
         super().__init__()
+        self._heavy_pending = defer_heavy
+        self._pending_model = None
         self.settings = settings or QSettings()
         self.project: Path | None = None
         self.run = None
@@ -91,13 +96,39 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.training_view = TrainingView(self)
         self.add_workspace("dataset", "Dataset", self.project_page)
         self.add_workspace("train", "Train", self.training_view)
-        from .explorer import install as install_explorer
-        self.explorer = install_explorer(self)   # the 'explore' workspace (latent explorer)
-        from .animation_panel import AnimationPanel
-        self.add_workspace("animate", "Animate", AnimationPanel(parent=self))
         self.project_page.train_requested.connect(self._start_training)
         self.training_view.notice.connect(self.show_message)
         self.training_view.start_requested.connect(self.project_page.request_start)
+        if self._heavy_pending:
+            self.heavy_imported.connect(self._install_heavy_workspaces)
+            threading.Thread(target=self._import_heavy, name="import-explore", daemon=True).start()
+        else:
+            self._install_heavy_workspaces()
+
+    def _import_heavy(self) -> None:
+        """Background thread: import the PyTorch-based workspaces' modules (no widgets are made here)."""
+        try:
+            from . import animation_panel, explorer  # noqa: F401
+            error = ""
+        except Exception as e:  # noqa: BLE001 - reported in the window
+            error = f"{type(e).__name__}: {e}"
+        try:
+            self.heavy_imported.emit(error)
+        except RuntimeError:
+            pass                                 # the window was closed meanwhile
+
+    def _install_heavy_workspaces(self, error: str = "") -> None:
+        self._heavy_pending = False
+        if error:
+            self.show_message(f"The Explore and Animate workspaces could not start ({error}).", "error")
+            return
+        from .animation_panel import AnimationPanel
+        from .explorer import install as install_explorer
+        self.explorer = install_explorer(self)   # the 'explore' workspace (latent explorer)
+        self.add_workspace("animate", "Animate", AnimationPanel(parent=self))
+        if self._pending_model is not None:
+            path, self._pending_model = self._pending_model, None
+            self.open_model(path)
 
     def add_workspace(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._workspaces:
@@ -137,6 +168,10 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self._panels_menu.addAction(dock.toggleViewAction())
 
     def open_model(self, path) -> None:
+        if self._heavy_pending:                  # the explorer is still loading: open it when ready
+            self._pending_model = path
+            self.show_message("Starting the explorer…")
+            return
         w = self._workspaces.get("explore")
         if w is None or not hasattr(w, "open_model"):
             self.show_message("The Explore workspace is not available in this build.", "warning")

@@ -38,11 +38,11 @@ def make_main_window(qtbot, tmp_path, settings_path):
     theme.apply_theme(QApplication.instance(), "dark")
     windows = []
 
-    def make(show: bool = True, settings: QSettings | None = None) -> MainWindow:
+    def make(show: bool = True, settings: QSettings | None = None, defer_heavy: bool = False) -> MainWindow:
         s = settings or QSettings(str(settings_path), QSettings.IniFormat)
         if s.value("projects_dir") is None:
             s.setValue("projects_dir", str(tmp_path / "projects"))
-        w = MainWindow(s)
+        w = MainWindow(s, defer_heavy=defer_heavy)
         qtbot.addWidget(w, before_close_func=_quiet_close)
         windows.append(w)
         if show:
