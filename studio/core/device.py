@@ -18,8 +18,8 @@ def pick_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise DeviceError("CUDA was asked for but this PyTorch build sees no CUDA GPU; "
-                          "use --device cpu, or install a CUDA build of torch (see README)")
+        raise DeviceError("CUDA was asked for but this PyTorch build sees no CUDA GPU: choose the CPU "
+                          "(Preferences → Device, or --device cpu), or install a CUDA build of PyTorch (see README)")
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
         raise DeviceError("Apple MPS was asked for but is not available; use --device cpu")
     if name not in ("cpu", "mps") and not name.startswith("cuda"):

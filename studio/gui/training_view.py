@@ -192,16 +192,25 @@ class TrainingView(QWidget):
         self._sync_buttons()
 
     # ------------------------------------------------------------------ control
+    def _device_prefs(self) -> dict:
+        """Preferences → the worker: a device other than auto overrides the project's, and CPU threads."""
+        settings = getattr(self.window(), "settings", None)
+        if settings is None:
+            return {}
+        from .preferences import Preferences
+        p = Preferences(settings)
+        return {"device": None if p.device == "auto" else p.device, "threads": p.cpu_threads or None}
+
     def start_new(self, run, cfg) -> None:
         self.run = run
-        self._launch(TrainThread(run.path, cfg, parent=self))
+        self._launch(TrainThread(run.path, cfg, parent=self, **self._device_prefs()))
 
     def start_or_resume(self) -> None:
         if self.state == "paused":
             self.toggle_pause()
         elif self.state == "idle" and self.run is not None:
             if self.has_checkpoint():
-                self._launch(TrainThread(self.run.path, None, parent=self))
+                self._launch(TrainThread(self.run.path, None, parent=self, **self._device_prefs()))
             else:
                 self.start_requested.emit()
 

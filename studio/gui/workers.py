@@ -82,9 +82,10 @@ class TrainThread(QThread):
     failed = Signal(str)                # reason in words
     quality = Signal(object)            # the metrics.jsonl record of a quality measurement (kind "quality")
 
-    def __init__(self, run_dir: Path, cfg=None, device=None, parent=None, measure_quality: bool = True):
+    def __init__(self, run_dir: Path, cfg=None, device=None, parent=None, measure_quality: bool = True,
+                 threads: int | None = None):
         super().__init__(parent)
-        self.run_dir, self.cfg, self.device = Path(run_dir), cfg, device
+        self.run_dir, self.cfg, self.device, self.threads = Path(run_dir), cfg, device, threads
         self.measure_quality = measure_quality
         self.trainer = None
         self.cancel = threading.Event()
@@ -133,6 +134,12 @@ class TrainThread(QThread):
         from studio.core.device import describe
         from studio.core.trainer import Trainer
         try:
+            if self.threads:
+                import torch
+                torch.set_num_threads(self.threads)
+            if self.device is not None:                    # a Preferences choice: check it is there
+                from studio.core.device import pick_device
+                self.device = pick_device(self.device)
             if self.cfg is not None:
                 t = Trainer.create(self.run_dir, self.cfg, on_event=self._on_event, progress=self._box.put_progress,
                                    cancel=self.cancel, device=self.device)

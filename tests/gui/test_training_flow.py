@@ -136,3 +136,20 @@ def test_training_failure_shows_a_dialog(make_main_window, make_image_folder, ti
     assert "No files" in tv.failure_dialog.text() or "No usable" in tv.failure_dialog.text()
     assert any(level == "error" for level, _ in w.log.messages())
     tv.failure_dialog.close()
+
+
+def test_preferences_device_is_used_and_a_missing_gpu_is_explained(make_main_window, make_image_folder,
+                                                                   tiny_config, qtbot):
+    import torch
+
+    from studio.gui.preferences import Preferences
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the missing-GPU message cannot be shown")
+    w = make_main_window()
+    Preferences(w.settings).device = "cuda"
+    page = _new_project_with_tiny_settings(w, qtbot, make_image_folder(12, 40), tiny_config)
+    page.request_start()
+    tv = w.training_view
+    qtbot.waitUntil(lambda: tv.state == "idle" and hasattr(tv, "failure_dialog"), timeout=30_000)
+    assert "CUDA" in tv.failure_dialog.text() and "Preferences" in tv.failure_dialog.text()
+    tv.failure_dialog.close()
