@@ -3,9 +3,9 @@
     panel.add_records(records)    # dicts as in metrics.jsonl: kind "step" (default) or "quality"
     panel.series("loss_g")        # (x, y) numpy views, for tests
 
-Quality records ({"kind": "quality", "kimg": 1.2, "kid": 0.03, ...}) add one curve per numeric field
-to the Quality plot, which appears with its first point. Curves use growing numpy buffers, so a
-run of millions of points costs amortised O(1) per point.
+Quality records ({"kind": "quality", "kimg": 1.2, "kid": 0.03, ...}) add their KID (the one figure on a
+shared scale; see QUALITY_SERIES) to the Quality plot, which appears with its first point. Curves use
+growing numpy buffers, so a run of millions of points costs amortised O(1) per point.
 """
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from .. import theme
 
 SMOOTH = 0.08          # EMA weight of each new point in the smoothed curves
-_META = {"kind", "step", "kimg", "elapsed_sec", "time", "images_per_sec", "eta_sec", "progress", "lr_g", "lr_d"}
+# what the Quality plot shows of a quality record (one scale: other figures are in metrics.jsonl / evaluate)
+QUALITY_SERIES = {"kid": "KID (EfficientNet-Lite0)"}
 
 
 class Series:
@@ -113,14 +114,14 @@ class CurvePanel(QWidget):
         if key in self._curves:
             return
         if self.quality_plot is None:
-            self.quality_plot = self._plot(2, "Quality", "metric")
+            self.quality_plot = self._plot(2, "Quality (lower is better)", "KID")
             self.quality_plot.setXLink(self.loss_plot)
             self.quality_plot.setLabel("bottom", "thousand images seen (kimg)")
         c = theme.colours()["series"]
         n = sum(1 for k in self._curves if k.startswith("q:"))
         col = c[(4 + n) % len(c)]
         curve = self.quality_plot.plot(pen=pg.mkPen(col, width=2), symbol="o", symbolSize=5,
-                                       symbolBrush=col, symbolPen=None, name=key[2:])
+                                       symbolBrush=col, symbolPen=None, name=QUALITY_SERIES.get(key[2:], key[2:]))
         self._curves[key] = (None, curve)
         self._series.setdefault(key, Series(64))
 
@@ -134,7 +135,7 @@ class CurvePanel(QWidget):
         for r in records:
             if r.get("kind") == "quality" and "kimg" in r:
                 for k, v in r.items():
-                    if k not in _META and isinstance(v, (int, float)) and not isinstance(v, bool):
+                    if k in QUALITY_SERIES and isinstance(v, (int, float)) and not isinstance(v, bool):
                         key = "q:" + k
                         self._ensure_quality(key)
                         self._series[key].extend([r["kimg"]], [v])

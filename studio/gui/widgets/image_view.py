@@ -69,8 +69,9 @@ class ImageView(QWidget):
         w, h = self._img.width(), self._img.height()
         avail_w, avail_h = max(1, self.width() - 16), max(1, self.height() - 16)
         s = min(avail_w / w, avail_h / h)
-        if s >= 1:
-            s = float(int(s)) if s < 8 else s        # whole-pixel upscales keep pixels square and crisp
+        if 2 <= s < 8:
+            s = float(int(s))                        # whole-pixel upscales keep pixels square and crisp
+        # between 1x and 2x the image is scaled smoothly to fill the space (see paintEvent)
         tw, th = w * s, h * s
         return QRectF((self.width() - tw) / 2, (self.height() - th) / 2, tw, th)
 
