@@ -61,6 +61,18 @@ def tiny_config():
     return make
 
 
+@pytest.fixture(scope="session")
+def random_model(tmp_path_factory):
+    """A tiny random-weight dcgan generator (32 px, z 32), loaded: fast; use trained_run where training matters."""
+    from studio.core.checkpoint import load_generator, save_generator
+    from studio.core.models import ModelSpec, build_generator
+    torch.manual_seed(0)
+    spec = ModelSpec("dcgan", 32, 3, 32, 8)
+    path = tmp_path_factory.mktemp("model") / "g.safetensors"
+    save_generator(path, build_generator(spec), spec)
+    return load_generator(path)
+
+
 @pytest.fixture
 def trained_run(tmp_path, make_image_folder, tiny_config):
     """A run folder with a few checkpoints of a tiny dcgan (trained for ~1 s)."""

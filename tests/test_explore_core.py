@@ -12,15 +12,8 @@ from studio.core.latent import lerp, seed_to_z, slerp, truncate
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    """A tiny random-weight generator file (fast); trained_run is used where a real run matters."""
-    from studio.core.checkpoint import save_generator
-    from studio.core.models import ModelSpec, build_generator
-    torch.manual_seed(0)
-    spec = ModelSpec("dcgan", 32, 3, 32, 8)
-    path = tmp_path_factory.mktemp("model") / "g.safetensors"
-    save_generator(path, build_generator(spec), spec)
-    return load_generator(path)
+def model(random_model):
+    return random_model
 
 
 def test_directions_orthonormal_and_ordered(model):

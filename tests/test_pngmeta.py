@@ -7,22 +7,14 @@ import numpy as np
 import pytest
 import torch
 
-from studio.core.checkpoint import load_generator
 from studio.core.directions import compute_directions
 from studio.core.explore import LatentState, compose, state_from_meta, state_to_meta
 from studio.core.pngmeta import PngMetaError, load_pixels, parse, read_png_meta, save_png
 
 
 @pytest.fixture(scope="module")
-def model(tmp_path_factory):
-    """A tiny random-weight generator file (fast); trained_run is used where a real run matters."""
-    from studio.core.checkpoint import save_generator
-    from studio.core.models import ModelSpec, build_generator
-    torch.manual_seed(0)
-    spec = ModelSpec("dcgan", 32, 3, 32, 8)
-    path = tmp_path_factory.mktemp("model") / "g.safetensors"
-    save_generator(path, build_generator(spec), spec)
-    return load_generator(path)
+def model(random_model):
+    return random_model
 
 
 def _chunk(ctype: bytes, body: bytes) -> bytes:
