@@ -155,14 +155,16 @@ def timed(fn, steps: int, batch: int, device) -> tuple[float, float]:
     return n / (time.perf_counter() - t0), n / max(time.process_time() - c0, 1e-9)
 
 
-def compare(device="cpu", rounds=6, steps=5, warmup=2, n_images=512, log_every=10, quiet=False) -> dict:
+def compare(device="cpu", rounds=6, steps=5, warmup=2, n_images=512, log_every=10, quiet=False,
+            precision="auto") -> dict:
     """Alternate timed blocks of `steps` iterations of each loop; medians of images/s and the ratio."""
     device = torch.device(device)
     imgs = synthetic_images(n_images, 64)
     ref_data = torch.from_numpy(imgs).permute(0, 3, 1, 2).float().div(127.5).sub(1.0).contiguous()
     ref = Reference(ref_data, device)
     with tempfile.TemporaryDirectory() as tmp:
-        tr = make_trainer(imgs, device, Path(tmp) / "run", arch="dcgan", width=64, z_dim=100, batch=64)
+        tr = make_trainer(imgs, device, Path(tmp) / "run", arch="dcgan", width=64, z_dim=100, batch=64,
+                          precision=precision)
         acc = torch.zeros(4, device=device)
         count = [0]
 
@@ -198,12 +200,14 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=5, help="steps per timed block")
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = leave as is)")
+    ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
+                    help="GAN Studio's precision (the reference is always fp32, as published)")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, device {args.device}, {torch.get_num_threads()} threads; "
           f"dcgan 64 px, batch 64, nz 100, ngf=ndf=64, fp32; {args.rounds} rounds x {args.steps} steps")
-    res = compare(args.device, args.rounds, args.steps, args.warmup)
+    res = compare(args.device, args.rounds, args.steps, args.warmup, precision=args.precision)
     print(f"reference (pytorch/examples loop): {res['reference']:.1f} img/s (median)")
     print(f"GAN Studio Trainer.train_step:     {res['studio']:.1f} img/s (median)")
     print(f"ratio studio / reference: {res['ratio']:.2f}x (wall)")
@@ -211,7 +215,7 @@ def main(argv=None) -> int:
         print(f"per process-CPU second: reference {res['reference_cpu']:.1f}, studio {res['studio_cpu']:.1f}, "
               f"ratio {res['ratio_cpu']:.2f}x (robust to other processes on the machine)")
     plain = os.environ.get("GANSTUDIO_PLAIN_EAGER", "") not in ("", "0")
-    print(f"speed paths: {'off (GANSTUDIO_PLAIN_EAGER=1)' if plain else 'on'}")
+    print(f"speed paths: {'off (GANSTUDIO_PLAIN_EAGER=1)' if plain else 'on'}; GAN Studio precision: {args.precision}")
     return 0
 
 

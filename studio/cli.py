@@ -162,14 +162,16 @@ def cmd_train(args) -> int:
     cfg.fit = args.fit
     cfg.background = args.background
     cfg.mirror = args.mirror
+    cfg.precision = args.precision
     if args.augment is not None:
         cfg.augment = args.augment
     cfg.kimg, cfg.minutes = (args.kimg or 0.0), (args.minutes or 0.0)
     if args.kimg is None and args.minutes is None and cfg.kimg == 0:
         cfg.kimg = 20.0
     cfg.validate()
+    amp = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
     print(f"GAN Studio: training {cfg.arch} at {cfg.resolution} px ({cfg.channels.upper()}), batch {cfg.batch}, "
-          f"on {describe(device)}")
+          f"on {describe(device)}, {'bf16 mixed precision' if amp else 'fp32'}")
     trainer = Trainer.create(args.out, cfg, on_event=ProgressPrinter(), progress=scan_progress(), device=device)
     for line in trainer.dataset.report.lines(limit=args.show_skipped):
         print(line)
@@ -181,7 +183,7 @@ def cmd_resume(args) -> int:
     from .core.trainer import Trainer
 
     printer = ProgressPrinter()
-    overrides = {"device": args.device} if args.device else None
+    overrides = {k: getattr(args, k) for k in ("device", "precision") if getattr(args, k)} or None
     trainer = Trainer.open(args.run_dir, on_event=printer, progress=scan_progress(), config_overrides=overrides)
     if trainer.step == 0 and not trainer.run_folder.checkpoints_dir.exists():
         raise CliError(f"{args.run_dir} has no checkpoint to resume from")
@@ -252,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--mirror", action="store_true", help="random horizontal flips of the images")
     t.add_argument("--width", type=_positive(int), help="base channel width (default 64)")
     t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
+    t.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                   help="auto: bf16 mixed precision on CUDA, fp32 on the CPU; bf16 also on the CPU (about 1.8x "
+                        "faster on CPUs with AVX512-BF16, slightly different numbers); fp32 everywhere")
     t.add_argument("--show-skipped", type=int, default=20, metavar="N", help="list at most N skipped files")
     t.add_argument("--no-quality", dest="quality", action="store_false",
                    help="skip the periodic quality measurement (KID etc., about 5%% of training time)")
@@ -263,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     dur.add_argument("--minutes", type=_positive(float), metavar="M", help="train M more minutes")
     dur.add_argument("--kimg", type=_positive(float), metavar="K", help="train on K thousand more images")
     r.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    r.add_argument("--precision", choices=["auto", "bf16", "fp32"], help="change the run's precision from now on")
     r.add_argument("--no-quality", dest="quality", action="store_false",
                    help="skip the periodic quality measurement (KID etc., about 5%% of training time)")
     r.set_defaults(func=cmd_resume)

