@@ -167,6 +167,13 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self._panels.append(dock)
         self._panels_menu.addAction(dock.toggleViewAction())
 
+    def choose_model(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+        start = str(self.project or Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open Model", start, "GAN Studio models (*.safetensors)")
+        if path:
+            self.open_model(path)
+
     def open_model(self, path) -> None:
         if self._heavy_pending:                  # the explorer is still loading: open it when ready
             self._pending_model = path
@@ -245,7 +252,11 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.act_close = self._act("&Close Project", self.close_project, K.Close, None)
         self.act_export = self._act("&Export…", self.export, "Ctrl+E", "export",
                                     "Export from the current workspace (Ctrl+E)")
+        self.act_open_model = self._act("Open &Model…", self.choose_model, "Ctrl+Shift+O", None,
+                                        "Explore a checkpoint or exported model (.safetensors)")
         self.act_quit = self._act("&Quit", self.close, K.Quit)
+        if self.act_quit.shortcut().isEmpty():
+            self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
         self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
         self.act_undo.setShortcut(K.Undo)
         self.act_undo.setIcon(icon("undo"))
@@ -259,7 +270,7 @@ class MainWindow(ProjectsMixin, QMainWindow):
     def _build_menus(self) -> None:
         mb = self.menuBar()
         m = mb.addMenu("&File")
-        m.addActions([self.act_new, self.act_open])
+        m.addActions([self.act_new, self.act_open, self.act_open_model])
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addSeparator()

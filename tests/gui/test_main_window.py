@@ -123,3 +123,17 @@ def test_settings_edits_are_undoable(make_main_window, qtbot, make_image_folder)
     assert page.w_augment.isChecked() == page.cfg.augment
     assert page.w_batch.value() == before
     assert page.read_config().augment == page.run.config().augment
+
+
+def test_file_open_model_opens_it_in_the_explorer(make_main_window, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from studio.core.demo_data import demo_model_path
+    w = make_main_window()
+    assert w.act_quit.shortcut().toString() and w.act_open_model.shortcut().toString() == "Ctrl+Shift+O"
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(demo_model_path()), "")))
+    w.act_open_model.trigger()
+    ex = w.workspace("explore")
+    qtbot.waitUntil(lambda: ex.model is not None, timeout=30_000)
+    assert w.current_workspace() == "explore" and ex.model.path == demo_model_path()
+    ex.shutdown()
