@@ -113,3 +113,22 @@ def test_precision_setting(tmp_path, make_image_folder, tiny_config):
     resumed = Trainer.open(tmp_path / "half", device="cpu")
     resumed.run()
     assert all(torch.equal(b[k], _weights(resumed)[k]) for k in b)     # bf16 resume is exact too
+
+
+def test_checkpoint_cadence_is_bounded_in_time(tmp_path, make_image_folder, tiny_config):
+    data = make_image_folder(16)
+    saved = []
+    on = lambda e: saved.append(e.step) if e.kind == "checkpoint" else None  # noqa: E731
+    # kimg boundaries every 2 steps, but at most one checkpoint per hour: only step 0 and the final one
+    Trainer.create(tmp_path / "a", tiny_config(data, checkpoint_every_kimg=0.032, checkpoint_min_sec=3600),
+                   on_event=on, device="cpu").run()
+    assert saved == [0, 20]
+    saved.clear()
+    # no kimg boundary at all, but at least one checkpoint per 0 s: one after every step
+    Trainer.create(tmp_path / "b", tiny_config(data, checkpoint_every_kimg=1000, checkpoint_max_sec=0),
+                   on_event=on, device="cpu").run()
+    assert saved == list(range(0, 21))
+    saved.clear()
+    resumed = Trainer.open(tmp_path / "a", on_event=on, device="cpu")
+    resumed.run(kimg=0.32)                                  # already there: nothing is re-saved
+    assert saved == []

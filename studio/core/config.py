@@ -54,6 +54,8 @@ class TrainConfig:
     log_every: int = 10               # steps between metric events (and host syncs)
     sample_every_kimg: float = 2.0
     checkpoint_every_kimg: float = 10.0
+    checkpoint_min_sec: float = 120.0   # fast GPUs: no more than one checkpoint per 2 minutes …
+    checkpoint_max_sec: float = 900.0   # … slow CPUs: at least one every 15 minutes, whatever the kimg
     max_nan_retries: int = 3          # divergences in a row before training stops
     keep_checkpoints: int = 3
     sample_grid: tuple = (4, 4)       # rows, cols of the live sample grid

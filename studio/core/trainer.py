@@ -149,9 +149,10 @@ class Trainer:
         acc_n = 0
         sample_every = max(1, int(cfg.sample_every_kimg * 1000))
         ckpt_every = max(1, int(cfg.checkpoint_every_kimg * 1000))
-        if self.step == 0:
+        if self.step == 0 and self._saved_step != 0:      # a fresh run: step-0 samples and checkpoint
             self._emit_samples()
             self.save_checkpoint()
+        last_ckpt = time.perf_counter()
         reason = "done"
         try:
             while True:
@@ -196,8 +197,11 @@ class Trainer:
                     self._emit_metrics(vals, ips, target, minutes, now - t_start)
                 if self.nimg // sample_every != prev // sample_every:
                     self._emit_samples()
-                if self.nimg // ckpt_every != prev // ckpt_every or self._ckpt_failed:
+                since = time.perf_counter() - last_ckpt
+                if ((self.nimg // ckpt_every != prev // ckpt_every and since >= cfg.checkpoint_min_sec)
+                        or since >= cfg.checkpoint_max_sec or self._ckpt_failed):
                     self.save_checkpoint()
+                    last_ckpt = time.perf_counter()
                 if self.evaluator is not None and self.evaluator.due(self):
                     self.evaluator(self)
         except Exception as e:  # noqa: BLE001 - report every failure to the UI in words
@@ -357,6 +361,7 @@ class Trainer:
         st = meta["state"]
         self.step, self.nimg, self.elapsed = int(st["step"]), int(st["nimg"]), float(st["elapsed"])
         self.batch, self.nan_failures = int(st.get("batch", self.cfg.batch)), int(st.get("nan_failures", 0))
+        self._saved_step = self.step
 
     def restore_latest(self) -> Path | None:
         """Load the newest checkpoint that loads cleanly; report and skip damaged ones."""

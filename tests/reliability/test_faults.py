@@ -25,7 +25,8 @@ if RunFolder(run).exists():
     t = Trainer.open(run, device="cpu")
 else:
     cfg = TrainConfig(data_dir=sys.argv[2], resolution=32, width=8, z_dim=16, batch=8, kimg=1000, log_every=2,
-                      sample_every_kimg=0.016, checkpoint_every_kimg=0.016, augment=False, sample_grid=(2, 2))
+                      sample_every_kimg=0.016, checkpoint_every_kimg=0.016, checkpoint_min_sec=0, augment=False,
+                      sample_grid=(2, 2))
     t = Trainer.create(run, cfg, device="cpu")
 print("ready", t.step, flush=True)
 t.run()
