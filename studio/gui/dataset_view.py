@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QPro
                                QSplitter, QVBoxLayout, QWidget)
 
 from .widgets.image_view import array_to_qimage
+from .widgets.stat import stat_block
 
 THUMB = 96
 
@@ -74,16 +75,8 @@ class DatasetView(QWidget):
         head.addLayout(titles, 1)
         self.stats = {}
         for key, cap in (("usable", "Usable"), ("skipped", "Skipped"), ("size", "Network input")):
-            box = QVBoxLayout()
-            c = QLabel(cap.upper())
-            c.setProperty("role", "caption")
-            v = QLabel("—")
-            v.setProperty("role", "stat")
-            box.addWidget(c)
-            box.addWidget(v)
-            head.addSpacing(18)
-            head.addLayout(box)
-            self.stats[key] = v
+            box, self.stats[key] = stat_block(cap)
+            head.addWidget(box)
         lay.addLayout(head)
         prog = QHBoxLayout()
         self.progress = QProgressBar()

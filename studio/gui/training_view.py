@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QL
 from .widgets.curves import CurvePanel
 from .widgets.icons import icon
 from .widgets.image_view import ImageView
+from .widgets.stat import stat_block
 from .workers import TrainThread
 
 FPS = 30
@@ -32,20 +33,6 @@ def fmt_duration(sec) -> str:
 
 def fmt_images(n: float) -> str:
     return f"{n / 1e6:.2f} M" if n >= 1e6 else (f"{n / 1e3:.1f} k" if n >= 1e4 else f"{n:,.0f}")
-
-
-def _stat(title: str) -> tuple[QWidget, QLabel]:
-    w = QWidget()
-    lay = QVBoxLayout(w)
-    lay.setContentsMargins(10, 0, 10, 0)
-    lay.setSpacing(0)
-    cap = QLabel(title.upper())
-    cap.setProperty("role", "caption")
-    val = QLabel("—")
-    val.setProperty("role", "stat")
-    lay.addWidget(cap)
-    lay.addWidget(val)
-    return w, val
 
 
 class TrainingView(QWidget):
@@ -101,7 +88,7 @@ class TrainingView(QWidget):
         bl.addSpacing(8)
         for key, title in (("images", "Images seen"), ("speed", "Images / s"), ("eta", "Time left"),
                            ("step", "Step")):
-            w, lab = _stat(title)
+            w, lab = stat_block(title)
             setattr(self, f"stat_{key}", lab)
             bl.addWidget(w)
         root.addWidget(bar)
