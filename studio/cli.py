@@ -139,7 +139,7 @@ def _run_trainer(trainer, kimg=None, minutes=None, quality: bool = True) -> int:
 def cmd_train(args) -> int:
     from .core.config import TrainConfig, suggest
     from .core.dataset import show_path
-    from .core.device import describe, pick_device
+    from .core.device import describe, pick_device, precision_text, resolve_precision
     from .core.trainer import Trainer
 
     data = Path(args.data_dir)
@@ -169,9 +169,9 @@ def cmd_train(args) -> int:
     if args.kimg is None and args.minutes is None and cfg.kimg == 0:
         cfg.kimg = 20.0
     cfg.validate()
-    amp = cfg.precision == "bf16" or (cfg.precision == "auto" and device.type == "cuda")
+    precision = precision_text(resolve_precision(cfg.precision, device), cfg.precision)
     print(f"GAN Studio: training {cfg.arch} at {cfg.resolution} px ({cfg.channels.upper()}), batch {cfg.batch}, "
-          f"on {describe(device)}, {'bf16 mixed precision' if amp else 'fp32'}")
+          f"on {describe(device)}, {precision}")
     trainer = Trainer.create(args.out, cfg, on_event=ProgressPrinter(), progress=scan_progress(), device=device)
     for line in trainer.dataset.report.lines(limit=args.show_skipped):
         print(line)
@@ -180,6 +180,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_resume(args) -> int:
+    from .core.device import describe, precision_text
     from .core.trainer import Trainer
 
     printer = ProgressPrinter()
@@ -187,7 +188,8 @@ def cmd_resume(args) -> int:
     trainer = Trainer.open(args.run_dir, on_event=printer, progress=scan_progress(), config_overrides=overrides)
     if trainer.step == 0 and not trainer.run_folder.checkpoints_dir.exists():
         raise CliError(f"{args.run_dir} has no checkpoint to resume from")
-    print(f"resuming {args.run_dir} at step {trainer.step} ({trainer.kimg:.2f} kimg)")
+    print(f"resuming {args.run_dir} at step {trainer.step} ({trainer.kimg:.2f} kimg) on {describe(trainer.device)}, "
+          f"{precision_text(trainer.precision, trainer.cfg.precision)}")
     kimg = trainer.kimg + args.kimg if args.kimg else None
     minutes = args.minutes
     if kimg is None and minutes is None and trainer.cfg.kimg and trainer.kimg >= trainer.cfg.kimg:
@@ -255,8 +257,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--width", type=_positive(int), help="base channel width (default 64)")
     t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
     t.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
-                   help="auto: bf16 mixed precision on CUDA, fp32 on the CPU; bf16 also on the CPU (about 1.8x "
-                        "faster on CPUs with AVX512-BF16, slightly different numbers); fp32 everywhere")
+                   help="auto (default): bf16 mixed precision where the hardware does bf16 natively (CUDA GPUs "
+                        "from Ampere on, CPUs with AVX512-BF16 or AMX: about 1.7-2x faster, slightly different "
+                        "numbers), fp32 elsewhere; bf16: always; fp32: full precision everywhere")
     t.add_argument("--show-skipped", type=int, default=20, metavar="N", help="list at most N skipped files")
     t.add_argument("--no-quality", dest="quality", action="store_false",
                    help="skip the periodic quality measurement (KID etc., about 5%% of training time)")

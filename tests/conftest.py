@@ -55,7 +55,8 @@ def tiny_config():
     def make(data_dir, **kw) -> TrainConfig:
         base = dict(data_dir=str(data_dir), arch="dcgan", resolution=32, width=8, batch=16, z_dim=32,
                     kimg=0.32, log_every=5, sample_every_kimg=0.16, checkpoint_every_kimg=0.16, checkpoint_min_sec=0,
-                    augment=False, sample_grid=(2, 2))
+                    augment=False, sample_grid=(2, 2),
+                    precision="fp32")   # tests of the maths pin fp32; test_precision_setting covers auto
         base.update(kw)
         return TrainConfig(**base).validate()
     return make

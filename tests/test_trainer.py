@@ -97,16 +97,20 @@ def test_damaged_newest_checkpoint_falls_back(tmp_path, make_image_folder, tiny_
 
 
 def test_precision_setting(tmp_path, make_image_folder, tiny_config):
+    from studio.core.device import native_bf16
+    auto = "bf16" if native_bf16(torch.device("cpu")) else "fp32"
     data = make_image_folder(16)
     runs = {}
     for name in ("auto", "fp32", "bf16"):
         t = Trainer.create(tmp_path / name, tiny_config(data, precision=name, kimg=0.08), device="cpu")
-        assert t.amp == (name == "bf16")                    # auto = fp32 on the CPU: nothing changes silently
+        assert t.amp == (t.precision == "bf16")
+        assert t.precision == {"auto": auto, "fp32": "fp32", "bf16": "bf16"}[name]
         t.run()
         runs[name] = _weights(t)
     a, f, b = runs["auto"], runs["fp32"], runs["bf16"]
-    assert all(torch.equal(a[k], f[k]) for k in a)
-    differ = [k for k in a if a[k].is_floating_point() and not torch.equal(a[k], b[k])]
+    same = f if auto == "fp32" else b                       # auto = bf16 only where this CPU has it natively
+    assert all(torch.equal(a[k], same[k]) for k in a)
+    differ = [k for k in f if f[k].is_floating_point() and not torch.equal(f[k], b[k])]
     assert differ and all(torch.isfinite(b[k]).all() for k in b)
     half = Trainer.create(tmp_path / "half", tiny_config(data, precision="bf16", kimg=0.08), device="cpu")
     half.run(kimg=0.04)
@@ -132,3 +136,17 @@ def test_checkpoint_cadence_is_bounded_in_time(tmp_path, make_image_folder, tiny
     resumed = Trainer.open(tmp_path / "a", on_event=on, device="cpu")
     resumed.run(kimg=0.32)                                  # already there: nothing is re-saved
     assert saved == []
+
+
+def test_auto_precision_follows_the_hardware(monkeypatch):
+    from studio.core import device as dev
+    cpu, cuda, mps = torch.device("cpu"), torch.device("cuda"), torch.device("mps")
+    for native in (True, False):
+        monkeypatch.setattr(dev, "native_bf16", lambda d, n=native: n)
+        assert dev.resolve_precision("auto", cpu) == ("bf16" if native else "fp32")
+        assert dev.resolve_precision("auto", cuda) == ("bf16" if native else "fp32")
+        assert dev.resolve_precision("bf16", cpu) == "bf16"            # asked for: even where it is emulated
+        assert dev.resolve_precision("fp32", cuda) == "fp32"
+        assert dev.resolve_precision("bf16", mps) == "fp32"            # no bf16 autocast path on MPS
+    assert dev.precision_text("bf16", "auto") == "bf16 mixed precision (auto)"
+    assert dev.precision_text("fp32", "fp32") == "fp32"

@@ -50,7 +50,7 @@ class TrainConfig:
     # bookkeeping
     seed: int = 0
     device: str = "auto"
-    precision: str = "auto"           # auto = bf16 autocast on CUDA, fp32 elsewhere; bf16 = also on CPU; fp32
+    precision: str = "auto"           # auto = bf16 autocast where native (device.resolve_precision); bf16; fp32
     log_every: int = 10               # steps between metric events (and host syncs)
     sample_every_kimg: float = 2.0
     checkpoint_every_kimg: float = 10.0

@@ -27,7 +27,7 @@ from . import checkpoint as ckpt
 from .augment import diff_augment, parse_policy
 from .config import TrainConfig
 from .dataset import Dataset, DatasetError, ScanReport, build_dataset
-from .device import pick_device
+from .device import pick_device, resolve_precision
 from .events import CheckpointSaved, Failed, Finished, Notice, Samples, StepMetrics
 from .files import atomic_path
 from .latent import make_grid, to_uint8
@@ -72,8 +72,9 @@ class Trainer:
         else:
             self.images = torch.from_numpy(np.array(dataset.images)).to(self.device)   # uint8, resident
         self.policy = parse_policy(cfg.augment_policy) if cfg.augment else ()
-        # bf16 autocast: on CUDA by default; on the CPU only when asked (about 1.8x on CPUs with AVX512-BF16)
-        self.amp = self.device.type in ("cuda", "cpu") and (cfg.precision == "bf16" or (cfg.precision == "auto" and cuda))
+        # bf16 autocast where the hardware does bf16 natively (auto), or when asked; see device.resolve_precision
+        self.precision = resolve_precision(cfg.precision, self.device)
+        self.amp = self.precision == "bf16"
         self.step = 0
         self.nimg = 0
         self.elapsed = 0.0

@@ -24,6 +24,8 @@ RESOLUTIONS = (32, 64, 128, 256, 512, 1024)
 FITS = (("crop", "Crop to square"), ("pad", "Pad to square"), ("stretch", "Stretch to square"))
 CHANNELS = (("rgb", "RGB"), ("rgba", "RGBA — keep transparency"))
 ARCHS = (("dcgan", "DCGAN — light, 32–256 px"), ("fastgan", "FastGAN — few images, 64–1024 px"))
+PRECISIONS = (("auto", "Automatic — bf16 where native"), ("bf16", "bf16 mixed — faster"),
+              ("fp32", "fp32 — full precision"))
 RESCAN_KEYS = ("resolution", "fit", "channels")
 
 
@@ -105,9 +107,14 @@ class ProjectPage(QWidget):
         dur.addWidget(self.w_duration, 1)
         dur.addWidget(self.w_unit, 1)
         self.w_batch = QSpinBox(minimum=1, maximum=1024)
+        self.w_precision = self._combo(PRECISIONS)
+        self.w_precision.setToolTip("bf16 mixed precision is about 1.7-2x faster on GPUs from Ampere on and on CPUs "
+                                    "with AVX512-BF16 or AMX, with slightly different numbers. Automatic uses it "
+                                    "where the hardware has it; fp32 keeps full precision everywhere.")
         f3.addRow(self.w_augment)
         f3.addRow("Duration", dur)
         f3.addRow("Batch size", self.w_batch)
+        f3.addRow("Precision", self.w_precision)
         self.settings_boxes = (src, model, train)
         for box in self.settings_boxes:
             sl.addWidget(box)
@@ -133,7 +140,7 @@ class ProjectPage(QWidget):
         split.addWidget(self.view)
         split.setStretchFactor(1, 1)
         root.addWidget(split)
-        for w in (self.w_resolution, self.w_fit, self.w_channels, self.w_arch, self.w_unit):
+        for w in (self.w_resolution, self.w_fit, self.w_channels, self.w_arch, self.w_unit, self.w_precision):
             w.currentIndexChanged.connect(self._edited)
         for w in (self.w_mirror, self.w_augment):
             w.toggled.connect(self._edited)
@@ -156,7 +163,7 @@ class ProjectPage(QWidget):
         try:
             self.cfg = TrainConfig.from_dict(d)
             for w, key in ((self.w_resolution, "resolution"), (self.w_fit, "fit"), (self.w_channels, "channels"),
-                           (self.w_arch, "arch")):
+                           (self.w_arch, "arch"), (self.w_precision, "precision")):
                 i = w.findData(d[key])
                 w.setCurrentIndex(i if i >= 0 else 0)
             self.w_mirror.setChecked(bool(d["mirror"]))
@@ -179,7 +186,8 @@ class ProjectPage(QWidget):
         d = self.cfg.to_dict()
         d.update(resolution=self.w_resolution.currentData(), fit=self.w_fit.currentData(),
                  channels=self.w_channels.currentData(), arch=self.w_arch.currentData(),
-                 mirror=self.w_mirror.isChecked(), augment=self.w_augment.isChecked(), batch=self.w_batch.value())
+                 mirror=self.w_mirror.isChecked(), augment=self.w_augment.isChecked(), batch=self.w_batch.value(),
+                 precision=self.w_precision.currentData())
         unit = self.w_unit.currentData()
         d["kimg"], d["minutes"] = (self.w_duration.value(), 0.0) if unit == "kimg" else (0.0, self.w_duration.value())
         if d["arch"] == "fastgan":

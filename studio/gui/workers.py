@@ -131,7 +131,7 @@ class TrainThread(QThread):
 
     def run(self) -> None:
         from studio.core.dataset import Cancelled
-        from studio.core.device import describe
+        from studio.core.device import describe, precision_text
         from studio.core.trainer import Trainer
         try:
             if self.threads:
@@ -167,7 +167,8 @@ class TrainThread(QThread):
             t.pause()
         if self.cancel.is_set():
             t.stop()
-        self.ready.emit({"step": t.step, "kimg": t.kimg, "device": describe(t.device),
+        device = f"{describe(t.device)}, {precision_text(t.precision, t.cfg.precision)}"
+        self.ready.emit({"step": t.step, "kimg": t.kimg, "device": device,
                          "target_kimg": target or cfg.kimg or None, "batch": t.batch})
         started = time.perf_counter()
         try:
