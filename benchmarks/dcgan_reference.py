@@ -215,7 +215,10 @@ def main(argv=None) -> int:
         print(f"per process-CPU second: reference {res['reference_cpu']:.1f}, studio {res['studio_cpu']:.1f}, "
               f"ratio {res['ratio_cpu']:.2f}x (robust to other processes on the machine)")
     plain = os.environ.get("GANSTUDIO_PLAIN_EAGER", "") not in ("", "0")
-    print(f"speed paths: {'off (GANSTUDIO_PLAIN_EAGER=1)' if plain else 'on'}; GAN Studio precision: {args.precision}")
+    from studio.core.device import resolve_precision
+    used = resolve_precision(args.precision, torch.device(args.device))
+    print(f"speed paths: {'off (GANSTUDIO_PLAIN_EAGER=1)' if plain else 'on'}; GAN Studio precision: {args.precision} "
+          f"(= {used} on this device)")
     return 0
 
 

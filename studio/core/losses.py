@@ -5,11 +5,14 @@ import torch
 import torch.nn.functional as F
 
 
-def d_loss(real: torch.Tensor, fake: torch.Tensor, kind: str = "bce") -> torch.Tensor:
-    if kind == "hinge":
-        return F.relu(1 - real).mean() + F.relu(1 + fake).mean()
-    # -log D(x) - log(1 - D(G(z))) with D = sigmoid(logit)
-    return F.softplus(-real).mean() + F.softplus(fake).mean()
+def d_loss_real(real: torch.Tensor, kind: str = "bce") -> torch.Tensor:
+    """D's loss on real logits: -log D(x) with D = sigmoid(logit), or the hinge."""
+    return F.relu(1 - real).mean() if kind == "hinge" else F.softplus(-real).mean()
+
+
+def d_loss_fake(fake: torch.Tensor, kind: str = "bce") -> torch.Tensor:
+    """D's loss on generated logits: -log(1 - D(G(z))), or the hinge."""
+    return F.relu(1 + fake).mean() if kind == "hinge" else F.softplus(fake).mean()
 
 
 def g_loss(fake: torch.Tensor, kind: str = "bce") -> torch.Tensor:

@@ -31,7 +31,7 @@ from .device import pick_device, resolve_precision
 from .events import CheckpointSaved, Failed, Finished, Notice, Samples, StepMetrics
 from .files import atomic_path
 from .latent import make_grid, to_uint8
-from .losses import d_loss, d_score, g_loss, r1_penalty
+from .losses import d_loss_fake, d_loss_real, d_score, g_loss, r1_penalty
 from .models import ModelSpec, build_models
 from .models.registry import preferred_memory_format
 from .run import RunFolder
@@ -227,18 +227,24 @@ class Trainer:
             real = torch.where(flip.view(b, 1, 1, 1), real.flip(3), real)
         z = torch.randn(b, cfg.z_dim, generator=gen, device=dev)
         do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
+        # D step: the real half's backward runs before the fake half's forward (as in the classic loop), so
+        # only one of D's two activation graphs is alive at a time; the summed gradient is the same
+        self.opt_d.zero_grad(set_to_none=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
             fake = self.G(z)
             real_in = diff_augment(real, self.policy, gen)
             if do_r1:
                 real_in = real_in.detach().requires_grad_(True)
             real_logits, rec = self.D(real_in, with_recon=True)
-            fake_logits = self.D(diff_augment(fake.detach(), self.policy, gen))
-            loss_d = d_loss(real_logits.float(), fake_logits.float(), kind) + rec
+            loss_real = d_loss_real(real_logits.float(), kind) + rec
             if do_r1:
-                loss_d = loss_d + r1_penalty(real_logits.float(), real_in) * (cfg.r1_gamma / 2 * cfg.r1_every)
-        self.opt_d.zero_grad(set_to_none=True)
-        loss_d.backward()
+                loss_real = loss_real + r1_penalty(real_logits.float(), real_in) * (cfg.r1_gamma / 2 * cfg.r1_every)
+        loss_real.backward()
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
+            fake_logits = self.D(diff_augment(fake.detach(), self.policy, gen))
+            loss_fake = d_loss_fake(fake_logits.float(), kind)
+        loss_fake.backward()
+        loss_d = loss_real.detach() + loss_fake.detach()
         self.opt_d.step()
         if self.fast_path:
             self.D.requires_grad_(False)        # G step: only G's gradients are wanted
