@@ -60,7 +60,7 @@ def child(args) -> dict:
     run = Path(args.run)
     if args.child == "build":
         cfg = TrainConfig(data_dir=args.data, resolution=args.res, arch="dcgan", batch=args.batch, augment=False,
-                          kimg=0, minutes=0, log_every=10 ** 9)
+                          kimg=0, minutes=0, log_every=10 ** 9, precision=args.precision)
         t0 = time.perf_counter()
         t = Trainer.create(run, cfg, device="cpu")
         out = {"build_s": time.perf_counter() - t0, "cache_bytes": int(t.dataset.images.nbytes)}
@@ -85,7 +85,7 @@ def child(args) -> dict:
 
 def run_child(phase: str, args, extra=()) -> dict:
     cmd = [sys.executable, __file__, "--child", phase, "--run", args.run, "--data", args.data, "--res", str(args.res),
-           "--batch", str(args.batch), "--steps", str(args.steps), *extra]
+           "--batch", str(args.batch), "--steps", str(args.steps), "--precision", args.precision, *extra]
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     if p.returncode != 0:
         raise SystemExit(f"{phase} failed:\n{p.stderr[-3000:]}")
@@ -99,6 +99,7 @@ def main(argv=None) -> int:
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--dir", default="", help="where to keep the generated images (default: $TMPDIR)")
+    ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"])
     ap.add_argument("--touch-all", action="store_true", help="read the whole cache first (worst case)")
     ap.add_argument("--copy", action="store_true", help="also measure the old private-copy path")
     ap.add_argument("--child", choices=["build", "train"], help=argparse.SUPPRESS)
@@ -124,7 +125,7 @@ def main(argv=None) -> int:
             extra = tuple(extra) + (("--touch-all",) if args.touch_all else ())
             r = run_child("train", args, extra)
             budget = 1.5 * (r["cache_bytes"] + r["model_bytes"])
-            print(f"{label}: {args.steps} steps, batch {args.batch}{', whole cache touched' if args.touch_all else ''}: "
+            print(f"{label}, precision {args.precision}: {args.steps} steps, batch {args.batch}{', whole cache touched' if args.touch_all else ''}: "
                   f"peak RSS {r['peak_rss'] / 2**20:.0f} MiB, end {r['end_rss'] / 2**20:.0f} MiB; cache "
                   f"{r['cache_bytes'] / 2**20:.0f} MiB + model/optimizer {r['model_bytes'] / 2**20:.0f} MiB; "
                   f"peak / (cache + model) = {r['peak_rss'] / (r['cache_bytes'] + r['model_bytes']):.2f} "

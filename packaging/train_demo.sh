@@ -56,12 +56,13 @@ PYEOF
 
 # 2. Train on the CPU: dcgan, 64 px, width 24, batch 16, mirrored, DiffAugment on. One thread: the
 #    2 cores were shared with other jobs, and OpenMP threads waiting on each other made 2 threads 10x slower.
-#    --no-quality: the demo was trained before train measured quality by default (same steps as then).
+#    --no-quality: the demo was trained before train measured quality by default (same steps as then);
+#    --precision fp32: and before auto meant bf16 on CPUs that have it (same maths as then).
 if [ "$MINUTES" = 0 ]; then
   echo "exporting $WORK/run without training"
 elif [ ! -f "$WORK/run/config.json" ]; then
   OMP_NUM_THREADS=1 nice -n 5 "$PY" -m studio.cli train "$WORK/emoji" --out "$WORK/run" --arch dcgan --resolution 64 \
-    --width 24 --batch 16 --mirror --device cpu --seed 7 --no-quality --minutes "$MINUTES"
+    --width 24 --batch 16 --mirror --device cpu --seed 7 --no-quality --precision fp32 --minutes "$MINUTES"
 else   # continue a stopped run
   OMP_NUM_THREADS=1 nice -n 5 "$PY" -m studio.cli resume "$WORK/run" --no-quality --minutes "$MINUTES"
 fi
