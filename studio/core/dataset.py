@@ -229,3 +229,20 @@ def build_dataset(cfg: TrainConfig, cache_dir: Path | None = None, progress: Pro
         if ctx is not None:
             ctx.__exit__(type(e), e, e.__traceback__)
         raise
+
+
+def reopen_dataset(cfg: TrainConfig, cache_dir: Path, progress=None, cancel=None) -> Dataset:
+    """A run's dataset: rescan the folder (a cache hit when nothing changed), else the run's newest cache."""
+    if Path(cfg.data_dir).is_dir():
+        return build_dataset(cfg, cache_dir, progress, cancel)
+    caches = sorted(Path(cache_dir).glob("images-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for npy in caches:
+        js = npy.with_suffix(".json")
+        try:
+            arr = np.load(npy, mmap_mode="r", allow_pickle=False)
+            report = ScanReport.from_dict(json.loads(js.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError):
+            continue
+        if arr.ndim == 4 and arr.shape[1] == cfg.resolution and arr.shape[3] == cfg.img_channels:
+            return Dataset(arr, report, npy)
+    raise DatasetError(f"The image folder {cfg.data_dir} is gone and the run has no usable cached copy of it.")

@@ -5,7 +5,7 @@
     trainer = Trainer.open(run_dir)                          # later: restores the newest good checkpoint
 
 Everything that decides the numbers (weights, optimizers, step, RNG states) is saved in each
-checkpoint, so a stop/resume continues exactly as if the run had never stopped.
+checkpoint (train_state.py), so a stop/resume continues exactly as if the run had never stopped.
 """
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ import torch
 from PIL import Image
 
 from . import checkpoint as ckpt
+from . import train_state
 from .augment import diff_augment, parse_policy
 from .config import TrainConfig
-from .dataset import Dataset, DatasetError, ScanReport, build_dataset
+from .dataset import Dataset, DatasetError, build_dataset, reopen_dataset
 from .device import pick_device, resolve_precision
 from .events import CheckpointSaved, Failed, Finished, Notice, Samples, StepMetrics
 from .files import atomic_path
@@ -112,7 +113,7 @@ class Trainer:
             setattr(cfg, k, v)
         for stale in list(run.checkpoints_dir.glob(".*.part")) + list(run.samples_dir.glob(".*.part")):
             stale.unlink(missing_ok=True)            # temp files of writes cut short by a crash
-        data = _reopen_dataset(run, cfg, progress, cancel)
+        data = reopen_dataset(cfg, run.cache_dir, progress, cancel)
         t = cls(run, cfg, data, on_event, device)
         t.restore_latest()
         return t
@@ -315,30 +316,10 @@ class Trainer:
         self.on_event(Samples(self.step, self.kimg, grid, saved))
 
     # ------------------------------------------------------------------ checkpoints
-    def state_tensors(self) -> tuple[dict, dict]:
-        t = {}
-        t.update(ckpt.pack_module("G", self.G))
-        t.update(ckpt.pack_module("G_ema", self.G_ema))
-        t.update(ckpt.pack_module("D", self.D))
-        og, og_meta = ckpt.pack_optimizer("opt_g", self.opt_g)
-        od, od_meta = ckpt.pack_optimizer("opt_d", self.opt_d)
-        t.update(og)
-        t.update(od)
-        t["rng.train"] = self.gen.get_state().cpu()
-        t["rng.torch"] = torch.get_rng_state()
-        if self.device.type == "cuda":
-            t["rng.cuda"] = torch.cuda.get_rng_state(self.device).cpu()
-        t["fixed_z"] = self.fixed_z.contiguous()
-        meta = {"kind": "training", "model": self.spec.to_dict(), "config": self.cfg.to_dict(),
-                "state": {"step": self.step, "nimg": self.nimg, "elapsed": self.elapsed, "batch": self.batch,
-                          "nan_failures": self.nan_failures},
-                "opt_g": og_meta, "opt_d": od_meta}
-        return t, meta
-
     def save_checkpoint(self) -> Path | None:
         path = self.run_folder.checkpoints_dir / ckpt.checkpoint_name(self.step)
         try:
-            tensors, meta = self.state_tensors()
+            tensors, meta = train_state.pack(self)
             ckpt.save_file(path, tensors, meta)
         except OSError as e:
             self._ckpt_failed = True
@@ -351,30 +332,11 @@ class Trainer:
         self.on_event(CheckpointSaved(self.step, self.kimg, str(path)))
         return path
 
-    def load_checkpoint(self, path: Path) -> None:
-        tensors, meta = ckpt.read_file(path)
-        for prefix in ("G", "G_ema", "D"):
-            ckpt.check_finite(tensors, prefix, path.name)
-        ckpt.unpack_module("G", self.G, tensors, "generator")
-        ckpt.unpack_module("G_ema", self.G_ema, tensors, "EMA generator")
-        ckpt.unpack_module("D", self.D, tensors, "discriminator")
-        ckpt.unpack_optimizer("opt_g", self.opt_g, tensors, meta["opt_g"])
-        ckpt.unpack_optimizer("opt_d", self.opt_d, tensors, meta["opt_d"])
-        self.gen.set_state(tensors["rng.train"].to(self.gen.get_state().device))
-        torch.set_rng_state(tensors["rng.torch"])
-        if "rng.cuda" in tensors and self.device.type == "cuda":
-            torch.cuda.set_rng_state(tensors["rng.cuda"], self.device)
-        self.fixed_z = tensors["fixed_z"].clone()
-        st = meta["state"]
-        self.step, self.nimg, self.elapsed = int(st["step"]), int(st["nimg"]), float(st["elapsed"])
-        self.batch, self.nan_failures = int(st.get("batch", self.cfg.batch)), int(st.get("nan_failures", 0))
-        self._saved_step = self.step
-
     def restore_latest(self) -> Path | None:
         """Load the newest checkpoint that loads cleanly; report and skip damaged ones."""
         for step, path in ckpt.list_checkpoints(self.run_folder.checkpoints_dir):
             try:
-                self.load_checkpoint(path)
+                train_state.load(self, path)
             except (ckpt.CheckpointError, KeyError, RuntimeError, ValueError) as e:
                 self.on_event(Notice(f"Checkpoint {path.name} could not be used ({e}); trying an older one.",
                                      "warning"))
@@ -420,19 +382,3 @@ class Trainer:
         self.on_event(Failed(reason))
         return "failed"
 
-
-def _reopen_dataset(run: RunFolder, cfg: TrainConfig, progress, cancel) -> Dataset:
-    """The run's dataset: rescan the folder (a cache hit when nothing changed), else the newest cache."""
-    if Path(cfg.data_dir).is_dir():
-        return build_dataset(cfg, run.cache_dir, progress, cancel)
-    caches = sorted(run.cache_dir.glob("images-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for npy in caches:
-        js = npy.with_suffix(".json")
-        try:
-            arr = np.load(npy, mmap_mode="r", allow_pickle=False)
-            report = ScanReport.from_dict(json.loads(js.read_text(encoding="utf-8")))
-        except (OSError, ValueError, KeyError):
-            continue
-        if arr.ndim == 4 and arr.shape[1] == cfg.resolution and arr.shape[3] == cfg.img_channels:
-            return Dataset(arr, report, npy)
-    raise DatasetError(f"The image folder {cfg.data_dir} is gone and the run has no usable cached copy of it.")

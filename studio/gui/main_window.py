@@ -22,8 +22,6 @@ Integration contract (for features built by other engineers)
 """
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from pathlib import Path
 
@@ -35,6 +33,7 @@ from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QM
 from . import theme
 from .projects import ProjectsMixin
 from .widgets.icons import icon
+from .widgets.memory_label import MemoryLabel
 from .widgets.message_log import MessageLog
 
 APP_NAME = "GAN Studio"
@@ -309,12 +308,9 @@ class MainWindow(ProjectsMixin, QMainWindow):
     def _build_statusbar(self) -> None:
         sb = self.statusBar()
         self._device_label = QLabel("Device: …", objectName="DeviceLabel")
-        self._memory_label = QLabel("", objectName="MemoryLabel")
+        self._memory_label = MemoryLabel(lambda: self.device_name)
         sb.addPermanentWidget(self._memory_label)
         sb.addPermanentWidget(self._device_label)
-        self._mem_timer = QTimer(self, interval=2000, timeout=self._update_memory)
-        self._mem_timer.start()
-        self._update_memory()
         sb.showMessage("Ready — drop a folder of images on the window to start a project", 10000)
 
     # ------------------------------------------------------------------ status
@@ -332,18 +328,6 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.device_name = name
         self._device_label.setText(name)
         self._device_label.setToolTip("Training runs on this device")
-
-    def _update_memory(self) -> None:
-        text = f"RAM {_rss_mb():,.0f} MB"
-        torch = sys.modules.get("torch")
-        if torch is not None and self.device_name.startswith("CUDA"):
-            try:
-                used = torch.cuda.memory_allocated() / 2**20
-                total = torch.cuda.get_device_properties(0).total_memory / 2**20
-                text += f"   GPU {used:,.0f} / {total:,.0f} MB"
-            except Exception:  # noqa: BLE001
-                pass
-        self._memory_label.setText(text)
 
     # ------------------------------------------------------------------ view
     def set_theme(self, name: str) -> None:
@@ -407,15 +391,6 @@ class MainWindow(ProjectsMixin, QMainWindow):
             event.ignore()
             return
         self.save_layout()
-        self._mem_timer.stop()
+        self._memory_label.timer.stop()
         super().closeEvent(event)
 
-
-def _rss_mb() -> float:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, AttributeError):
-        import resource
-        r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return r / 2**20 if sys.platform == "darwin" else r / 1024

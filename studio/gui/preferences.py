@@ -216,3 +216,16 @@ class PreferencesDialog(QDialog):
         p.settings.sync()
         super().accept()
         self.applied.emit(p)
+
+
+def show_preferences(window) -> None:
+    """Open the Preferences dialog over `window`; Apply/OK applies the theme and the runtime settings."""
+    dlg = PreferencesDialog(window.settings, window)
+
+    def applied(prefs):
+        if hasattr(window, "set_theme"):
+            window.set_theme(prefs.theme)
+        apply_runtime(prefs)
+    dlg.applied.connect(applied)
+    dlg.open()
+    window._preferences_dialog = dlg

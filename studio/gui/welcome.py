@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QSize, QStandardPaths, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QSize, QStandardPaths, Qt, QThread, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QProgressBar, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
@@ -375,14 +375,18 @@ def install(window) -> WelcomeScreen:
     w.open_project_requested.connect(lambda: window.open_project())
     w.open_recent_requested.connect(lambda p: window.open_project(p))
     w.demo_training_requested.connect(lambda folder: window.new_project(folder))
-    w.preferences_requested.connect(lambda: show_preferences(window))
+
+    def preferences():
+        from .preferences import show_preferences        # imported on first use: not on the start-up path
+        show_preferences(window)
+    w.preferences_requested.connect(preferences)
 
     show = QAction("&Welcome Screen", window)
     show.triggered.connect(lambda: window.show_workspace("welcome"))
     prefs = QAction("&Preferences…", window, shortcut=QKeySequence(QKeySequence.StandardKey.Preferences))
     if prefs.shortcut().isEmpty():
         prefs.setShortcut(QKeySequence("Ctrl+,"))
-    prefs.triggered.connect(lambda: show_preferences(window))
+    prefs.triggered.connect(preferences)
     for menu_action in window.menuBar().actions():
         name = menu_action.text().replace("&", "")
         if name == "Help" and menu_action.menu() is not None:
@@ -392,16 +396,3 @@ def install(window) -> WelcomeScreen:
             menu_action.menu().addAction(prefs)
     return w          # MainWindow shows it at start-up (after restoring its layout) when shows_at_start()
 
-
-def show_preferences(window) -> None:
-    from .preferences import PreferencesDialog
-    dlg = PreferencesDialog(window.settings, window)
-
-    def applied(prefs):
-        if hasattr(window, "set_theme"):
-            window.set_theme(prefs.theme)
-        from .preferences import apply_runtime
-        apply_runtime(prefs)
-    dlg.applied.connect(applied)
-    dlg.open()
-    window._preferences_dialog = dlg
