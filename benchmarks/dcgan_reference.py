@@ -156,7 +156,7 @@ def timed(fn, steps: int, batch: int, device) -> tuple[float, float]:
 
 
 def compare(device="cpu", rounds=6, steps=5, warmup=2, n_images=512, log_every=10, quiet=False,
-            precision="auto") -> dict:
+            precision="auto", compile=False) -> dict:
     """Alternate timed blocks of `steps` iterations of each loop; medians of images/s and the ratio."""
     device = torch.device(device)
     imgs = synthetic_images(n_images, 64)
@@ -164,7 +164,7 @@ def compare(device="cpu", rounds=6, steps=5, warmup=2, n_images=512, log_every=1
     ref = Reference(ref_data, device)
     with tempfile.TemporaryDirectory() as tmp:
         tr = make_trainer(imgs, device, Path(tmp) / "run", arch="dcgan", width=64, z_dim=100, batch=64,
-                          precision=precision)
+                          precision=precision, compile=compile)
         acc = torch.zeros(4, device=device)
         count = [0]
 
@@ -199,6 +199,7 @@ def main(argv=None) -> int:
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--steps", type=int, default=5, help="steps per timed block")
     ap.add_argument("--warmup", type=int, default=2)
+    ap.add_argument("--compile", action="store_true", help="GAN Studio with torch.compile (warm-up compiles)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = leave as is)")
     ap.add_argument("--precision", default="auto", choices=["auto", "bf16", "fp32"],
                     help="GAN Studio's precision (the reference is always fp32, as published)")
@@ -207,7 +208,10 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, device {args.device}, {torch.get_num_threads()} threads; "
           f"dcgan 64 px, batch 64, nz 100, ngf=ndf=64, fp32; {args.rounds} rounds x {args.steps} steps")
-    res = compare(args.device, args.rounds, args.steps, args.warmup, precision=args.precision)
+    t0 = time.perf_counter()
+    res = compare(args.device, args.rounds, args.steps, args.warmup, precision=args.precision, compile=args.compile)
+    if args.compile:
+        print(f"(with compilation in the warm-up; whole comparison took {time.perf_counter() - t0:.0f} s)")
     print(f"reference (pytorch/examples loop): {res['reference']:.1f} img/s (median)")
     print(f"GAN Studio Trainer.train_step:     {res['studio']:.1f} img/s (median)")
     print(f"ratio studio / reference: {res['ratio']:.2f}x (wall)")
@@ -218,7 +222,7 @@ def main(argv=None) -> int:
     from studio.core.device import resolve_precision
     used = resolve_precision(args.precision, torch.device(args.device))
     print(f"speed paths: {'off (GANSTUDIO_PLAIN_EAGER=1)' if plain else 'on'}; GAN Studio precision: {args.precision} "
-          f"(= {used} on this device)")
+          f"(= {used} on this device){'; compiled' if args.compile else ''}")
     return 0
 
 

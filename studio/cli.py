@@ -163,6 +163,7 @@ def cmd_train(args) -> int:
     cfg.background = args.background
     cfg.mirror = args.mirror
     cfg.precision = args.precision
+    cfg.compile = args.compile
     if args.augment is not None:
         cfg.augment = args.augment
     cfg.kimg, cfg.minutes = (args.kimg or 0.0), (args.minutes or 0.0)
@@ -171,7 +172,7 @@ def cmd_train(args) -> int:
     cfg.validate()
     precision = precision_text(resolve_precision(cfg.precision, device), cfg.precision)
     print(f"GAN Studio: training {cfg.arch} at {cfg.resolution} px ({cfg.channels.upper()}), batch {cfg.batch}, "
-          f"on {describe(device)}, {precision}")
+          f"on {describe(device)}, {precision}{', compiled' if cfg.compile else ''}")
     trainer = Trainer.create(args.out, cfg, on_event=ProgressPrinter(), progress=scan_progress(), device=device)
     for line in trainer.dataset.report.lines(limit=args.show_skipped):
         print(line)
@@ -184,7 +185,7 @@ def cmd_resume(args) -> int:
     from .core.trainer import Trainer
 
     printer = ProgressPrinter()
-    overrides = {k: getattr(args, k) for k in ("device", "precision") if getattr(args, k)} or None
+    overrides = {k: getattr(args, k) for k in ("device", "precision", "compile") if getattr(args, k) is not None}
     trainer = Trainer.open(args.run_dir, on_event=printer, progress=scan_progress(), config_overrides=overrides)
     if trainer.step == 0 and not trainer.run_folder.checkpoints_dir.exists():
         raise CliError(f"{args.run_dir} has no checkpoint to resume from")
@@ -260,6 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="auto (default): bf16 mixed precision where the hardware does bf16 natively (CUDA GPUs "
                         "from Ampere on, CPUs with AVX512-BF16 or AMX: about 1.7-2x faster, slightly different "
                         "numbers), fp32 elsewhere; bf16: always; fp32: full precision everywhere")
+    t.add_argument("--compile", action="store_true",
+                   help="compile G and D with torch.compile (compiles for a while at the start; same maths to "
+                        "rounding; falls back to eager with a notice where it cannot compile)")
     t.add_argument("--show-skipped", type=int, default=20, metavar="N", help="list at most N skipped files")
     t.add_argument("--no-quality", dest="quality", action="store_false",
                    help="skip the periodic quality measurement (KID etc., about 5%% of training time)")
@@ -272,6 +276,8 @@ def build_parser() -> argparse.ArgumentParser:
     dur.add_argument("--kimg", type=_positive(float), metavar="K", help="train on K thousand more images")
     r.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
     r.add_argument("--precision", choices=["auto", "bf16", "fp32"], help="change the run's precision from now on")
+    r.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                   help="turn torch.compile on or off from now on")
     r.add_argument("--no-quality", dest="quality", action="store_false",
                    help="skip the periodic quality measurement (KID etc., about 5%% of training time)")
     r.set_defaults(func=cmd_resume)

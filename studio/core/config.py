@@ -50,6 +50,7 @@ class TrainConfig:
     # bookkeeping
     seed: int = 0
     device: str = "auto"
+    compile: bool = False             # torch.compile G and D (falls back to eager with a notice if it fails)
     precision: str = "auto"           # auto = bf16 autocast where native (device.resolve_precision); bf16; fp32
     log_every: int = 10               # steps between metric events (and host syncs)
     sample_every_kimg: float = 2.0

@@ -24,6 +24,7 @@ import torch
 from PIL import Image
 
 from . import checkpoint as ckpt
+from . import compiled
 from . import train_state
 from .augment import diff_augment, parse_policy
 from .config import TrainConfig
@@ -59,6 +60,9 @@ class Trainer:
             self.G.to(memory_format=self.memory_format)
             self.D.to(memory_format=self.memory_format)
         self.G_ema = copy.deepcopy(self.G).eval().requires_grad_(False)
+        self.compiled = bool(cfg.compile)         # the step calls G and D through _g/_d: compiled views or themselves
+        self._g, self._d = (compiled.compile_module(self.G), compiled.compile_module(self.D)) if self.compiled \
+            else (self.G, self.D)
         cuda = self.device.type == "cuda"
         opt_kw = {"fused": True} if cuda else {}
         self.opt_g = torch.optim.Adam(self.G.parameters(), cfg.lr_g, betas=(cfg.beta1, cfg.beta2), **opt_kw)
@@ -181,6 +185,12 @@ class Trainer:
                         return self._fail("The GPU ran out of memory even at batch size 1: use a smaller "
                                           "resolution or architecture width, or train on the CPU.")
                     continue
+                except Exception as e:  # noqa: BLE001 - compile failures only; the rest goes on up
+                    if not (self.compiled and compiled.is_compile_error(e)):
+                        raise
+                    if not self._stop_compiling(e):
+                        return "failed"
+                    continue
                 acc_n += 1
                 prev = self.nimg - self.batch
                 self.elapsed = session_start_elapsed + (time.perf_counter() - t_start)
@@ -232,17 +242,17 @@ class Trainer:
         # only one of D's two activation graphs is alive at a time; the summed gradient is the same
         self.opt_d.zero_grad(set_to_none=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            fake = self.G(z)
+            fake = self._g(z)
             real_in = diff_augment(real, self.policy, gen)
             if do_r1:
                 real_in = real_in.detach().requires_grad_(True)
-            real_logits, rec = self.D(real_in, with_recon=True)
+            real_logits, rec = self._d(real_in, with_recon=True)
             loss_real = d_loss_real(real_logits.float(), kind) + rec
             if do_r1:
                 loss_real = loss_real + r1_penalty(real_logits.float(), real_in) * (cfg.r1_gamma / 2 * cfg.r1_every)
         loss_real.backward()
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            fake_logits = self.D(diff_augment(fake.detach(), self.policy, gen))
+            fake_logits = self._d(diff_augment(fake.detach(), self.policy, gen))
             loss_fake = d_loss_fake(fake_logits.float(), kind)
         loss_fake.backward()
         loss_d = loss_real.detach() + loss_fake.detach()
@@ -250,7 +260,7 @@ class Trainer:
         if self.fast_path:
             self.D.requires_grad_(False)        # G step: only G's gradients are wanted
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            gen_logits = self.D(diff_augment(fake, self.policy, gen))
+            gen_logits = self._d(diff_augment(fake, self.policy, gen))
             loss_g = g_loss(gen_logits.float(), kind)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -365,6 +375,20 @@ class Trainer:
                 g["lr"] = lr
         self.on_event(Notice(f"Losses became NaN/inf: rolled back to step {self.step} ({path.name}) and halved the "
                              f"learning rates (G {lr_g:.2e}, D {lr_d:.2e}). Training carries on.", "warning"))
+        return True
+
+    def _stop_compiling(self, e: BaseException) -> bool:
+        """Compilation failed mid-step: go eager and back to the newest checkpoint (the step may be half done)."""
+        self.compiled, self._g, self._d = False, self.G, self.D
+        compiled.reset()
+        for p in list(self.G.parameters()) + list(self.D.parameters()):
+            p.grad = None
+        self.D.requires_grad_(True)
+        if self.restore_latest() is None:
+            self._fail(f"Compiling the training step failed ({type(e).__name__}) and no checkpoint could be "
+                       "restored: start again with compilation off.")
+            return False
+        self.on_event(Notice(compiled.compile_error_message(e), "warning"))
         return True
 
     def _shrink_batch(self) -> bool:
