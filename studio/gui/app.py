@@ -36,6 +36,7 @@ def main(argv=None) -> int:
     win.show()
     if os.environ.get("GANSTUDIO_QUIT_AFTER_SHOW"):      # start-up timing: paint once, then quit
         from PySide6.QtCore import QTimer
+        print("GANSTUDIO_SHOWN", file=sys.stderr, flush=True)    # benchmarks/startup.py: imports before this
         QTimer.singleShot(0, app.quit)
     return app.exec()
 

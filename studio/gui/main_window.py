@@ -49,6 +49,7 @@ class MainWindow(ProjectsMixin, QMainWindow):
         a background thread, so the window paints fast (the app does this; tests build everything at once)."""
         super().__init__()
         self._heavy_pending = defer_heavy
+        self._heavy_started = False
         self._pending_model = None
         self.settings = settings or QSettings()
         self.project: Path | None = None
@@ -99,10 +100,16 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.training_view.notice.connect(self.show_message)
         self.training_view.start_requested.connect(self.project_page.request_start)
         if self._heavy_pending:
-            self.heavy_imported.connect(self._install_heavy_workspaces)
-            threading.Thread(target=self._import_heavy, name="import-explore", daemon=True).start()
+            self.heavy_imported.connect(self._install_heavy_workspaces)   # import started once shown
         else:
             self._install_heavy_workspaces()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._heavy_pending and not self._heavy_started:
+            self._heavy_started = True        # just after the first paint: the import does not compete with it
+            QTimer.singleShot(100, lambda: threading.Thread(target=self._import_heavy, name="import-explore",
+                                                          daemon=True).start())
 
     def _import_heavy(self) -> None:
         """Background thread: import the PyTorch-based workspaces' modules (no widgets are made here)."""
