@@ -33,6 +33,8 @@ class FrameRenderer:
         self.z[0].copy_(z)
         x = self.model.G(self.z)[0].float()
         x.mul_(127.5).add_(128).clamp_(0, 255)
+        if x.device.type != "cpu":
+            x = x.to(torch.uint8)       # on the GPU: a quarter of the bytes over the bus, the same cast as copy_
         img = QImage(self.w, self.h, FORMATS[self.c])
         bpl = img.bytesPerLine()
         buf = np.frombuffer(img.bits(), np.uint8, bpl * self.h).reshape(self.h, bpl)[:, :self.w * self.c]
