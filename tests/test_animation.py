@@ -99,3 +99,25 @@ def test_frame_source_renders_keyframes_grid_and_upscale(trained_run):
     assert (single[single.animation.keyframe_frames()[1]] == expect).all()
     with pytest.raises(AnimationError):
         FrameSource(model, p, grid=(2, 2))
+
+
+def test_keyframes_carry_their_own_easing(tmp_path):
+    from studio.core.keyframes import Keyframe, KeyframeError, load_keyframes, save_keyframes, segment_easings
+    kfs = [Keyframe(torch.randn(8), f"k{i}") for i in range(3)]
+    kfs[1].easing = "linear"
+    save_keyframes(tmp_path / "k.json", kfs)
+    back, _ = load_keyframes(tmp_path / "k.json", 8)
+    assert [k.easing for k in back] == ["", "linear", ""]
+    assert segment_easings(back, "cubic", loop=False) == ["cubic", "linear"]
+    assert segment_easings(back, "cubic", loop=True) == ["cubic", "linear", "cubic"]
+    from studio.core.latent import slerp
+    path = KeyframePath.per_segment(keyframes_path(torch.stack([k.z for k in back])), 8, 1.0,
+                                    easing=segment_easings(back, "ease-in-out", loop=False))
+    z0, z1, z2 = (k.z for k in back)
+    quarter = path.latents([2, 10])[:, 0]         # a quarter into segment 1 (eased) and segment 2 (linear)
+    assert torch.allclose(quarter[0], slerp(z0, z1, ease("ease-in-out", 0.25)), atol=1e-5)
+    assert torch.allclose(quarter[1], slerp(z1, z2, 0.25), atol=1e-5)
+    bad = (tmp_path / "k.json").read_text().replace('"linear"', '"bouncy"')
+    (tmp_path / "bad.json").write_text(bad)
+    with pytest.raises(KeyframeError, match="unknown easing 'bouncy'"):
+        load_keyframes(tmp_path / "bad.json", 8)

@@ -61,7 +61,8 @@ def add_parser(sub) -> None:
     a.add_argument("--loop", action="store_true", help="close the path back to the start (walks always loop)")
     a.add_argument("--hold", type=float, default=0.0, metavar="SEC", help="still time at each keyframe")
     a.add_argument("--interp", choices=["slerp", "linear"], default="slerp")
-    a.add_argument("--easing", choices=["linear", "ease-in-out", "cubic"], default="ease-in-out")
+    a.add_argument("--easing", choices=["linear", "ease-in-out", "cubic"], default="ease-in-out",
+                   help="easing of every segment (keyframes that set their own easing in the explorer keep it)")
     a.add_argument("--truncation", type=float, default=1.0, metavar="PSI")
     a.add_argument("--size", type=int, metavar="N", help="size of each image in px (default: the model's)")
     a.add_argument("--grid", type=_grid, default=(1, 1), metavar="ROWSxCOLS", help="several walks in one video")
@@ -99,7 +100,7 @@ def run(args) -> int:
     from studio.cli import CliError
     from studio.core import animation as an
     from studio.core.checkpoint import load_generator
-    from studio.core.keyframes import KeyframeError, load_keyframes
+    from studio.core.keyframes import KeyframeError, load_keyframes, segment_easings
     from studio.core.video import VideoError, format_of
 
     try:
@@ -123,10 +124,12 @@ def run(args) -> int:
                 except KeyframeError as e:
                     raise CliError(str(e)) from None
                 z = an.keyframes_path(torch.stack([k.z for k in kfs]), cells)
+                easing = segment_easings(kfs, args.easing, args.loop)     # keyframes may set their own
             else:
                 z = an.seeds_path(args.seeds, model.z_dim, cells)
+                easing = args.easing
             anim = an.KeyframePath.fit(z, args.fps, args.seconds, loop=args.loop, hold_seconds=args.hold,
-                                       interp=args.interp, easing=args.easing)
+                                       interp=args.interp, easing=easing)
         psi = 1.0 if args.keyframes else args.truncation     # keyframes already hold their ψ
         frames = an.FrameSource(model, anim, psi=psi, size=args.size, grid=(rows, cols))
     except an.AnimationError as e:

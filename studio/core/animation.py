@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .keyframes import EASINGS  # noqa: F401 - one list of easing names, shared with keyframe files
 from .latent import lerp, make_grid, seeds_to_z, slerp, truncate
 
 FPS_RANGE = (8, 60)
-EASINGS = ("linear", "ease-in-out", "cubic")
 INTERPOLATIONS = ("slerp", "linear")
 
 

@@ -2,8 +2,9 @@
 
 File format (project/keyframes.json):
     {"format": "ganstudio-keyframes", "version": 1, "model": "<identity or ''>",
-     "keyframes": [{"label": str, "seed": int|null, "psi": float, "z": [float, ...]}, ...]}
+     "keyframes": [{"label": str, "seed": int|null, "psi": float, "z": [float, ...], "easing"?: str}, ...]}
 `z` is the final latent (truncation and direction edits already applied); seed/psi are for display.
+`easing` (optional) is the easing of the segment that leaves this keyframe; absent = the animation's default.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import torch
 from .files import atomic_write_text
 
 FORMAT = "ganstudio-keyframes"
+EASINGS = ("linear", "ease-in-out", "cubic")          # the names studio.core.animation.ease knows
 MAX_DIM = 4096
 MAX_KEYFRAMES = 1000
 
@@ -32,10 +34,12 @@ class Keyframe:
     seed: int | None = None
     psi: float = 1.0
     extra: dict = field(default_factory=dict)
+    easing: str = ""                # easing of the segment leaving this keyframe; "" = the animation's default
 
     def to_dict(self) -> dict:
         return {"label": self.label, "seed": self.seed, "psi": self.psi,
-                "z": [float(v) for v in self.z.float().tolist()], **({"extra": self.extra} if self.extra else {})}
+                "z": [float(v) for v in self.z.float().tolist()], **({"extra": self.extra} if self.extra else {}),
+                **({"easing": self.easing} if self.easing else {})}
 
     @classmethod
     def from_dict(cls, d: dict, z_dim: int | None = None) -> "Keyframe":
@@ -48,10 +52,19 @@ class Keyframe:
             raise KeyframeError(f"a keyframe has {len(z)} latent values but the model expects {z_dim}")
         seed = d.get("seed")
         psi = d.get("psi", 1.0)
+        easing = d.get("easing", "") or ""
+        if easing and easing not in EASINGS:
+            raise KeyframeError(f"unknown easing '{str(easing)[:40]}' in a keyframe: use {', '.join(EASINGS)}")
         return cls(torch.tensor(z, dtype=torch.float32), str(d.get("label", ""))[:200],
                    int(seed) if isinstance(seed, int) else None,
                    float(psi) if isinstance(psi, (int, float)) and math.isfinite(psi) else 1.0,
-                   d.get("extra") if isinstance(d.get("extra"), dict) else {})
+                   d.get("extra") if isinstance(d.get("extra"), dict) else {}, easing)
+
+
+def segment_easings(keyframes: list[Keyframe], default: str, loop: bool) -> list[str]:
+    """The easing of each segment of a path through `keyframes`: each keyframe's own, else `default`."""
+    n_seg = len(keyframes) if loop else len(keyframes) - 1
+    return [keyframes[i].easing or default for i in range(max(0, n_seg))]
 
 
 def save_keyframes(path: Path, keyframes: list[Keyframe], model: str = "") -> None:

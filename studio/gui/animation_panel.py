@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
                                QVBoxLayout, QWidget)
 
 from studio.core import animation as an
+from studio.core.keyframes import segment_easings
 
 from .animation_export import ExportControls
 from .animation_player import AnimationPlayer
@@ -247,6 +248,13 @@ class AnimationPanel(ExportControls, QWidget):
             label = self.form.labelForField(w)
             if label is not None:
                 label.setVisible(show)
+        own = sum(1 for k in self.keyframes if k.easing) if key == "keyframes" else 0
+        label = self.form.labelForField(self.easing)
+        if label is not None:
+            label.setText("Other easings" if own else "Easing")
+        self.easing.setToolTip(f"Easing of the segments whose keyframe has none of its own; {own} keyframe(s) set "
+                               "their own (right-click a keyframe in Explore)" if own else
+                               "Easing of every segment; a keyframe can set its own (right-click it in Explore)")
         self.psi.setEnabled(key != "keyframes")
 
     def _sync_format(self) -> None:
@@ -293,9 +301,12 @@ class AnimationPanel(ExportControls, QWidget):
             except ValueError:
                 raise an.AnimationError("seeds are whole numbers separated by commas") from None
             z = an.seeds_path(seeds, self.model.z_dim, cells)
+        easing = self.easing.currentText()
+        if key == "keyframes":                           # keyframes may set their own (Explore: right-click)
+            easing = segment_easings(self.keyframes, easing, self.closed.isChecked())
         return an.KeyframePath.per_segment(z, fps, self.segment.value(), self.hold.value(),
                                            self.closed.isChecked(), interp=self.interp.currentText(),
-                                           easing=self.easing.currentText())
+                                           easing=easing)
 
     def frame_source(self, upscale: int = 1) -> an.FrameSource:
         anim = self.build_animation()

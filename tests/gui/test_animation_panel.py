@@ -136,3 +136,17 @@ def test_walk_grid_gif_and_cancel(qtbot, panel, tmp_path):
     assert "cancelled" in p.export_status.text() and list(tmp_path.glob("long*")) == [] \
         and list(tmp_path.glob(".long*")) == []
     assert p.export_btn.isEnabled()
+
+
+def test_keyframes_own_easing_is_used_for_their_segments(qtbot, panel):
+    p = panel
+    p.easing.setCurrentText("cubic")
+    p.keyframes[1].easing = "linear"
+    p.set_keyframes(p.keyframes)                  # as the explorer sends them after a change
+    a = p.build_animation()
+    assert a.loop and a.easings == ["cubic", "linear", "cubic"]
+    assert p.form.labelForField(p.easing).text() == "Other easings"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    p.grab().save(str(SHOTS / "panel_own_easing.png"))
+    p.closed.setChecked(False)
+    assert p.build_animation().easings == ["cubic", "linear"]

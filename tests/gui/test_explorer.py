@@ -150,6 +150,10 @@ def test_keyframes_mix_and_favourites_saved(qtbot, project):
     strip = ws.keyframes
     strip.move_row(0, 1)
     assert [k.label for k in load_keyframes(project / "keyframes.json")[0]] == ["Key 2", "Key 1"]
+    strip.set_easing(0, "linear")                 # the keyframe menu's "Easing to the next keyframe"
+    assert [k.easing for k in load_keyframes(project / "keyframes.json")[0]] == ["linear", ""]
+    assert "easing to next: linear" in strip.item(0).toolTip()
+    assert not ws.favourites.per_segment_easing     # favourites are not a path
     strip.setCurrentRow(0)
     strip.item(0).setSelected(True)
     strip.delete_selected()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWi
 
 import torch
 
-from ...core.keyframes import Keyframe, KeyframeError, load_keyframes, save_keyframes
+from ...core.keyframes import EASINGS, Keyframe, KeyframeError, load_keyframes, save_keyframes
 from ..widgets.image_view import array_to_qimage
 from .render_worker import Task
 
@@ -22,9 +22,10 @@ class LatentStrip(QListWidget):
     changed = Signal()                      # order, labels or membership changed (already saved)
     failed = Signal(str)
 
-    def __init__(self, filename: str, empty_text: str, parent=None):
+    def __init__(self, filename: str, empty_text: str, parent=None, per_segment_easing: bool = False):
         super().__init__(parent)
         self.filename = filename
+        self.per_segment_easing = per_segment_easing      # the keyframe strip: each keyframe may set its easing
         self.path: Path | None = None
         self.model_identity = ""
         self.empty_text = empty_text
@@ -113,8 +114,7 @@ class LatentStrip(QListWidget):
         it = QListWidgetItem(kf.label or "")
         it.setData(ROLE, kf)
         it.setFlags(it.flags() | Qt.ItemIsEditable | Qt.ItemIsDragEnabled)
-        it.setToolTip(f"{kf.label}\nseed {kf.seed if kf.seed is not None else '—'} · ψ {kf.psi:.2f}\n"
-                      "Double-click to jump to it, drag to reorder, Delete to remove")
+        self._describe(it)
         it.setTextAlignment(Qt.AlignHCenter)
         self.blockSignals(True)
         self.addItem(it)
@@ -122,10 +122,27 @@ class LatentStrip(QListWidget):
         if thumb is not None:
             self.set_thumbnail(self.count() - 1, thumb)
 
+    def set_easing(self, row: int, easing: str) -> None:
+        """The easing of the segment leaving keyframe `row` ("" = the animation's default); saved at once."""
+        it = self.item(row)
+        if it is None or easing not in ("",) + EASINGS:
+            return
+        it.data(ROLE).easing = easing
+        self._describe(it)
+        self._save()
+
+    def _describe(self, it: QListWidgetItem) -> None:
+        kf = it.data(ROLE)
+        easing = f" · easing to next: {kf.easing}" if kf.easing else ""
+        it.setToolTip(f"{kf.label}\nseed {kf.seed if kf.seed is not None else '—'} · ψ {kf.psi:.2f}{easing}\n"
+                      "Double-click to jump to it, drag to reorder, Delete to remove"
+                      + (", right-click for easing" if self.per_segment_easing else ""))
+
     def _renamed(self, it: QListWidgetItem) -> None:
         kf = it.data(ROLE)
         if kf is not None and kf.label != it.text():
             kf.label = it.text()[:200]
+            self._describe(it)
             self._save()
 
     def _save(self) -> None:
@@ -146,6 +163,12 @@ class LatentStrip(QListWidget):
         r = self.row(it)
         m.addAction("Move left", lambda: self.move_row(r, r - 1)).setEnabled(r > 0)
         m.addAction("Move right", lambda: self.move_row(r, r + 1)).setEnabled(r < self.count() - 1)
+        if self.per_segment_easing:
+            sub = m.addMenu("Easing to the next keyframe")
+            for name, text in [("", "Animation default")] + [(e, e) for e in EASINGS]:
+                a = sub.addAction(text, lambda n=name: self.set_easing(r, n))
+                a.setCheckable(True)
+                a.setChecked(it.data(ROLE).easing == name)
         m.addSeparator()
         m.addAction("Delete", self.delete_selected)
         m.exec(self.viewport().mapToGlobal(pos))

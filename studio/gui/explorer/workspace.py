@@ -139,7 +139,8 @@ class ExplorerWorkspace(ExportMixin, StripsMixin, QWidget):
         ll.addWidget(self.canvas, 1)
         ll.addLayout(info)
         from .strip import LatentStrip
-        self.keyframes = LatentStrip("keyframes.json", "Press K to add the current latent as a keyframe")
+        self.keyframes = LatentStrip("keyframes.json", "Press K to add the current latent as a keyframe",
+                                     per_segment_easing=True)
         self.favourites = LatentStrip("favourites.json", "Press F to keep the current image as a favourite")
         self.tabs = QTabWidget()
         self.tabs.addTab(self.keyframes, "Keyframes")
