@@ -1,6 +1,7 @@
 """The latent explorer driven by the hand: sliders change the canvas, bursts drop stale renders,
 undo restores the image, exports restore their latent, keyframes land in the project."""
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,6 +192,25 @@ def test_export_and_drop_restore(qtbot, trained_run, tmp_path):
     assert not ws.restore_from_png(tmp_path / "plain.png")
     (tmp_path / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\xff" * 40)
     assert not ws.restore_from_png(tmp_path / "bad.png")
+    assert torch.equal(ws.current_z(), z)
+    ws.shutdown()
+
+
+def test_dropped_png_finds_its_model_in_a_recent_project(make_main_window, trained_run, qtbot, tmp_path):
+    ws0 = _open(qtbot, trained_run)
+    ws0.controls.seed.setValue(5)
+    _settle(qtbot, ws0)
+    z, png = ws0.current_z().clone(), tmp_path / "elsewhere" / "look.png"
+    with qtbot.waitSignal(ws0.export_png(png, 1).done, timeout=20000):
+        pass
+    ws0.shutdown()
+    win = make_main_window()
+    win.settings.setValue("recent", [str(tmp_path / "gone"), str(trained_run)])
+    ws = win.workspace("explore")
+    assert ws.model is None and win.project is None
+    assert ws.restore_from_png(png)                      # no model open, no project: found among the recent ones
+    _settle(qtbot, ws)
+    assert ws.model is not None and Path(trained_run) in ws.model.path.parents
     assert torch.equal(ws.current_z(), z)
     ws.shutdown()
 

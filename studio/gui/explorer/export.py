@@ -8,7 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from ...core.checkpoint import file_identity, list_checkpoints
 from ...core.explore import batch_latents, contact_sheet, state_from_meta, state_to_meta
@@ -75,17 +76,31 @@ class ExportMixin:
         return task
 
     # ------------------------------------------------------------------ restore from a PNG
-    def _find_model(self, identity: str) -> Path | None:
-        folders = [p for p in (self.project, getattr(self.model, "path", None) and self.model.path.parent) if p]
-        for folder in folders:
-            cands = [folder / "best.safetensors"] + [p for _, p in list_checkpoints(Path(folder) / "checkpoints")] \
-                + [p for _, p in list_checkpoints(Path(folder))]
+    def _find_model(self, identity: str, near: Path | None = None) -> Path | None:
+        """The model file whose identity an exported PNG recorded: looked for in the current project, the open
+        model's folder, the PNG's folder, the bundled demo model and the recent projects (small files first)."""
+        from ...core.demo_data import demo_model_path
+        recent = getattr(self.window(), "recent_projects", None)
+        folders = [self.project, getattr(self.model, "path", None) and self.model.path.parent, near]
+        folders += [Path(r) for r in (recent() if callable(recent) else [])]
+        seen, cands = set(), [demo_model_path()]
+        for folder in (Path(f) for f in folders if f):
+            cands += [folder / "best.safetensors"] + [p for _, p in list_checkpoints(folder / "checkpoints")] \
+                + [p for _, p in list_checkpoints(folder)]
+        cands.sort(key=lambda p: p.name != "best.safetensors" and p != demo_model_path())   # stable: order kept
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
             for p in cands:
+                if p in seen:
+                    continue
+                seen.add(p)
                 try:
                     if p.is_file() and file_identity(p) == identity:
                         return p
                 except OSError:
                     continue
+        finally:
+            QApplication.restoreOverrideCursor()
         return None
 
     def restore_from_png(self, path: Path) -> bool:
@@ -95,12 +110,13 @@ class ExportMixin:
             self.say(f"Cannot restore from {Path(path).name}: {e}", "warning")
             return False
         if self.model is None or (meta.identity and meta.identity != self.model.identity):
-            found = self._find_model(meta.identity) if meta.identity else None
+            found = self._find_model(meta.identity, Path(path).parent) if meta.identity else None
             if found is not None:
                 self.open_model(found)
             elif self.model is None:
-                self.say(f"{Path(path).name} was made by {meta.model_name or 'another model'}; open that model "
-                         "first, then drop the image again.", "warning")
+                self.say(f"{Path(path).name} was made by {meta.model_name or 'another model'}, which is not in the "
+                         "current or recent projects nor beside the image: open that model first (File → Open "
+                         "Model…), then drop the image again.", "warning")
                 return False
             else:
                 self.say(f"{Path(path).name} was made by {meta.model_name or 'another model'}; its latent is "
