@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     dur = r.add_mutually_exclusive_group()
     dur.add_argument("--minutes", type=_positive(float), metavar="M", help="train M more minutes")
     dur.add_argument("--kimg", type=_positive(float), metavar="K", help="train on K thousand more images")
-    r.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"])
+    r.add_argument("--device", choices=["auto", "cpu", "cuda", "mps"], help="device for this session only")
     r.add_argument("--precision", choices=["auto", "bf16", "fp32"], help="change the run's precision from now on")
     r.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
                    help="turn torch.compile on or off from now on")

@@ -117,6 +117,11 @@ def test_precision_setting(tmp_path, make_image_folder, tiny_config):
     resumed = Trainer.open(tmp_path / "half", device="cpu")
     resumed.run()
     assert all(torch.equal(b[k], _weights(resumed)[k]) for k in b)     # bf16 resume is exact too
+    # `resume --precision fp32` changes the run from now on (config.json); a device override does not stick
+    again = Trainer.open(tmp_path / "half", device="cpu", config_overrides={"precision": "fp32", "device": "cpu"})
+    assert again.precision == "fp32"
+    saved = RunFolder(tmp_path / "half").config()
+    assert saved.precision == "fp32" and saved.device == "auto"
 
 
 def test_checkpoint_cadence_is_bounded_in_time(tmp_path, make_image_folder, tiny_config):

@@ -108,13 +108,22 @@ class Trainer:
     @classmethod
     def open(cls, run_dir: Path | str, on_event=None, progress=None, cancel=None, device=None,
              config_overrides: dict | None = None) -> "Trainer":
-        """Reopen a run and restore its newest loadable checkpoint (falling back to older ones)."""
+        """Reopen a run and restore its newest loadable checkpoint (falling back to older ones).
+
+        config_overrides: settings changed from now on (saved in config.json, e.g. precision, compile), except
+        'device', which holds for this session only (the run may move between machines)."""
         run = RunFolder(run_dir)
         if not run.exists():
             raise FileNotFoundError(f"{run.path} is not a GAN Studio run folder (no config.json)")
         cfg = run.config()
         for k, v in (config_overrides or {}).items():
             setattr(cfg, k, v)
+        lasting = {k: v for k, v in (config_overrides or {}).items() if k != "device"}
+        if lasting:
+            saved = run.config()
+            for k, v in lasting.items():
+                setattr(saved, k, v)
+            saved.validate().save(run.config_file)
         for stale in list(run.checkpoints_dir.glob(".*.part")) + list(run.samples_dir.glob(".*.part")):
             stale.unlink(missing_ok=True)            # temp files of writes cut short by a crash
         data = reopen_dataset(cfg, run.cache_dir, progress, cancel)
