@@ -154,6 +154,8 @@ def test_keyframes_mix_and_favourites_saved(qtbot, project):
     strip.set_easing(0, "linear")                 # the keyframe menu's "Easing to the next keyframe"
     assert [k.easing for k in load_keyframes(project / "keyframes.json")[0]] == ["linear", ""]
     assert "easing to next: linear" in strip.item(0).toolTip()
+    [sub] = [a.menu() for a in strip.item_menu(strip.item(0)).actions() if a.menu()]
+    assert [a.text() for a in sub.actions() if a.isChecked()] == ["linear"]
     assert not ws.favourites.per_segment_easing     # favourites are not a path
     strip.setCurrentRow(0)
     strip.item(0).setSelected(True)

@@ -155,8 +155,11 @@ class LatentStrip(QListWidget):
 
     def _menu(self, pos) -> None:
         it = self.itemAt(pos)
-        if it is None:
-            return
+        if it is not None:
+            self.item_menu(it).exec(self.viewport().mapToGlobal(pos))
+
+    def item_menu(self, it: QListWidgetItem) -> QMenu:
+        """The right-click menu of one keyframe or favourite."""
         m = QMenu(self)
         m.addAction("Jump to", lambda: self.activated_keyframe.emit(it.data(ROLE)))
         m.addAction("Rename", lambda: self.editItem(it))
@@ -171,7 +174,7 @@ class LatentStrip(QListWidget):
                 a.setChecked(it.data(ROLE).easing == name)
         m.addSeparator()
         m.addAction("Delete", self.delete_selected)
-        m.exec(self.viewport().mapToGlobal(pos))
+        return m
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
