@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 # Extra command modules under studio/commands/ (each: add_parser(sub) and run(args)).
-COMMAND_MODULES: tuple[str, ...] = ("demo_data", "animate", "evaluate")
+COMMAND_MODULES: tuple[str, ...] = ("demo_data", "animate", "evaluate", "invert")
 
 
 class CliError(Exception):
@@ -72,7 +72,8 @@ class ProgressPrinter:
             self._line(line)
         elif k == "quality":
             m = ev.metrics
-            self._print(f"quality at {ev.kimg:.2f} kimg: KID (EfficientNet-Lite0) {m['kid']:.4f} ± {m['kid_std']:.4f}"
+            self._print(f"quality at {ev.kimg:.2f} kimg: KID ({m.get('feature_space', '?')}) {m['kid']:.4f} ± "
+                        f"{m['kid_std']:.4f}"
                         f"  precision {m['precision']:.2f}  recall {m['recall']:.2f}  coverage {m['coverage']:.2f}"
                         + ("  (best so far)" if ev.best else ""))
         elif k == "checkpoint":
@@ -120,7 +121,7 @@ def _run_trainer(trainer, kimg=None, minutes=None, quality: bool = True) -> int:
         from .core.metrics import QualityMonitor
         trainer.evaluator = QualityMonitor()
     def on_signal(signum, frame):
-        if trainer._stop.is_set():
+        if trainer.stop_event.is_set():
             raise KeyboardInterrupt
         sys.stderr.write("\nstopping: saving a checkpoint (press Ctrl-C again to abort)\n")
         trainer.stop()

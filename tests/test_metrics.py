@@ -91,6 +91,21 @@ def test_collapse_onto_a_few_images_is_detected_in_words(feats):
     assert collapse_warning(scores.all_scores(feats["a"], feats["noise"])) is None   # bad, not collapsed
 
 
+def test_collapse_during_training_means_variety_lost_not_never_learnt():
+    """An untrained generator's samples look alike (it has not learnt variety yet): no warning. A generator that
+    showed variety and then lost it: the warning, with the figures that fell."""
+    def rec(prec, cov, div, recall=0.0):
+        return {"precision": prec, "coverage": cov, "diversity": div, "recall": recall}
+    untrained = [rec(0.35, 0.05, 0.2), rec(0.4, 0.08, 0.3)]           # similar blobs that happen to look real
+    assert collapse_warning(untrained[-1], untrained[:-1]) is None    # too early: one earlier measurement
+    assert collapse_warning(rec(0.45, 0.1, 0.3), untrained) is None   # never had variety: nothing lost
+    learnt = [rec(0.5, 0.4, 0.9), rec(0.6, 0.5, 0.95)]
+    assert collapse_warning(rec(0.6, 0.45, 0.9), learnt) is None      # healthy
+    assert collapse_warning(rec(0.2, 0.05, 0.2), learnt) is None      # broken, but not like the data: not collapse
+    msg = collapse_warning(rec(0.7, 0.1, 0.3), learnt)
+    assert msg and "0.95" in msg and "0.30" in msg and "50%" in msg and "10%" in msg
+
+
 def test_same_inputs_same_numbers_and_fd_routes_agree(feats):
     one, two = scores.all_scores(feats["a"], feats["b"]), scores.all_scores(feats["a"], feats["b"])
     assert json.dumps(one) == json.dumps(two)
@@ -129,6 +144,10 @@ def test_training_logs_quality_keeps_best_and_loads_it(tmp_path, make_image_fold
     for k in ("step", "kimg", "kid", "kid_std", "fd", "precision", "recall", "density", "coverage", "diversity"):
         assert isinstance(recs[0][k], (int, float)), k
     assert recs[0]["n_real"] == 24 and recs[0]["n_fake"] == 12
+    # every figure says its space: the primary one no discriminator looks through, Lite0 beside it
+    assert recs[0]["feature_space"] == "EfficientNet-Lite1"
+    assert recs[0]["secondary"]["feature_space"] == "EfficientNet-Lite0"
+    assert isinstance(recs[0]["secondary"]["kid"], float) and isinstance(recs[0]["secondary"]["fd"], float)
     assert [e.metrics["kid"] for e in events if e.kind == "quality"] == [r["kid"] for r in recs]
     assert list((tmp_path / "run" / "cache").glob("quality-real-*.npy"))
     model = load_generator(tmp_path / "run")
@@ -141,7 +160,8 @@ def test_training_logs_quality_keeps_best_and_loads_it(tmp_path, make_image_fold
     assert main(["evaluate", str(tmp_path / "run"), "--data", str(tmp_path / "images"), "--count", "8",
                  "--device", "cpu", "--json", str(out)]) == 0
     got = json.loads(out.read_text())
-    assert got["n_fake"] == 8 and got["n_real"] == 24 and got["feature_space"] == "EfficientNet-Lite0"
+    assert got["n_fake"] == 8 and got["n_real"] == 24 and got["feature_space"] == "EfficientNet-Lite1"
+    assert got["secondary"]["feature_space"] == "EfficientNet-Lite0" and got["secondary"]["kid"] >= -1
 
 
 def test_plateau_is_announced_once_when_kid_stops_improving():

@@ -1,7 +1,8 @@
 """`ganstudio evaluate RUN_DIR_OR_CHECKPOINT --data DATA_DIR`: measure a generator against images.
 
-Prints KID, FD, precision/recall, density/coverage and diversity in the EfficientNet-Lite0 feature
-space (offline), with the image counts used; --inception adds true FID from a local file.
+Prints KID, FD, precision/recall, density/coverage and diversity in the EfficientNet-Lite1 feature
+space, and KID/FD in EfficientNet-Lite0 beside them (both offline), with the image counts used;
+--inception adds true FID from a local file.
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ def add_parser(sub) -> None:
     from studio.cli import _positive
     e = sub.add_parser("evaluate", help="measure a model's quality against a folder of images (KID, FD, …)",
                        description="Generate images from the model and compare them with the images in DATA_DIR, "
-                       "in the EfficientNet-Lite0 feature space that ships with GAN Studio (no download). "
+                       "in the EfficientNet-Lite1 feature space that ships with GAN Studio (no download), with KID and FD in "
+                   "EfficientNet-Lite0 beside them. "
                        "These are not FID numbers; pass --inception for true FID.")
     e.add_argument("model", metavar="RUN_DIR_OR_CHECKPOINT")
     e.add_argument("--data", required=True, metavar="DATA_DIR", help="the real images (usually the training folder)")
@@ -35,7 +37,7 @@ def run(args) -> int:
     from studio.core.dataset import build_dataset
     from studio.core.device import pick_device
     from studio.core.files import atomic_write_text
-    from studio.core.metrics.features import get_extractor
+    from studio.core.metrics.features import SPACES, get_extractor
     from studio.core.metrics.quality import collapse_warning, evaluate_features, generate, real_features
     from studio.core.run import RunFolder
 
@@ -57,10 +59,13 @@ def run(args) -> int:
     print(f"model: {model.path}")
     print(f"real images: {data} ({len(dataset.images)} usable)")
     t0 = time.perf_counter()
-    extractor = get_extractor(device)
-    real = real_features(dataset.images, args.real_count, extractor, cache)
+    pairs = []
     fake_images = generate(model.G, spec.z_dim, args.count, device)
-    report = evaluate_features(real, extractor.features(fake_images))
+    for space in SPACES:                        # the primary space (Lite1), then the secondary (Lite0)
+        extractor = get_extractor(device, space)
+        pairs.append((real_features(dataset.images, args.real_count, extractor, cache),
+                      extractor.features(fake_images)))
+    report = evaluate_features(*pairs[0], secondary=pairs[1])
     if args.inception:
         from studio.core.metrics.inception import InceptionError, InceptionFID
         from studio.core.metrics.quality import pick_real

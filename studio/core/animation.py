@@ -18,12 +18,13 @@ import torch
 
 from .keyframes import EASINGS  # noqa: F401 - one list of easing names, shared with keyframe files
 from .latent import lerp, make_grid, seeds_to_z, slerp, truncate
+from .errors import StudioError
 
 FPS_RANGE = (8, 60)
 INTERPOLATIONS = ("slerp", "linear")
 
 
-class AnimationError(ValueError):
+class AnimationError(StudioError, ValueError):
     """Settings that cannot make an animation; the message says why."""
 
 

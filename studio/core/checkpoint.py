@@ -21,6 +21,7 @@ from safetensors.torch import save as st_save
 
 from .files import atomic_write_bytes
 from .models import ModelSpec, build_generator
+from .errors import StudioError
 
 FORMAT = "ganstudio"
 VERSION = "1"
@@ -29,7 +30,7 @@ RAW_KEYS = ("format", "version", "kind")      # plain strings; every other metad
 CKPT_RE = re.compile(r"^ckpt-(\d{9})\.safetensors$")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(StudioError, ValueError):
     """A file that cannot be used as a model; the message says why and what to do."""
 
 

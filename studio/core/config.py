@@ -5,14 +5,15 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from .errors import StudioError
 
-ARCHS = ("dcgan", "fastgan")
+ARCHS = ("dcgan", "fastgan", "projected")
 FIT_MODES = ("crop", "pad", "stretch")
 CHANNELS = ("rgb", "rgba")
 PRECISIONS = ("auto", "bf16", "fp32")
 
 
-class ConfigError(ValueError):
+class ConfigError(StudioError, ValueError):
     """A setting is out of range; the message says which and what is allowed."""
 
 
@@ -30,6 +31,7 @@ class TrainConfig:
     arch: str = "dcgan"
     z_dim: int = 100
     width: int = 64                   # base feature width (ngf/ndf for dcgan, ngf for fastgan)
+    init_from: str = ""               # start G (and D) from this model: a run folder or checkpoint (fine-tuning)
     # optimisation
     batch: int = 32
     lr_g: float = 2e-4
@@ -67,8 +69,13 @@ class TrainConfig:
         return 4 if self.channels == "rgba" else 3
 
     @property
+    def background_rgb(self) -> tuple[int, int, int]:
+        from .images import parse_colour
+        return parse_colour(self.background)
+
+    @property
     def loss_name(self) -> str:
-        return self.loss or ("hinge" if self.arch == "fastgan" else "bce")
+        return self.loss or ("bce" if self.arch == "dcgan" else "hinge")
 
     def validate(self) -> "TrainConfig":
         r = self.resolution
@@ -80,6 +87,8 @@ class TrainConfig:
             raise ConfigError("dcgan supports 32-256 px; use --arch fastgan for larger images")
         if self.arch == "fastgan" and r < 64:
             raise ConfigError("fastgan supports 64-1024 px; use --arch dcgan for 32 px")
+        if self.arch == "projected" and not 64 <= r <= 512:
+            raise ConfigError("projected supports 64-512 px; use --arch dcgan for 32 px, fastgan above 512 px")
         if self.fit not in FIT_MODES:
             raise ConfigError(f"fit must be one of {', '.join(FIT_MODES)}, not '{self.fit}'")
         if self.channels not in CHANNELS:
@@ -120,24 +129,36 @@ class TrainConfig:
             raise ConfigError(f"cannot read training settings {path}: {e}") from e
 
 
-def suggest(count: int, device: str = "cpu", resolution: int | None = None) -> TrainConfig:
+# Per-architecture settings (one place; the window and the command line both read it).
+ARCH_DEFAULTS: dict[str, dict] = {
+    "dcgan": dict(z_dim=100, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    "fastgan": dict(z_dim=256, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
+    "projected": dict(z_dim=128, width=16, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.99),
+}
+
+
+def arch_defaults(arch: str) -> dict:
+    if arch not in ARCH_DEFAULTS:
+        raise ConfigError(f"unknown architecture '{arch}': choose one of {', '.join(ARCHS)}")
+    return dict(ARCH_DEFAULTS[arch])
+
+
+def suggest(count: int, device: str = "cpu", resolution: int | None = None, arch: str | None = None) -> TrainConfig:
     """Sensible defaults for a folder of `count` images on `device` ('cpu' or 'cuda')."""
     gpu = device.startswith("cuda")
     small = count < 5000
     if gpu:
         res = resolution or 256
-        arch = "fastgan" if (small or res > 256) else "dcgan"
+        arch = arch or ("fastgan" if (small or res > 256) else "dcgan")
         batch = 32 if arch == "fastgan" else 64
         kimg = 200.0 if small else 1000.0
     else:
         res = resolution or 64
-        arch = "dcgan" if res <= 128 else "fastgan"
+        arch = arch or ("dcgan" if res <= 128 else "fastgan")
         batch = 16 if res >= 128 else 32
         kimg = 20.0
     if arch == "dcgan" and res < 32:
         res = 32
     cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, augment=small,
-                      device=device, mirror=False)
-    if arch == "fastgan":
-        cfg.loss = "hinge"
+                      device=device, mirror=False, **arch_defaults(arch))
     return cfg.validate()

@@ -19,16 +19,13 @@ import numpy as np
 from .config import TrainConfig
 from .files import atomic_path, atomic_write_text
 from .images import ACCEPTED, ImageSkipped, fit_square, load_image, parse_colour
+from .errors import Cancelled, StudioError
 
 CACHE_VERSION = 1
 Progress = Callable[[int, int, str], None]
 
 
-class Cancelled(Exception):
-    """The user cancelled a long operation."""
-
-
-class DatasetError(ValueError):
+class DatasetError(StudioError, ValueError):
     """No usable dataset; the message is one sentence saying what was found and what is accepted."""
 
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import torch
+from .errors import StudioError
 
 
-class DeviceError(RuntimeError):
+class DeviceError(StudioError, RuntimeError):
     pass
 
 

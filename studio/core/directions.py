@@ -32,13 +32,14 @@ import torch.nn as nn
 
 from .dataset import Cancelled  # noqa: F401  (re-exported: raised when cancelled)
 from .files import atomic_write_text
+from .errors import StudioError
 
 FORMAT = "ganstudio-directions"
 MAX_DIRECTIONS = 64
 DEFAULT_SAMPLES = 4000
 
 
-class DirectionsError(ValueError):
+class DirectionsError(StudioError, ValueError):
     pass
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import torch
 
 from .files import atomic_write_text
+from .errors import StudioError
 
 FORMAT = "ganstudio-keyframes"
 EASINGS = ("linear", "ease-in-out", "cubic")          # the names studio.core.animation.ease knows
@@ -23,7 +24,7 @@ MAX_DIM = 4096
 MAX_KEYFRAMES = 1000
 
 
-class KeyframeError(ValueError):
+class KeyframeError(StudioError, ValueError):
     pass
 
 

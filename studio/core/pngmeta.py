@@ -20,6 +20,7 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from .files import atomic_path
+from .errors import StudioError
 
 KEY = "ganstudio"
 FORMAT = "ganstudio-image"
@@ -33,7 +34,7 @@ DIR_LIMIT = 10.0
 MAX_DIRECTION_INDEX = 63
 
 
-class PngMetaError(ValueError):
+class PngMetaError(StudioError, ValueError):
     pass
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from .config import TrainConfig
 from .files import atomic_write_text
+from .errors import StudioError
 
 
-class ProjectLocked(RuntimeError):
+class ProjectLocked(StudioError, RuntimeError):
     """Another GAN Studio process has this project open."""
 
 
@@ -131,3 +132,31 @@ class RunFolder:
         except PermissionError:
             return True
         return True
+
+
+def run_of(path: Path | str) -> RunFolder | None:
+    """The run folder a model belongs to: the folder itself, or the run around checkpoints/ckpt-….safetensors
+    or best.safetensors. None for a file that lives anywhere else (an exported or bundled model)."""
+    path = Path(path)
+    for cand in (path, path.parent, path.parent.parent):
+        run = RunFolder(cand)
+        if run.exists() and (cand == path or path.parent in (run.path, run.checkpoints_dir)):
+            return run
+    return None
+
+
+def find_config(path: Path | str, model=None) -> TrainConfig | None:
+    """The training settings behind a model: its run's config.json, else those recorded in the file."""
+    run = run_of(path)
+    if run is not None:
+        try:
+            return run.config()
+        except ValueError:
+            pass
+    recorded = getattr(model, "meta", {}).get("config") if model is not None else None
+    if isinstance(recorded, dict):
+        try:
+            return TrainConfig.from_dict(recorded)
+        except (ValueError, TypeError):
+            return None
+    return None

@@ -7,9 +7,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .run import RunFolder
+from .errors import StudioError
 
 
-class TimelapseError(ValueError):
+class TimelapseError(StudioError, ValueError):
     pass
 
 

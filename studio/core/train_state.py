@@ -55,3 +55,49 @@ def load(t, path: Path) -> None:
     t.step, t.nimg, t.elapsed = int(st["step"]), int(st["nimg"]), float(st["elapsed"])
     t.batch, t.nan_failures = int(st.get("batch", t.cfg.batch)), int(st.get("nan_failures", 0))
     t._saved_step = t.step
+
+
+def describe_spec(spec) -> str:
+    ch = "RGBA" if spec.channels == 4 else "RGB"
+    return f"{spec.arch} at {spec.resolution} px ({ch}, z {spec.z_dim}, width {spec.width})"
+
+
+def init_source(source: Path | str, spec) -> Path:
+    """The file a run would start from (init_from), checked to fit `spec`; CheckpointError says what differs.
+
+    source: a run folder (its newest checkpoint, which has D too, else its best model), a training checkpoint
+    or a generator file."""
+    from .models import ModelSpec
+    source = Path(source)
+    found = [p for _, p in ckpt.list_checkpoints(source / "checkpoints")] if source.is_dir() else []
+    path = found[0] if found else ckpt.resolve_model_path(source)
+    _, meta = ckpt.read_file(path)
+    try:
+        theirs = ModelSpec.from_dict(meta["model"])
+    except (KeyError, TypeError, ValueError) as e:
+        raise ckpt.CheckpointError(f"{path.name} does not say which architecture it holds ({e})") from None
+    if theirs != spec:
+        raise ckpt.CheckpointError(
+            f"cannot start from {path.name}: it is a {describe_spec(theirs)} and this run is a {describe_spec(spec)}; "
+            "choose matching settings (architecture, resolution, channels) or another model")
+    return path
+
+
+def init_from(t, source: Path | str) -> str:
+    """Start Trainer `t` from another model's weights (fine-tuning): G and G_ema, and D where the file has one.
+
+    Optimizer state, RNG and the loop counters stay fresh: this is a new run that begins where the other model
+    is. Returns a sentence saying what was taken."""
+    path = init_source(source, t.spec)
+    tensors, _ = ckpt.read_file(path)
+    tensors = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
+    ckpt.check_finite(tensors, "G_ema", path.name)
+    has_g = any(k.startswith("G.") for k in tensors)
+    ckpt.unpack_module("G" if has_g else "G_ema", t.G, tensors, "generator")
+    ckpt.unpack_module("G_ema", t.G_ema, tensors, "EMA generator")
+    has_d = any(k.startswith("D.") for k in tensors)
+    if has_d:
+        ckpt.check_finite(tensors, "D", path.name)
+        ckpt.unpack_module("D", t.D, tensors, "discriminator")
+    return (f"Starting from {path}: generator{' and discriminator' if has_d else ''} weights"
+            + ("" if has_d else " (the file has no discriminator: a new one learns alongside)") + ".")

@@ -100,10 +100,19 @@ class Trainer:
         if run.exists() and ckpt.list_checkpoints(run.checkpoints_dir):
             raise FileExistsError(f"{run.path} already holds a training run: use resume, or choose a new folder")
         cfg.validate()
+        if cfg.init_from:                         # refuse a model that does not fit before writing anything
+            train_state.init_source(cfg.init_from, ModelSpec.from_config(cfg))
         run.create(cfg)
         data = build_dataset(cfg, run.cache_dir, progress, cancel)
         run.scan_file.write_text(json.dumps(data.report.to_dict()), encoding="utf-8")
-        return cls(run, cfg, data, on_event, device)
+        t = cls(run, cfg, data, on_event, device)
+        t._start_from_model()
+        return t
+
+    def _start_from_model(self) -> None:
+        """A new run with init_from set begins at that model's weights (train_state.init_from checks they fit)."""
+        if self.cfg.init_from:
+            self.on_event(Notice(train_state.init_from(self, self.cfg.init_from), "info"))
 
     @classmethod
     def open(cls, run_dir: Path | str, on_event=None, progress=None, cancel=None, device=None,
@@ -128,7 +137,8 @@ class Trainer:
             stale.unlink(missing_ok=True)            # temp files of writes cut short by a crash
         data = reopen_dataset(cfg, run.cache_dir, progress, cancel)
         t = cls(run, cfg, data, on_event, device)
-        t.restore_latest()
+        if t.restore_latest() is None:        # stopped before its first checkpoint: begin again as created
+            t._start_from_model()
         return t
 
     # ------------------------------------------------------------------ control (any thread)
@@ -145,6 +155,11 @@ class Trainer:
     @property
     def paused(self) -> bool:
         return self._pause.is_set()
+
+    @property
+    def stop_event(self) -> threading.Event:
+        """Set when a stop was asked for: long work between steps (quality, exports) checks it to cancel."""
+        return self._stop
 
     @property
     def kimg(self) -> float:

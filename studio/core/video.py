@@ -30,12 +30,13 @@ from PIL import Image
 from .animation import FPS_RANGE
 from .dataset import Cancelled
 from .files import atomic_path
+from .errors import StudioError
 
 FORMATS = ("gif", "webp", "mp4", "png")
 GIF_MAX_FPS = 50
 
 
-class VideoError(ValueError):
+class VideoError(StudioError, ValueError):
     """An export that cannot be written; the message says why."""
 
 

@@ -1,7 +1,8 @@
 """Quality metrics that work offline: KID, FD, precision/recall, density/coverage, diversity.
 
-Measured in the EfficientNet-Lite0 feature space that ships with the install (see features.py),
-so the numbers are labelled "KID (EfficientNet-Lite0)" / "FD (EfficientNet-Lite0)" and are not
+Measured in the EfficientNet-Lite1 feature space that ships with the install, with KID/FD in
+EfficientNet-Lite0 beside them (see features.py); the numbers are labelled with their space
+("KID (EfficientNet-Lite1)") and are not
 comparable with published FID. True FID is optional, from a local Inception file (inception.py).
 Importing this package is cheap: the network loads on first use.
 """

@@ -21,9 +21,10 @@ import numpy as np
 import torch
 
 from . import scores
+from ..errors import StudioError
 
 
-class InceptionError(RuntimeError):
+class InceptionError(StudioError, RuntimeError):
     pass
 
 

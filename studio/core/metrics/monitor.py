@@ -45,8 +45,8 @@ class QualityMonitor:
         # best.safetensors is what a run folder opens with: only a model whose samples land on the training
         # images' manifold (precision) may take that place, never an early blur that happens to score best
         self.min_best_precision = min_best_precision
-        self.extractor = None
-        self.real = None
+        self.extractors = None                 # (primary, secondary) feature spaces
+        self.real = None                       # their real features
         self.history: list[dict] = []
         self.best_kid = math.inf
         self.ref_kid = math.inf                # best KID that counted as a real improvement
@@ -117,27 +117,31 @@ class QualityMonitor:
             return None
 
     def _evaluate(self, trainer) -> dict:
-        from .features import get_extractor
+        from .features import SPACES, get_extractor
         emit, run = trainer.on_event, trainer.run_folder
         t_call = time.perf_counter()
         n_fake, n_real = self._counts(trainer)
-        if self.extractor is None:
-            self.extractor = get_extractor(trainer.device)
+        cancel = trainer.stop_event
+        if self.extractors is None:
+            self.extractors = [get_extractor(trainer.device, s) for s in SPACES]
         if self.real is None:
             t0 = time.perf_counter()
-            self.real = real_features(trainer.dataset.images, n_real, self.extractor, run.cache_dir, trainer._stop)
+            self.real = [real_features(trainer.dataset.images, n_real, e, run.cache_dir, cancel)
+                         for e in self.extractors]
             dt = time.perf_counter() - t0
             if dt > 5:
-                emit(Notice(f"Quality: measured {len(self.real)} training images once ({dt:.0f} s); "
+                emit(Notice(f"Quality: measured {len(self.real[0])} training images once ({dt:.0f} s); "
                             "cached for this run.", "info"))
         t0 = time.perf_counter()
         fake = generate(trainer.G_ema, trainer.spec.z_dim, n_fake, trainer.device)
-        report = evaluate_features(self.real, self.extractor.features(fake, trainer._stop))
+        feats = [e.features(fake, cancel) for e in self.extractors]
+        report = evaluate_features(self.real[0], feats[0], secondary=(self.real[1], feats[1]))
         report.seconds = time.perf_counter() - t0
         rec = report.record(trainer.step, trainer.kimg)
+        earlier = list(self.history)
         improved = self._track(rec)
         rec["best"], rec["plateau"] = improved, self.plateau
-        warning = collapse_warning(rec)
+        warning = collapse_warning(rec, earlier)
         rec["collapse"] = warning is not None
         try:
             run.append_metrics(rec)

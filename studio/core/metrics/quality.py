@@ -18,9 +18,11 @@ from ..files import atomic_path
 from ..latent import seeds_to_z, to_uint8
 from . import scores
 from .features import NAME as FEATURE_NAME
+from .features import SECONDARY, title
 
 EVAL_SEED = 20_000_000            # latents of the evaluation samples: the same set at every evaluation
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+SECONDARY_NAME = title(SECONDARY)
 
 LABELS = {                        # honest display names: these are NOT Inception FID numbers
     "kid": f"KID ({FEATURE_NAME})",
@@ -31,6 +33,8 @@ LABELS = {                        # honest display names: these are NOT Inceptio
     "coverage": "Coverage (k=5)",
     "diversity": "Diversity (vs. training set)",
     "fid": "FID (Inception, local weights)",
+    "kid_secondary": f"KID ({SECONDARY_NAME})",
+    "fd_secondary": f"FD ({SECONDARY_NAME})",
 }
 
 
@@ -48,20 +52,30 @@ class QualityReport:
     n_fake: int
     seconds: float = 0.0
     fid: float | None = None
+    secondary: dict | None = None      # {"kid", "kid_std", "fd"} in the secondary feature space
     extra: dict = field(default_factory=dict)
 
     def record(self, step: int, kimg: float) -> dict:
-        """A metrics.jsonl record: kind "quality" and the field names the training plot reads."""
+        """A metrics.jsonl record: kind "quality" and the field names the training plot reads.
+
+        Every figure says its feature space: kid/fd/precision/… are in `feature_space` (EfficientNet-Lite1),
+        the `secondary` block in its own `feature_space` (EfficientNet-Lite0)."""
         rec = {"kind": "quality", "step": int(step), "kimg": float(kimg), "feature_space": FEATURE_NAME}
-        rec.update({k: v for k, v in asdict(self).items() if k not in ("extra", "fid")})
+        rec.update({k: v for k, v in asdict(self).items() if k not in ("extra", "fid", "secondary")})
         rec["eval_sec"] = rec.pop("seconds")
         if self.fid is not None:
             rec["fid"] = self.fid
+        if self.secondary is not None:
+            rec["secondary"] = {"feature_space": SECONDARY_NAME, **self.secondary}
         return rec
 
     def table(self) -> str:
         rows = [(LABELS["kid"], f"{self.kid * 1e3:.2f} ± {self.kid_std * 1e3:.2f} ×10⁻³"),
                 (LABELS["fd"], f"{self.fd:.3f}")]
+        if self.secondary is not None:
+            rows += [(LABELS["kid_secondary"], f"{self.secondary['kid'] * 1e3:.2f} ± "
+                                               f"{self.secondary['kid_std'] * 1e3:.2f} ×10⁻³"),
+                     (LABELS["fd_secondary"], f"{self.secondary['fd']:.3f}")]
         if self.fid is not None:
             rows.append((LABELS["fid"], f"{self.fid:.2f}"))
         rows += [(LABELS[k], f"{getattr(self, k):.3f}") for k in ("precision", "recall", "density", "coverage",
@@ -72,15 +86,38 @@ class QualityReport:
         return "\n".join(f"{a:<{w}}  {b}" for a, b in rows)
 
 
-def collapse_warning(s) -> str | None:
+COLLAPSE_MIN_PRECISION = 0.3      # below this the samples are not yet like the training images: not collapse
+COLLAPSE_DROP = 0.6               # during training: variety fell below this fraction of the best seen
+
+
+def collapse_warning(s, earlier: list[dict] | None = None) -> str | None:
     """A plain sentence when the generator has collapsed onto a few modes, else None.
 
-    Collapse = the samples look like training images (precision is fine) but cover few of them
-    (low recall and coverage) or look alike (low diversity). Early, blurry samples have low
-    precision too and are not called collapsed."""
+    Collapse = the samples look like training images (precision is fine) but cover few of them (low recall
+    and coverage) or look alike (low diversity). Early, blurry samples have low precision too and are not
+    called collapsed.
+
+    With `earlier` (the run's previous quality records) the samples are compared with the generator's own
+    earlier samples instead of the training set alone: an untrained generator makes similar-looking images
+    because it has not learnt variety yet, not because it lost it. So during training the warning needs the
+    generator to have shown variety first (at least two earlier measurements) and then lost it: diversity and
+    coverage both below COLLAPSE_DROP of their best so far."""
     get = (lambda k: s[k]) if isinstance(s, dict) else (lambda k: getattr(s, k))
     prec, rec, cov, div = get("precision"), get("recall"), get("coverage"), get("diversity")
-    if prec < 0.3 or not ((rec < 0.2 and cov < 0.3) or div < 0.4):
+    if prec < COLLAPSE_MIN_PRECISION:
+        return None
+    if earlier is not None:
+        if len(earlier) < 2:
+            return None
+        best_div = max(float(r.get("diversity", 0.0)) for r in earlier)
+        best_cov = max(float(r.get("coverage", 0.0)) for r in earlier)
+        if not (div < COLLAPSE_DROP * best_div and cov < COLLAPSE_DROP * best_cov):
+            return None
+        return (f"Mode collapse: the generator now makes only a few kinds of image (diversity fell from "
+                f"{best_div:.2f} to {div:.2f}, coverage of the training set from {best_cov:.0%} to {cov:.0%}). "
+                "What usually helps: more augmentation, a lower learning rate, or the R1 penalty (r1_gamma); "
+                "the best model so far is kept, and resuming from an earlier checkpoint saves time.")
+    if not ((rec < 0.2 and cov < 0.3) or div < 0.4):
         return None
     return (f"Mode collapse: the generator makes only a few kinds of image (it covers {cov:.0%} of the training "
             f"set, diversity {div:.2f} of the training set's). What usually helps: more augmentation, a lower "
@@ -104,7 +141,7 @@ def real_features(images: np.ndarray, count: int, extractor, cache_dir: Path | N
     path = None
     if cache_dir is not None:
         h = hashlib.sha1(sel.tobytes())
-        h.update(f"{sel.shape}|{FEATURE_NAME}|{CACHE_VERSION}".encode())
+        h.update(f"{sel.shape}|{extractor.title}|{CACHE_VERSION}".encode())
         path = Path(cache_dir) / f"quality-real-{h.hexdigest()[:16]}.npy"
         if path.exists():
             try:
@@ -140,13 +177,21 @@ def generate(G: torch.nn.Module, z_dim: int, count: int, device, batch: int = 64
     return np.concatenate(out)
 
 
-def evaluate_features(real: np.ndarray, fake: np.ndarray, seconds: float = 0.0) -> QualityReport:
-    return QualityReport(**scores.all_scores(real, fake), seconds=seconds)
+def evaluate_features(real: np.ndarray, fake: np.ndarray, seconds: float = 0.0,
+                      secondary: tuple[np.ndarray, np.ndarray] | None = None) -> QualityReport:
+    """The report from primary-space features (real, fake), with KID/FD in the secondary space if given."""
+    second = None
+    if secondary is not None:
+        k, k_std = scores.kid(*secondary)
+        second = {"kid": k, "kid_std": k_std, "fd": scores.frechet_distance(*secondary)}
+    return QualityReport(**scores.all_scores(real, fake), seconds=seconds, secondary=second)
 
 
-def evaluate_images(real_images: np.ndarray, fake_images: np.ndarray, extractor, real_count: int | None = None,
+def evaluate_images(real_images: np.ndarray, fake_images: np.ndarray, extractors, real_count: int | None = None,
                     cache_dir: Path | None = None, cancel=None) -> QualityReport:
+    """extractors: the primary space's FeatureExtractor, or (primary, secondary)."""
     t0 = time.perf_counter()
-    rf = real_features(real_images, real_count or len(real_images), extractor, cache_dir, cancel)
-    ff = extractor.features(fake_images, cancel)
-    return evaluate_features(rf, ff, time.perf_counter() - t0)
+    extractors = extractors if isinstance(extractors, (tuple, list)) else (extractors,)
+    feats = [(real_features(real_images, real_count or len(real_images), e, cache_dir, cancel),
+              e.features(fake_images, cancel)) for e in extractors]
+    return evaluate_features(*feats[0], time.perf_counter() - t0, feats[1] if len(feats) > 1 else None)

@@ -3,7 +3,7 @@
 - KID: unbiased MMD² with the cubic polynomial kernel k(x, y) = (x·y / d + 1)³, mean ± std over
   random subsets (Bińkowski et al. 2018). 0 when both sets come from the same distribution.
 - FD: Fréchet distance between Gaussians fitted to the two feature sets (what FID computes, here in
-  the EfficientNet-Lite0 space, so it is NOT comparable to published FID numbers).
+  an EfficientNet space, so it is NOT comparable to published FID numbers).
 - precision / recall: k-NN manifolds, k = 3 (Kynkäänniemi et al. 2019).
 - density / coverage: k = 5 (Naeem et al. 2020).
 - diversity: mean pairwise feature distance of the generated set over that of the real set

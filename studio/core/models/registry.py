@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import torch.nn as nn
 
-from . import dcgan, fastgan
+from . import dcgan, fastgan, projected
 
-_ARCHS = {"dcgan": dcgan, "fastgan": fastgan}
+_ARCHS = {"dcgan": dcgan, "fastgan": fastgan, "projected": projected}
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def build_models(spec: ModelSpec) -> tuple[nn.Module, nn.Module]:
 
 
 # Architectures measured faster with channels_last convolutions (benchmarks/README.md); the maths is the same.
-_CHANNELS_LAST = {"cpu": ("dcgan",), "cuda": ("dcgan", "fastgan")}
+_CHANNELS_LAST = {"cpu": ("dcgan", "projected"), "cuda": ("dcgan", "fastgan", "projected")}
 
 
 def preferred_memory_format(spec: ModelSpec, device) -> "torch.memory_format | None":

@@ -17,7 +17,7 @@ from .. import theme
 
 SMOOTH = 0.08          # EMA weight of each new point in the smoothed curves
 # what the Quality plot shows of a quality record (one scale: other figures are in metrics.jsonl / evaluate)
-QUALITY_SERIES = {"kid": "KID (EfficientNet-Lite0)"}
+QUALITY_SERIES = {"kid": "KID (EfficientNet-Lite1)"}
 
 
 class Series:

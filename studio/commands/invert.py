@@ -1,0 +1,153 @@
+"""`ganstudio invert MODEL IMAGE... --out DIR` and `ganstudio restore MODEL IMAGE --mask MASK --out OUT.png`.
+
+invert: find each image in the model's latent space; writes <name>-inverted.png, a GAN Studio PNG whose
+metadata holds the found latent (drop it on the window to continue from it), and prints how close it got.
+restore: fill the mask's white pixels with what the model paints there, blended into the original with a
+feathered edge; every pixel away from the mask keeps the original's value.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+
+def _settings_args(p) -> None:
+    from studio.cli import _positive
+    from studio.core.invert import InvertSettings
+    d = InvertSettings()
+    p.add_argument("--steps", type=_positive(int), default=d.steps, metavar="N",
+                   help=f"optimisation steps (default {d.steps}; more = closer, slower)")
+    p.add_argument("--restarts", type=_positive(int), default=d.restarts, metavar="K",
+                   help=f"starting points searched together, the best kept (default {d.restarts})")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random starting points")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+
+
+def add_parser(sub) -> None:
+    i = sub.add_parser("invert", help="find images in a model's latent space (GAN inversion)",
+                       description="Fit each IMAGE to the model's size (the training crop/pad rules) and search the "
+                       "latent whose generated image is closest to it. Writes OUT/<name>-inverted.png with the "
+                       "latent in its metadata: drop it on the window to explore, morph and animate from it.")
+    i.add_argument("model", metavar="MODEL", help="a run folder, checkpoint or exported model")
+    i.add_argument("images", nargs="+", metavar="IMAGE")
+    i.add_argument("--out", required=True, metavar="DIR")
+    i.add_argument("--fit", choices=["crop", "pad", "stretch"], help="how to make the image square "
+                   "(default: the run's setting, else crop)")
+    _settings_args(i)
+    i.set_defaults(func=run_invert)
+
+    r = sub.add_parser("restore", help="repair the masked part of a picture with what the model learnt",
+                       description="The mask's white pixels are missing or damaged: only the other pixels guide "
+                       "the search, and the model's fill is blended into the original with a feathered edge.")
+    r.add_argument("model", metavar="MODEL")
+    r.add_argument("image", metavar="IMAGE")
+    r.add_argument("--mask", metavar="MASK.png", help="white = missing or damaged (required)")
+    r.add_argument("--out", required=True, metavar="OUT.png")
+    r.add_argument("--fit", choices=["crop", "pad", "stretch"])
+    r.add_argument("--feather", type=float, metavar="PX", help="width of the blended edge in pixels "
+                   "(default: 1/32 of the image)")
+    _settings_args(r)
+    r.set_defaults(func=run_restore)
+
+
+def _load(args):
+    from studio.core.checkpoint import load_generator
+    from studio.core.device import pick_device
+    from studio.core.invert import InvertSettings
+    from studio.core.run import find_config
+    model = load_generator(Path(args.model), pick_device(args.device))
+    cfg = find_config(Path(args.model), model)
+    fit = args.fit or (cfg.fit if cfg else "crop")
+    background = cfg.background_rgb if cfg else (255, 255, 255)
+    settings = InvertSettings(steps=args.steps, restarts=args.restarts, seed=args.seed).validate()
+    return model, fit, background, settings
+
+
+def _progress_bar(label: str):
+    stream = sys.stderr
+    tty = stream.isatty()
+
+    def cb(frac, _preview=None):
+        if tty:
+            filled = int(frac * 24)
+            stream.write(f"\r{label} [{'#' * filled}{'.' * (24 - filled)}] {frac * 100:5.1f}%")
+            if frac >= 1:
+                stream.write("\r" + " " * (len(label) + 36) + "\r")
+            stream.flush()
+    return cb
+
+
+def run_invert(args) -> int:
+    from studio.cli import CliError
+    from studio.core.explore import LatentState, state_to_meta
+    from studio.core.invert import InvertError, invert, prepare_image
+    from studio.core.pngmeta import save_png
+    model, fit, background, settings = _load(args)
+    spec = model.spec
+    out = Path(args.out)
+    targets = []
+    for name in args.images:                     # check every image before the (slow) searches
+        path = Path(name)
+        if not path.is_file():
+            raise CliError(f"{path} does not exist or is not a file")
+        try:
+            targets.append((path, prepare_image(path, spec.resolution, spec.channels, fit, background)))
+        except InvertError as e:
+            raise CliError(str(e)) from None
+    out.mkdir(parents=True, exist_ok=True)
+    print(f"model: {model.path} ({spec.arch}, {spec.resolution} px); {settings.steps} steps, "
+          f"{settings.restarts} starting points")
+    for path, target in targets:
+        t0 = time.perf_counter()
+        res = invert(model, target, settings, progress=_progress_bar(path.name))
+        state = LatentState(base=res.z, label=f"found from {path.name}")
+        meta = state_to_meta(state, model, res.z)
+        meta["inversion"] = {"source": path.name, "perceptual_distance": round(res.distance, 5),
+                             "pixel_error": round(res.pixel_error, 5), "steps": res.steps}
+        dest = save_png(out / f"{path.stem}-inverted.png", res.image, meta)
+        print(f"{path.name}: perceptual distance {res.distance:.4f}, mean pixel error {res.pixel_error:.4f} "
+              f"(0-1 scale), {time.perf_counter() - t0:.1f} s -> {dest}")
+    return 0
+
+
+def run_restore(args) -> int:
+    from PIL import Image
+
+    from studio.cli import CliError
+    from studio.core.files import atomic_path
+    from studio.core.invert import InvertError, prepare_image, prepare_mask, restore
+    if not args.mask:
+        raise CliError("restore needs --mask MASK.png: an image the size of IMAGE, white where pixels are missing "
+                       "or damaged and black elsewhere (paint one in any editor, or use the Restore tool in the "
+                       "window's Explore workspace)")
+    model, fit, background, settings = _load(args)
+    spec = model.spec
+    for p in (args.image, args.mask):
+        if not Path(p).is_file():
+            raise CliError(f"{p} does not exist or is not a file")
+    try:
+        target = prepare_image(args.image, spec.resolution, spec.channels, fit, background)
+        mask, note = prepare_mask(args.mask, spec.resolution, fit)
+    except InvertError as e:
+        raise CliError(str(e)) from None
+    if note:
+        print(f"note: {note}")
+    if not mask.any():
+        raise CliError(f"the mask {Path(args.mask).name} is empty (no white pixels): paint the damaged or missing "
+                       "part in white")
+    if mask.all():
+        raise CliError(f"the mask {Path(args.mask).name} covers the whole image: leave the undamaged part black so "
+                       "it can guide the search")
+    t0 = time.perf_counter()
+    try:
+        res = restore(model, target, mask, settings, args.feather, progress=_progress_bar(Path(args.image).name))
+    except InvertError as e:
+        raise CliError(str(e)) from None
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(out, out.suffix or ".png") as tmp:
+        Image.fromarray(res.image).save(tmp, format="PNG")
+    print(f"restored {mask.mean():.0%} of the picture ({int(mask.sum())} pixels) in "
+          f"{time.perf_counter() - t0:.1f} s; known pixels matched to {res.inversion.pixel_error:.4f} -> {out}")
+    return 0

