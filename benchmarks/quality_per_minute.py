@@ -5,10 +5,13 @@
         --minutes 5 15 --threads 1 --out /tmp/qpm/projected128
 
 With no --arch the recipe is what `ganstudio train DATA` picks for this folder on this device (config.suggest):
-the default a user gets. Training time counts only the training loop: at each mark the run pauses, the EMA
-generator is measured and a sample sheet written, then training continues (a checkpoint in between, as the
-trainer does when a session ends). The quality monitor is off during training so every recipe spends its
-minutes the same way.
+the default a user gets. Training time counts only training steps (Trainer.train_step, EMA included): at each
+mark the EMA generator is measured and a sample sheet written, then training continues. The quality monitor,
+sample grids and checkpoints are off so every recipe spends its minutes the same way.
+
+--clock cpu (the default) counts this process's CPU time divided by its threads, so a run that shares the
+machine with other work still gets its full minutes of computing (run candidates side by side with
+--threads 1, one per core); --clock wall counts wall time (for the headline figures on a quiet machine).
 
 At each mark it prints and appends to OUT/results.jsonl: minutes, kimg, images/s, KID and FD in the primary
 space (EfficientNet-Lite1, which no discriminator looks through) and KID in EfficientNet-Lite0, precision,
@@ -48,6 +51,8 @@ def main(argv=None) -> int:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = the default)")
     ap.add_argument("--count", type=int, default=500, help="generated images per measurement")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                    help="cpu: this process's CPU seconds / threads (robust to a shared machine); wall: wall time")
     ap.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="TrainConfig fields (JSON values)")
     ap.add_argument("--arch-opt", nargs="*", metavar="NAME=VALUE",
                     help="experiment knobs: module-level constants of studio.core.models.<arch> (JSON values)")
@@ -84,25 +89,31 @@ def main(argv=None) -> int:
             setattr(mod, k, v)
     cfg.validate()
     run = out / "run"
-    trainer = Trainer.create(run, cfg) if not (run / "config.json").exists() else Trainer.open(run)
+    if (run / "config.json").exists():
+        raise SystemExit(f"{out} already holds a benchmark run: choose a new --out")
+    trainer = Trainer.create(run, cfg)
     desc = {k: getattr(cfg, k) for k in ("arch", "resolution", "batch", "width", "z_dim", "lr_g", "lr_d", "beta1",
                                           "beta2", "augment", "mirror", "loss_name", "ema_kimg")}
-    desc.update(precision=trainer.precision, threads=torch.get_num_threads(), images=len(trainer.dataset.images),
+    desc.update(precision=trainer.precision, threads=torch.get_num_threads(), clock=args.clock,
+                images=len(trainer.dataset.images),
                 arch_opt=parse_set(args.arch_opt), data=str(args.data))
     print(json.dumps(desc), flush=True)
     (out / "recipe.json").write_text(json.dumps(desc, indent=2))
 
     extractors = {s: get_extractor("cpu", s) for s in SPACES}
     reals = {s: real_features(trainer.dataset.images, 2000, e, run / "cache") for s, e in extractors.items()}
-    done = trainer.elapsed / 60
+    threads = torch.get_num_threads()
+
+    def clock() -> float:
+        return time.process_time() / threads if args.clock == "cpu" else time.perf_counter()
+
+    spent = 0.0                                   # training seconds on the chosen clock
     for mark in sorted(args.minutes):
-        if mark > done:
-            n0, t0 = trainer.nimg, time.perf_counter()
-            trainer.run(minutes=mark - done)
-            ips = (trainer.nimg - n0) / max(time.perf_counter() - t0, 1e-9)
-            done = mark
-        else:
-            ips = float("nan")
+        n0, t0 = trainer.nimg, clock()
+        while spent + (clock() - t0) < mark * 60:
+            trainer.train_step()
+        spent += clock() - t0
+        ips = (trainer.nimg - n0) / max(clock() - t0, 1e-9)
         fake = generate(trainer.G_ema, trainer.spec.z_dim, args.count, "cpu")
         feats = {s: e.features(fake) for s, e in extractors.items()}
         s1 = all_scores(reals[SPACES[0]], feats[SPACES[0]])

@@ -143,22 +143,63 @@ def arch_defaults(arch: str) -> dict:
     return dict(ARCH_DEFAULTS[arch])
 
 
-def suggest(count: int, device: str = "cpu", resolution: int | None = None, arch: str | None = None) -> TrainConfig:
-    """Sensible defaults for a folder of `count` images on `device` ('cpu' or 'cuda')."""
-    gpu = device.startswith("cuda")
-    small = count < 5000
+@dataclass(frozen=True)
+class Suggestion:
+    """Default settings for a folder on a device, and the reasons, in sentences the Dataset page shows."""
+    config: TrainConfig
+    reasons: tuple[str, ...]
+
+    @property
+    def why(self) -> str:
+        return " ".join(self.reasons)
+
+
+# What the defaults come from: quality per minute of training, measured with benchmarks/quality_per_minute.py
+# (figures and commands in benchmarks/README.md). On a 2-core CPU, projected at 64 px reached in 15 minutes a
+# KID (EfficientNet-Lite1) well under half of dcgan 64's, and projected at 128 px needs ~2.5× the time per image.
+CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends its time in the largest layers
+CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25-30 minutes on a 2-core laptop CPU
+GPU_KIMG = 500.0
+
+
+def suggestion(count: int, device: str = "cpu", resolution: int | None = None,
+               arch: str | None = None) -> Suggestion:
+    """Defaults for a folder of `count` images on `device` ('cpu', 'cuda' or 'mps'), with the reasons."""
+    gpu = not device.startswith("cpu")
+    why: list[str] = []
+    arch = arch or "projected"
+    if arch == "projected":
+        why.append("Projected GAN: the discriminator looks through a pretrained network, so recognisable "
+                   "pictures come after minutes rather than hours.")
     if gpu:
         res = resolution or 256
-        arch = arch or ("fastgan" if (small or res > 256) else "dcgan")
-        batch = 32 if arch == "fastgan" else 64
-        kimg = 200.0 if small else 1000.0
+        if resolution is None:
+            why.append(f"{res} px: a GPU can afford it.")
+        batch, kimg = 32, GPU_KIMG
     else:
         res = resolution or 64
-        arch = arch or ("dcgan" if res <= 128 else "fastgan")
-        batch = 16 if res >= 128 else 32
-        kimg = 20.0
+        if resolution is None:
+            why.append("64 px on this CPU: it learns about 3× more images per minute than 128 px, which is what "
+                       "makes pictures worth a look within 15 minutes; choose 128 px if you can leave it an hour.")
+        batch = 16
+        kimg = CPU_KIMG.get(res, 40.0)
+        why.append(f"{kimg:g} thousand images: about half an hour here; stop any time, or train longer later.")
     if arch == "dcgan" and res < 32:
         res = 32
-    cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, augment=small,
-                      device=device, mirror=False, **arch_defaults(arch))
-    return cfg.validate()
+    defaults = arch_defaults(arch)
+    if arch == "projected" and not gpu:
+        defaults["width"] = CPU_WIDTH.get(res, 8 if res > 64 else 16)
+    elif arch == "projected":
+        defaults["width"] = 32
+    small = count < 5000
+    if small:
+        why.append(f"Augmentation on: with {count:,} images it keeps the discriminator from memorising them."
+                   if count else "Augmentation on: it keeps the discriminator from memorising a small folder.")
+    cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, augment=small, device=device,
+                      mirror=False, **defaults)
+    return Suggestion(cfg.validate(), tuple(why))
+
+
+def suggest(count: int, device: str = "cpu", resolution: int | None = None, arch: str | None = None) -> TrainConfig:
+    """The suggested TrainConfig alone (see suggestion() for the reasons)."""
+    return suggestion(count, device, resolution, arch).config

@@ -23,7 +23,8 @@ from .workers import ScanThread
 RESOLUTIONS = (32, 64, 128, 256, 512, 1024)
 FITS = (("crop", "Crop to square"), ("pad", "Pad to square"), ("stretch", "Stretch to square"))
 CHANNELS = (("rgb", "RGB"), ("rgba", "RGBA — keep transparency"))
-ARCHS = (("dcgan", "DCGAN — light, 32–256 px"), ("fastgan", "FastGAN — few images, 64–1024 px"))
+ARCHS = (("projected", "Projected GAN — learns fastest, 64–512 px"), ("dcgan", "DCGAN — light, 32–256 px"),
+         ("fastgan", "FastGAN — few images, 64–1024 px"))
 PRECISIONS = (("auto", "Automatic — bf16 where native"), ("bf16", "bf16 mixed — faster"),
               ("fp32", "fp32 — full precision"))
 RESCAN_KEYS = ("resolution", "fit", "channels")
