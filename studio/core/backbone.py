@@ -187,5 +187,8 @@ def get_backbone(name: str = "lite0", device: str | torch.device = "cpu") -> Bac
     key = (name, str(torch.device(device)))
     with _lock:
         if key not in _cache:
-            _cache[key] = Backbone(name).to(device)
+            net = Backbone(name).to(device)
+            if torch.device(device).type == "cpu":      # oneDNN's depthwise convolutions: ~1.5-2x faster in NHWC
+                net = net.to(memory_format=torch.channels_last)
+            _cache[key] = net
         return _cache[key]

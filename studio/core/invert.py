@@ -101,6 +101,7 @@ class Perceptual:
     def __init__(self, device):
         from .backbone import get_backbone
         self.net = get_backbone("lite0", device)
+        self.layout = torch.channels_last if torch.device(device).type == "cpu" else torch.contiguous_format
 
     @staticmethod
     def _unit(f: torch.Tensor) -> torch.Tensor:
@@ -113,7 +114,7 @@ class Perceptual:
             rgb = rgb * a + (1 - a)
         if rgb.shape[-1] < 64:                                 # the deepest tap needs a few cells
             rgb = F.interpolate(rgb, size=64, mode="bilinear", align_corners=False)
-        return [self._unit(f) for f in self.net.taps(rgb)]
+        return [self._unit(f) for f in self.net.taps(rgb.contiguous(memory_format=self.layout))]
 
     def distance(self, feats: list[torch.Tensor], target: list[torch.Tensor],
                  known: torch.Tensor | None = None) -> torch.Tensor:
