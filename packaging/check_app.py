@@ -96,9 +96,8 @@ def du_mb(path: Path) -> float:
 
 def check(app: Path, work: Path) -> dict:
     env = clean_env(work / "home")
-    bundle = app.parent
-    facts: dict = {"app": str(app), "bundle_mb": round(du_mb(bundle if sys.platform != "darwin"
-                                                             else bundle.parents[1]), 1)}
+    bundle = app.parents[2] if sys.platform == "darwin" else app.parent    # GAN Studio.app, or the folder
+    facts: dict = {"app": str(app), "bundle_mb": round(du_mb(bundle), 1)}
 
     dt, out, _ = run(app, ["--version"], work, env)
     facts["version_s"] = round(dt, 2)
@@ -106,10 +105,10 @@ def check(app: Path, work: Path) -> dict:
     if "(frozen app)" not in out or not re.search(r"^torch \S+, (CPU|CUDA|ROCm)", out, re.M):
         raise CheckFailed(f"--version does not name the frozen app and the torch build:\n{out}")
     where = re.search(r"^resources: (.+) \(frozen app\)$", out, re.M)
-    if not where or not Path(where[1]).resolve().is_relative_to(bundle.resolve().parent):
+    if not where or not Path(where[1]).resolve().is_relative_to(bundle.resolve()):
         raise CheckFailed(f"the resources are not read from inside the bundle:\n{out}")
 
-    cold = evict(bundle if sys.platform != "darwin" else bundle.parents[1])
+    cold = evict(bundle)
     facts["window_cold_s" if cold else "window_first_s"] = round(window_start(app, work, env), 2)
     warm = [window_start(app, work, env) for _ in range(3)]
     facts["window_warm_s"] = round(statistics.median(warm), 2)
