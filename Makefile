@@ -3,8 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PKG_STAMP := $(VENV)/.packaging
 
-.PHONY: run test bench clean
+.PHONY: run test bench wheel package package-check clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,5 +24,19 @@ test: $(STAMP)  ## run the whole test suite (headless)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/train_throughput.py
 
+wheel: $(STAMP)  ## dist/ganstudio-VERSION-py3-none-any.whl (offline: the build backend is already in .venv)
+	rm -rf build/lib build/bdist.*   # setuptools would otherwise pack files left there by an older build
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --no-index -w dist .
+
+$(PKG_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,package]"
+	touch $(PKG_STAMP)
+
+package: $(PKG_STAMP)  ## the desktop app for this machine in dist/ (PyInstaller; packaging/README.md)
+	$(BIN)/python packaging/build_app.py $(PACKAGE_ARGS)
+
+package-check: package  ## build the app, then run it headless as an artist would (before every release)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/check_app.py --json build/package-check.json
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

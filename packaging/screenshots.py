@@ -81,7 +81,7 @@ def main(argv=None) -> int:
         if explore is None:
             print("skipped the explorer: this build has no 'explore' workspace", file=sys.stderr)
         elif model is None:
-            print("skipped the explorer: resources/models/demo.safetensors is missing", file=sys.stderr)
+            print("skipped the explorer: studio/resources/models/demo.safetensors is missing", file=sys.stderr)
         else:
             shown = []
             explore.frame_shown.connect(shown.append)

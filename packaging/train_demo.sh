@@ -1,5 +1,5 @@
 #!/bin/sh
-# How resources/models/demo.safetensors was made (the exact commands; see resources/models/README.md).
+# How studio/resources/models/demo.safetensors was made (the exact commands; see studio/resources/models/README.md).
 #
 # Training data: the colour emoji of Noto Color Emoji (SIL Open Font License 1.1), from Debian's
 # fonts-noto-color-emoji package. It is needed only here, at training time; the app never reads it.
@@ -67,7 +67,7 @@ else   # continue a stopped run
   OMP_NUM_THREADS=1 nice -n 5 "$PY" -m studio.cli resume "$WORK/run" --no-quality --minutes "$MINUTES"
 fi
 
-# 3. Export G_ema in fp16 and the sample sheet (resources/models/).
+# 3. Export G_ema in fp16 and the sample sheet (studio/resources/models/).
 "$PY" - "$WORK/run" <<'PYEOF'
 import sys
 from studio.core.checkpoint import load_generator, save_generator
@@ -75,10 +75,10 @@ m = load_generator(sys.argv[1], "cpu")
 # values are JSON objects: read_file() JSON-decodes every metadata value except format/version/kind
 meta = {"demo": {"name": "Emoji demo (dcgan 64 px)", "data": "Noto Color Emoji (SIL OFL 1.1)",
                  "config": m.meta.get("config"), "state": m.meta.get("state")}}
-save_generator("resources/models/demo.safetensors", m.G, m.spec, meta, half=True)
-print("wrote resources/models/demo.safetensors")
+save_generator("studio/resources/models/demo.safetensors", m.G, m.spec, meta, half=True)
+print("wrote studio/resources/models/demo.safetensors")
 PYEOF
-"$PY" -m studio.cli generate resources/models/demo.safetensors --count 64 --seed 0 --out "$WORK/sheet"
+"$PY" -m studio.cli generate studio/resources/models/demo.safetensors --count 64 --seed 0 --out "$WORK/sheet"
 "$PY" - "$WORK/sheet" <<'PYEOF'
 import sys
 from pathlib import Path
@@ -86,6 +86,6 @@ import numpy as np
 from PIL import Image
 from studio.core.latent import make_grid
 imgs = np.stack([np.asarray(Image.open(p).convert("RGB")) for p in sorted(Path(sys.argv[1]).glob("seed*.png"))])
-Image.fromarray(make_grid(imgs, 8, 8, pad=2, fill=255)).save("resources/models/demo-samples.png")
-print("wrote resources/models/demo-samples.png")
+Image.fromarray(make_grid(imgs, 8, 8, pad=2, fill=255)).save("studio/resources/models/demo-samples.png")
+print("wrote studio/resources/models/demo-samples.png")
 PYEOF

@@ -207,7 +207,13 @@ def cmd_generate(args) -> int:
     from .core.explore import LatentState, batch_latents, state_to_meta
     from .core.pngmeta import save_png
 
-    model = load_generator(args.model, "cuda" if torch.cuda.is_available() and args.device != "cpu" else "cpu")
+    source = args.model
+    if source == "demo" and not Path(source).exists():
+        from .core.demo_data import demo_model_path
+        source = demo_model_path()
+        if source is None:
+            raise CliError("the bundled demo model is missing from this installation (see ganstudio --version)")
+    model = load_generator(source, "cuda" if torch.cuda.is_available() and args.device != "cpu" else "cpu")
     seeds = list(range(args.seed, args.seed + args.count))
     look, dirs, names = LatentState(psi=args.truncation), None, None
     for k, v in args.direction or []:
@@ -230,10 +236,23 @@ def cmd_generate(args) -> int:
     return 0
 
 
+class _VersionAction(argparse.Action):
+    """--version: GAN Studio's version, the torch build and the resources' location (torch is imported only here)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from .core.about import version_text
+        print(version_text())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ganstudio", description="GAN Studio: train, explore and animate GANs on "
                                 "your own images. With no command, opens the studio window.")
-    p.add_argument("--version", action="version", version=f"%(prog)s {__import__('studio').__version__}")
+    p.add_argument("--version", action=_VersionAction,
+                   help="show the version, the torch build (CPU/CUDA) and where the resources come from")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("train", help="train a GAN on a folder of images",
@@ -284,7 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_resume)
 
     g = sub.add_parser("generate", help="write PNG images from a trained model")
-    g.add_argument("model", metavar="RUN_DIR_OR_CHECKPOINT")
+    g.add_argument("model", metavar="RUN_DIR_OR_CHECKPOINT",
+                   help="a project folder, a .safetensors model, or demo for the bundled demo model")
     g.add_argument("--count", type=_positive(int), default=16)
     g.add_argument("--seed", type=int, default=0, help="first seed; image i uses seed S+i")
     g.add_argument("--out", required=True, metavar="DIR")

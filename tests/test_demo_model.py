@@ -13,7 +13,7 @@ from studio.core.latent import seeds_to_z
 @pytest.fixture(scope="module")
 def demo():
     path = demo_model_path()
-    assert path is not None, "resources/models/demo.safetensors is missing"
+    assert path is not None, "studio/resources/models/demo.safetensors is missing"
     return load_generator(path, "cpu")
 
 

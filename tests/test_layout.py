@@ -33,7 +33,7 @@ def test_core_imports_without_qt_loaded():
 
 
 def test_layout_exists():
-    for d in ("studio/core", "studio/gui", "resources", "tests", "benchmarks", "packaging"):
+    for d in ("studio/core", "studio/gui", "studio/resources", "tests", "benchmarks", "packaging"):
         assert (ROOT / d).is_dir(), d
     assert (ROOT / "studio" / "cli.py").is_file()
     assert "make test" in (ROOT / "README.md").read_text() and "make test" in (ROOT / ".ci" / "run").read_text()

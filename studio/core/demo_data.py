@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .. import resources
 from .files import atomic_write_text
 
 DEMO_MODEL_NAME = "demo.safetensors"
@@ -48,11 +49,14 @@ class Factors:
 
 # ---------------------------------------------------------------- the bundled model
 def demo_model_path() -> Path | None:
-    """The bundled demo generator (resources/models/demo.safetensors), or None when it is missing."""
-    here = Path(__file__).resolve()
-    candidates = [os.environ.get("GANSTUDIO_DEMO_MODEL", ""),
-                  here.parents[2] / "resources" / "models" / DEMO_MODEL_NAME,   # source checkout
-                  here.parents[1] / "resources" / "models" / DEMO_MODEL_NAME]   # inside the package
+    """The bundled demo generator (studio/resources/models/demo.safetensors), or None when it is missing.
+
+    GANSTUDIO_DEMO_MODEL=FILE puts another model in its place."""
+    candidates = [os.environ.get("GANSTUDIO_DEMO_MODEL", "")]
+    try:
+        candidates.append(resources.path("models", DEMO_MODEL_NAME))
+    except resources.ResourceError:
+        pass
     for c in candidates:
         if c and Path(c).is_file():
             return Path(c)

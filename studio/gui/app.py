@@ -20,7 +20,22 @@ def make_app(argv=None):
         QCoreApplication.setOrganizationName("GAN Studio")
         QCoreApplication.setApplicationName("GAN Studio")
         app = QApplication(list(argv or sys.argv[:1]))
+        _set_app_icon(app)
     return app
+
+
+def _set_app_icon(app) -> None:
+    """The window/taskbar icon, and the .desktop entry's name so Wayland docks match the window to it."""
+    from PySide6.QtGui import QGuiApplication, QIcon
+
+    from .. import resources
+    try:
+        icon = resources.path("icons", "ganstudio.png")
+    except resources.ResourceError:
+        return
+    if icon.is_file():
+        app.setWindowIcon(QIcon(str(icon)))
+    QGuiApplication.setDesktopFileName("ganstudio")
 
 
 def main(argv=None) -> int:

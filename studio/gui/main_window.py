@@ -370,9 +370,8 @@ class MainWindow(ProjectsMixin, QMainWindow):
         QMessageBox.information(self, "Keyboard shortcuts", html)
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About GAN Studio",
-                          "<h3>GAN Studio</h3><p>Train a generative adversarial network on your own images, "
-                          "watch it learn, explore what it has learned and export images and animations.</p>")
+        from ..core.about import about_html
+        QMessageBox.about(self, "About GAN Studio", about_html())
 
     # ------------------------------------------------------------------ layout persistence
     def _restore_layout(self) -> None:

@@ -5,13 +5,12 @@
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QApplication
 
+from .. import resources
+
 THEMES = ("dark", "light")
-QSS_DIR = Path(__file__).resolve().parents[2] / "resources" / "theme"
 
 _COLOURS = {
     "dark": dict(window="#1f2125", base="#17181b", alt="#24262b", panel="#26282d", raised="#2e3137",
@@ -53,10 +52,10 @@ def _palette(c: dict) -> QPalette:
 
 
 def stylesheet(name: str) -> str:
-    """resources/theme/base.qss with the theme's colours substituted for @names."""
+    """studio/resources/theme/base.qss with the theme's colours substituted for @names."""
     c = _COLOURS[name]
-    text = (QSS_DIR / "base.qss").read_text(encoding="utf-8")
-    text = text.replace("@icondir", (QSS_DIR.parent / "icons").as_posix())
+    text = resources.path("theme", "base.qss").read_text(encoding="utf-8")
+    text = text.replace("@icondir", resources.path("icons").as_posix())
     for key in sorted((k for k in c if k != "series"), key=len, reverse=True):
         text = text.replace("@" + key, c[key])
     return text

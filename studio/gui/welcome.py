@@ -106,7 +106,7 @@ class ActionCard(QPushButton):
 
 
 def _demo_strip(n: int = 6, cell: int = 64) -> QPixmap | None:
-    """A row of the demo model's samples (from resources/models/demo-samples.png) for the card."""
+    """A row of the demo model's samples (studio/resources/models/demo-samples.png) for the card."""
     model = demo_model_path()
     if model is None:
         return None
@@ -179,7 +179,7 @@ class WelcomeScreen(QWidget):
             "objects, export pictures: no GPU or images needed.", _demo_strip(), primary=True)
         self.explore_button.setEnabled(model is not None)
         if model is None:
-            self.explore_button.setToolTip("The demo model (resources/models/demo.safetensors) is missing "
+            self.explore_button.setToolTip("The demo model (studio/resources/models/demo.safetensors) is missing "
                                            "from this installation.")
         self.explore_button.clicked.connect(self._explore)
         left.addWidget(self.explore_button)

@@ -137,3 +137,16 @@ def test_file_open_model_opens_it_in_the_explorer(make_main_window, qtbot, monke
     qtbot.waitUntil(lambda: ex.model is not None, timeout=30_000)
     assert w.current_workspace() == "explore" and ex.model.path == demo_model_path()
     ex.shutdown()
+
+
+def test_about_box_says_version_torch_build_and_resources(make_main_window, monkeypatch):
+    import studio
+    from studio import resources
+    shown = []
+    monkeypatch.setattr(QMessageBox, "about", staticmethod(lambda parent, title, text: shown.append((title, text))))
+    w = make_main_window(show=False)
+    w.act_about.trigger()
+    (title, text), = shown
+    assert title == "About GAN Studio" and f"GAN Studio {studio.__version__}" in text
+    assert "torch " in text and ("CPU build" in text or "CUDA" in text or "ROCm" in text)
+    assert f"{resources.root()} ({resources.origin()})" in text

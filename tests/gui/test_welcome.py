@@ -62,7 +62,7 @@ def test_cards_emit_requests_and_recent_projects_have_thumbnails(qtbot, settings
 
 def test_explore_demo_model_shows_a_frame(qtbot, settings):
     from studio.gui.explorer import ExplorerWorkspace
-    assert demo_model_path() is not None, "resources/models/demo.safetensors is missing"
+    assert demo_model_path() is not None, "studio/resources/models/demo.safetensors is missing"
     w = WelcomeScreen(settings)
     ex = ExplorerWorkspace()
     qtbot.addWidget(w)
