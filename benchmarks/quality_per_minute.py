@@ -121,6 +121,7 @@ def main(argv=None) -> int:
         with torch.no_grad():
             trainer.G_ema.eval()
             sheet = make_grid(to_uint8(trainer.G_ema(seeds_to_z(range(64), trainer.spec.z_dim)).float()), 8, 8)
+        trainer.save_checkpoint()                 # so a later run can start from this one (--set init_from=…)
         sheet_path = out / f"samples-{mark:g}min.png"
         Image.fromarray(sheet).save(sheet_path)
         rec = {"minutes": mark, "kimg": round(trainer.kimg, 2), "images_per_sec": round(ips, 1),
