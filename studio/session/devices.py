@@ -1,0 +1,31 @@
+"""Which device a training run or a model uses: written once for the window and every command.
+
+The first choice that is not 'auto' wins: the one made for this task (a command's --device), then
+Preferences → Training device (the window), then the project's own setting; 'auto' everywhere means
+CUDA, then Apple MPS, then the CPU (core.device.pick_device).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .preferences import Preferences
+
+
+def device_choice(explicit: str | None = None, prefs: Preferences | None = None, project: str | None = None) -> str:
+    for choice in (explicit, prefs.device if prefs is not None else None, project):
+        if choice and choice != "auto":
+            return choice
+    return "auto"
+
+
+def resolve_device(explicit: str | None = None, prefs: Preferences | None = None, project: str | None = None):
+    """→ torch.device (raises core.device.DeviceError, one sentence, for a device that is not there)."""
+    from studio.core.device import pick_device
+    return pick_device(device_choice(explicit, prefs, project))
+
+
+def load_model(path: Path | str, explicit: str | None = None, prefs: Preferences | None = None):
+    """A generator (run folder, checkpoint or exported model) loaded on the resolved device. Slow (reads and
+    hashes the file): call it on a worker, never on a UI thread."""
+    from studio.core.checkpoint import load_generator
+    return load_generator(Path(path), resolve_device(explicit, prefs))
