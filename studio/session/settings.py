@@ -20,10 +20,11 @@ SUGGESTED_KEYS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "
 
 
 def suggested(count: int, device_type: str, base: TrainConfig | None = None,
-              resolution: int | None = None) -> TrainConfig:
+              resolution: int | None = None, arch: str | None = None) -> TrainConfig:
     """Settings for a folder of `count` usable images trained on a `device_type` ('cpu', 'cuda', 'mps')
-    device, keeping `base`'s other settings (its data folder, fit, colours, precision, device choice …)."""
-    s = suggest(count, device_type, resolution)
+    device (at `resolution` / with `arch` when those are chosen), keeping `base`'s other settings (its data
+    folder, fit, colours, precision, device choice …)."""
+    s = suggest(count, device_type, resolution, arch)
     base = base or TrainConfig()
     return dataclasses.replace(base, **{k: getattr(s, k) for k in SUGGESTED_KEYS})
 
