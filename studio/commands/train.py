@@ -107,7 +107,7 @@ def _train(session, printer, **run_kw) -> int:
 def run_train(args) -> int:
     from studio.core.dataset import show_path
     from studio.core.device import describe, precision_text, resolve_precision
-    from studio.session.devices import resolve_device
+    from studio.session.devices import device_type, resolve_device
     from studio.session.jobs import Job
     from studio.session.project import Project
     from studio.session.training import TrainingSession
@@ -115,16 +115,17 @@ def run_train(args) -> int:
     data = Path(args.data_dir)
     if not data.is_dir():
         raise CliError(f"the image folder {data} does not exist or is not a folder")
-    device = resolve_device(args.device)
+    device = resolve_device(args.device)                 # a device that is not there: one sentence, at once
+    kind = device_type(args.device)                      # the suggestion's device, as the window decides it
     if Project(args.out).trained:
         raise CliError(f"{args.out} already holds a training run: use resume, or choose a new folder")
-    project = Project.create(args.out, config_from_args(args, 0, device.type))
+    project = Project.create(args.out, config_from_args(args, 0, kind))
     job = Job()
     job.on_progress(scan_progress())
     with stop_on_signals(job.cancel, lambda: job.cancelled, "cancelling the scan"):
         with project.locked_while():
-            dataset = project.scan(config_from_args(args, 0, device.type), job)
-    cfg = config_from_args(args, len(dataset), device.type)
+            dataset = project.scan(config_from_args(args, 0, kind), job)
+    cfg = config_from_args(args, len(dataset), kind)
     for line in dataset.report.lines(limit=args.show_skipped):
         print(line)
     precision = precision_text(resolve_precision(cfg.precision, device), cfg.precision)

@@ -24,6 +24,13 @@ def resolve_device(explicit: str | None = None, prefs: Preferences | None = None
     return pick_device(device_choice(explicit, prefs, project))
 
 
+def device_type(explicit: str | None = None, prefs: Preferences | None = None, project: str | None = None) -> str:
+    """'cpu', 'cuda' or 'mps': the kind of device a run will use, for the settings suggestion. A device that
+    was chosen counts even when it is missing here (starting the run then says so)."""
+    choice = device_choice(explicit, prefs, project)
+    return choice.split(":")[0] if choice != "auto" else resolve_device("auto").type
+
+
 def load_model(path: Path | str, explicit: str | None = None, prefs: Preferences | None = None):
     """A generator (run folder, checkpoint or exported model) loaded on the resolved device. Slow (reads and
     hashes the file): call it on a worker, never on a UI thread."""

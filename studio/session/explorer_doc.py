@@ -193,10 +193,13 @@ class ExplorerDocument:
         if self.model is None:
             raise ExplorerError("Open a model first.")
 
-    def export_png(self, path: Path, scale: int = 1, job=None) -> Path:
-        """The current latent as a PNG that remembers it (drop it back on the window to return to it)."""
+    def export_png(self, path: Path, scale: int = 1, z: torch.Tensor | None = None,
+                   state: LatentState | None = None) -> Path:
+        """The current latent (or `state` composed as `z`) as a PNG that remembers it (drop it back on the window
+        to return to it)."""
         self._need_model()
-        model, z, st = self.model, self.current_z(), self.state
+        model = self.model
+        z, st = (z, state) if z is not None and state is not None else (self.current_z(), self.state)
         names = self.directions.names if self.directions else None
         path = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
         with self.render_lock:
@@ -218,7 +221,7 @@ class ExplorerDocument:
         return batch_latents([st.replace(seed=s, base=None) for s in seeds], model.z_dim, dirs), \
             {"sheet": "seeds", "seeds": seeds}
 
-    def export_sheet(self, path: Path, zs: torch.Tensor, info: dict, job=None) -> Path:
+    def export_sheet(self, path: Path, zs: torch.Tensor, info: dict) -> Path:
         model = self.model
         meta = {"model": {"identity": model.identity, "name": model.path.name, "z_dim": model.z_dim},
                 "psi": float(self.state.psi), **info}

@@ -27,6 +27,7 @@ class History:
         self._steps: list[Step] = []
         self._index = 0                      # steps before it are done, from it on undone
         self._limit = limit
+        self.pushes = 0                      # new steps recorded so far (a merge is not a new step)
         self._listeners: list[Callable[[], None]] = []
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
@@ -45,13 +46,11 @@ class History:
             top.new = new
         else:
             self._steps.append(Step(text, old, new, key))
+            self.pushes += 1
             if len(self._steps) > self._limit:
                 del self._steps[0]
         self._index = len(self._steps)
         self._changed()
-
-    def would_merge(self, key: Hashable | None) -> bool:
-        return key is not None and self._index == len(self._steps) > 0 and self._steps[-1].key == key
 
     def undo(self) -> bool:
         if not self.can_undo:

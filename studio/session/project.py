@@ -17,7 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from studio.core.config import ConfigError, TrainConfig
-from studio.core.run import ProjectError, RunFolder, is_project, run_of
+from studio.core.run import ProjectError, ProjectLocked, RunFolder, is_project, run_of
+
+__all__ = ["Project", "RecentProjects", "ProjectError", "ProjectLocked", "is_project"]
 
 from .preferences import Store
 

@@ -5,7 +5,7 @@ edit into an undoable command. `show_state` never re-emits (signals are blocked 
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QSlider, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
@@ -14,6 +14,22 @@ from ...core.explore import SEED_MAX, LatentState
 
 DIR_STEPS = 100          # slider units per σ
 DIR_SPAN = 5             # ±5 σ on the slider
+
+
+SLIDER_KEYS = {Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down, Qt.Key_PageUp, Qt.Key_PageDown, Qt.Key_Home,
+               Qt.Key_End}
+
+
+class KeepKeys(QObject):
+    """A focused slider keeps its own keys (arrows, Page Up/Down, Home, End) before the workspace's shortcuts
+    see them: the arrows change the seed elsewhere in Explore, and move the slider on a slider."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.ShortcutOverride and event.key() in SLIDER_KEYS \
+                and not event.modifiers() & ~Qt.KeypadModifier:
+            event.accept()
+            return True
+        return False
 
 
 class ValueSlider(QWidget):
@@ -26,6 +42,8 @@ class ValueSlider(QWidget):
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(int(round(lo * scale)), int(round(hi * scale)))
         self.slider.setPageStep(scale // 4 or 1)
+        self._keys = KeepKeys(self)
+        self.slider.installEventFilter(self._keys)
         self.label = QLabel()
         self.label.setMinimumWidth(44)
         self.label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
