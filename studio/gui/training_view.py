@@ -287,8 +287,7 @@ class TrainingView(QWidget):
 
     def _on_finished(self, ev: Finished) -> None:
         self.state_label.setText(END_TEXT.get(ev.reason, ev.reason))
-        self.notice.emit(f"Training {ev.reason if ev.reason != 'done' else 'finished'} at step "
-                         f"{self.last_step or ev.step}.", "info")
+        self.notice.emit(f"Training {ev.reason if ev.reason != 'done' else 'finished'} at step {ev.step}.", "info")
 
     def _on_failed(self, ev: Failed) -> None:
         self.state_label.setText(STATE_TEXT[S.FAILED])

@@ -144,9 +144,25 @@ class WelcomeScreen(QWidget):
         body = QHBoxLayout()
         body.setSpacing(20)
         lay.addLayout(body, 1)
+        body.addLayout(self._build_actions(), 3)
+        body.addWidget(self._build_recent(), 2)
+        foot = QHBoxLayout()
+        self.show_at_start = QCheckBox("Show this screen at start-up")
+        self.show_at_start.setChecked(self.shows_at_start())
+        self.show_at_start.toggled.connect(lambda on: self.settings.setValue(SHOW_KEY, bool(on)))
+        prefs = QPushButton("Preferences…")
+        prefs.setFlat(True)
+        prefs.clicked.connect(self.preferences_requested)
+        foot.addWidget(self.show_at_start)
+        foot.addStretch(1)
+        foot.addWidget(prefs)
+        lay.addLayout(foot)
+        self.theme_changed()
+
+    def _build_actions(self) -> QVBoxLayout:
+        """The left column: explore the demo model, train on my images, open a project, demo images."""
         left = QVBoxLayout()
         left.setSpacing(12)
-        body.addLayout(left, 3)
         model = demo_model_path()
         self.explore_button = ActionCard(
             "Explore the demo model",
@@ -169,7 +185,11 @@ class WelcomeScreen(QWidget):
         grid.addWidget(self.train_button, 0, 0)
         grid.addWidget(self.open_button, 0, 1)
         left.addLayout(grid)
+        left.addWidget(self._build_demo_card())
+        left.addStretch(1)
+        return left
 
+    def _build_demo_card(self) -> QFrame:
         demo = QFrame()
         demo.setProperty("role", "card")
         dl = QHBoxLayout(demo)
@@ -191,9 +211,9 @@ class WelcomeScreen(QWidget):
         self.demo_train_button = QPushButton("Try training on demo images")
         self.demo_train_button.clicked.connect(lambda: self.start_demo_training())
         dl.addWidget(self.demo_train_button, 0, Qt.AlignVCenter)
-        left.addWidget(demo)
-        left.addStretch(1)
+        return demo
 
+    def _build_recent(self) -> QFrame:
         right = QFrame()
         right.setProperty("role", "card")
         rl = QVBoxLayout(right)
@@ -213,20 +233,7 @@ class WelcomeScreen(QWidget):
         self.recent_empty.setAlignment(Qt.AlignCenter)
         self.recent_empty.setProperty("role", "subtitle")
         rl.addWidget(self.recent_empty, 1)
-        body.addWidget(right, 2)
-
-        foot = QHBoxLayout()
-        self.show_at_start = QCheckBox("Show this screen at start-up")
-        self.show_at_start.setChecked(self.shows_at_start())
-        self.show_at_start.toggled.connect(lambda on: self.settings.setValue(SHOW_KEY, bool(on)))
-        prefs = QPushButton("Preferences…")
-        prefs.setFlat(True)
-        prefs.clicked.connect(self.preferences_requested)
-        foot.addWidget(self.show_at_start)
-        foot.addStretch(1)
-        foot.addWidget(prefs)
-        lay.addLayout(foot)
-        self.theme_changed()
+        return right
 
     # ------------------------------------------------------------------ state
     def shows_at_start(self) -> bool:

@@ -141,6 +141,8 @@ def test_keyframes_mix_and_favourites_saved(qtbot, project):
     ws.add_favourite()
     kfs, ident = load_keyframes(project / "keyframes.json", ws.model.z_dim)
     assert len(kfs) == 2 and ident == ws.model.identity
+    qtbot.waitUntil(lambda: not ws.keyframes.missing_thumbnails(), timeout=10_000)
+    assert ws.keyframes.visualItemRect(ws.keyframes.item(1)).height() > ws.keyframes.iconSize().height()
     assert torch.equal(kfs[1].z, ws.current_z())
     assert len(load_keyframes(project / "favourites.json")[0]) == 1
     # blend toward keyframe 1 fully → exactly keyframe 1's latent (ψ 1, no edits)

@@ -123,7 +123,13 @@ class LatentControls(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(10, 10, 10, 10)
         outer.setSpacing(10)
+        for group in (self._latent_group(), self._directions_group(), self._mix_group()):
+            outer.addWidget(group)
+        outer.addStretch(1)
+        self.set_keyframe_labels([])
+        self._connect()
 
+    def _latent_group(self) -> QGroupBox:
         latent = QGroupBox("Latent")
         form = QFormLayout(latent)
         form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -143,8 +149,9 @@ class LatentControls(QWidget):
         self.psi = ValueSlider(0.0, 1.5, 100, "{:.2f}")
         self.psi.setToolTip("Truncation ψ: 1 = the full variety, lower = closer to the average image")
         form.addRow("Truncation ψ", self.psi)
-        outer.addWidget(latent)
+        return latent
 
+    def _directions_group(self) -> QGroupBox:
         dirs = QGroupBox("Directions")
         dl = QVBoxLayout(dirs)
         head = QHBoxLayout()
@@ -172,8 +179,9 @@ class LatentControls(QWidget):
         self.rows_lay.setContentsMargins(0, 0, 0, 0)
         self.rows_lay.setSpacing(2)
         dl.addWidget(self.rows_box)
-        outer.addWidget(dirs)
+        return dirs
 
+    def _mix_group(self) -> QGroupBox:
         mix = QGroupBox("Mix")
         mf = QFormLayout(mix)
         self.mix_source = QComboBox()
@@ -188,10 +196,9 @@ class LatentControls(QWidget):
         self.mix_t = ValueSlider(0.0, 1.0, 100, "{:.2f}")
         self.mix_t.setToolTip("Blend (spherical) from this latent (0) to the second one (1)")
         mf.addRow("Blend", self.mix_t)
-        outer.addWidget(mix)
-        outer.addStretch(1)
-        self.set_keyframe_labels([])
+        return mix
 
+    def _connect(self) -> None:
         self.seed.valueChanged.connect(self.seed_changed)
         self.prev.clicked.connect(lambda: self.seed.setValue(max(0, self.seed.value() - 1)))
         self.next.clicked.connect(lambda: self.seed.setValue(min(SEED_MAX, self.seed.value() + 1)))

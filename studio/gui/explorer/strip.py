@@ -59,9 +59,7 @@ class LatentStrip(QListWidget):
             it.setData(ROLE, kf)
             it.setFlags(it.flags() | Qt.ItemIsEditable | Qt.ItemIsDragEnabled)
             it.setTextAlignment(Qt.AlignHCenter)
-            icon = self._thumbs.get(id(kf))
-            if icon is not None:
-                it.setIcon(icon)
+            it.setIcon(self._thumbs.get(id(kf)) or self._blank())   # blank until rendered: the size is right
             self._describe(it)
             self.addItem(it)
         alive = {id(k) for k in self.latents.items}
@@ -85,7 +83,12 @@ class LatentStrip(QListWidget):
                 return
 
     def missing_thumbnails(self) -> list[int]:
-        return [i for i in range(self.count()) if self.item(i).icon().isNull()]
+        return [i for i, kf in enumerate(self.latents.items) if id(kf) not in self._thumbs]
+
+    def _blank(self) -> QIcon:
+        pm = QPixmap(self.iconSize())
+        pm.fill(Qt.transparent)
+        return QIcon(pm)
 
     def _describe(self, it: QListWidgetItem) -> None:
         kf = it.data(ROLE)
