@@ -8,7 +8,6 @@ shown). Once a project has checkpoints its settings are fixed.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,

@@ -48,6 +48,7 @@ class ExplorerWorkspace(QWidget):
         self._drag_token = 0
         self._loader: Worker | None = None
         self._dir_worker: Worker | None = None
+        self.auto_directions = True                 # find a model's directions when it opens (benchmarks: off)
         self.setAcceptDrops(True)
         self.setObjectName("ExplorerWorkspace")
         self._build()
@@ -237,7 +238,8 @@ class ExplorerWorkspace(QWidget):
         self.worker.failed.connect(lambda m: self.say(m, "error"))
         self.worker.start()
         self.canvas.fit()
-        self._find_directions()
+        if self.auto_directions:
+            self._find_directions()
         self.say(f"Exploring {model.path.name}")
         self.model_opened.emit(model)
 
