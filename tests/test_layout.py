@@ -161,6 +161,22 @@ def test_no_private_attributes_from_outside():
     assert not bad, "\n".join(bad)
 
 
+def test_events_and_errors_are_matched_by_type():
+    """No `ev.kind == "step"` and no `type(e).__name__ == "…Error"`: handlers are chosen by class."""
+    bad = []
+    for path in MODULES.values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and any(isinstance(c, ast.Constant) and isinstance(c.value, str)
+                                                     for c in node.comparators):
+                left = node.left
+                if isinstance(left, ast.Attribute) and left.attr in ("kind", "__name__"):
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+                if isinstance(left, ast.Name) and left.id == "name" and any(
+                        isinstance(c, (ast.Tuple, ast.List)) for c in node.comparators):
+                    bad.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not bad, bad
+
+
 def test_layout_exists():
     for d in ("studio/core", "studio/session", "studio/gui", "resources", "tests", "benchmarks", "packaging"):
         assert (ROOT / d).is_dir(), d

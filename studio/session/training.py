@@ -46,7 +46,7 @@ TRANSITIONS: dict[TrainingState, set[TrainingState]] = {
     S.IDLE: {S.SCANNING},
     S.SCANNING: {S.TRAINING, S.PAUSED, S.STOPPING, S.FINISHED, S.FAILED},
     S.TRAINING: {S.PAUSED, S.STOPPING, S.FINISHED, S.FAILED},
-    S.PAUSED: {S.TRAINING, S.STOPPING, S.FINISHED, S.FAILED},
+    S.PAUSED: {S.TRAINING, S.SCANNING, S.STOPPING, S.FINISHED, S.FAILED},   # resumed while still scanning
     S.STOPPING: {S.FINISHED, S.FAILED},
     S.FINISHED: {S.SCANNING},
     S.FAILED: {S.SCANNING},
@@ -108,15 +108,7 @@ class TrainingSession:
         t = self._trainer
         if t is not None:
             t.resume()
-        return self._to(S.TRAINING, (S.PAUSED,)) if t is not None else self._to_scanning_from_paused()
-
-    def _to_scanning_from_paused(self) -> bool:
-        with self._lock:                              # paused while still scanning: back to scanning
-            if self._state != S.PAUSED:
-                return False
-            old, self._state = self._state, S.SCANNING
-        self.hub.emit(StateChanged(S.SCANNING, old))
-        return True
+        return self._to(S.TRAINING if t is not None else S.SCANNING, (S.PAUSED,))
 
     def stop(self) -> bool:
         """Stop (a checkpoint is saved first); while scanning, cancel the scan."""
@@ -148,6 +140,8 @@ class TrainingSession:
         """Train a new run from `cfg`, or resume the project's run (cfg None): `kimg` more thousand images or
         `minutes`, else the run's own duration (settings.resume_plan). Holds the project's lock throughout.
         Returns done | stopped | cancelled | failed (the reason is also in Finished / Failed events)."""
+        if self.state.working:
+            raise SessionError("this training session is already running")
         self._cancel.clear()
         self._pause = False
         self._trainer = None
@@ -223,8 +217,5 @@ class TrainingSession:
         t, self._trainer = self._trainer, None        # the trainer's memory (images, models) goes with it
         if t is not None:
             self.last_step, self.last_kimg = t.step, t.kimg
-        with self._lock:
-            old, self._state = self._state, state
-        if old != state:
-            self.hub.emit(StateChanged(state, old))
+        self._to(state)
         return reason
