@@ -35,15 +35,20 @@ def pct(xs, q):
 
 
 def measure(app, ws, path: Path, frames: int, warmup: int = 5):
-    ws.open_model(path, find_directions=False)    # the hand drives ψ here; directions are not needed
+    ws.auto_directions = False                   # the hand drives ψ here; directions are not needed
+    opened = QEventLoop()
+    ws.model_opened.connect(lambda m: opened.quit())
+    ws.open_model(path)                          # loads (reads + hashes) on a worker
+    opened.exec()
+    ws.model_opened.disconnect()
     frame_ms, e2e = [], []
     loop = QEventLoop()
-    ws.frame_shown.connect(lambda s: loop.quit() if s >= ws._serial else None)
+    ws.frame_shown.connect(lambda s: loop.quit() if ws.settled else None)
     slider = ws.controls.psi.slider
     for i in range(frames + warmup):
         t0 = time.perf_counter()
         slider.setValue(40 + (i % 2) * 60 + i % 7)          # the hand moves ψ
-        if ws._shown_serial < ws._serial:
+        if not ws.settled:
             loop.exec()                                      # idle UI thread, like the app between events
         ws.canvas.repaint()                                  # painted on screen
         t1 = time.perf_counter()

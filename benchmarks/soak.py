@@ -71,7 +71,7 @@ def main() -> int:
         pump(0.1)
     page.btn_start.click()
     tv = win.training_view
-    while tv.state != "running":
+    while tv.state != "training":
         pump(0.1)
     print(f"soak: {args.minutes:g} min, dcgan {args.resolution} px, window open, samples every 100 images")
     print(f"{'time s':>7} {'step':>8} {'RSS MB':>8} {'curve pts':>10}")
@@ -79,13 +79,12 @@ def main() -> int:
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < args.minutes * 60:
         pump(args.every)
-        tr = tv.thread.trainer if tv.thread is not None else None
-        step = tr.step if tr is not None else 0
+        step = tv.session.step
         pts = len(tv.curves.series("loss_g")[0])
         rows.append((time.perf_counter() - t0, step, rss_mb()))
         print(f"{rows[-1][0]:7.0f} {step:8d} {rows[-1][2]:8.1f} {pts:10d}", flush=True)
     tv.btn_stop.click()
-    while tv.state != "idle":
+    while tv.state.working:
         pump(0.1)
     win.close()
     if len(rows) >= 3:

@@ -1,7 +1,7 @@
 """UI responsiveness while training on the CPU: event-loop stall p50 / p99 / max.
 
 A 5 ms QTimer records the gap between its ticks while the real window trains a small dcgan on a
-synthetic folder (TrainThread + 30 Hz coalesced updates, exactly as in the app). A stall is the gap
+synthetic folder (TrainingSession on a Worker + 30 Hz coalesced updates, exactly as in the app). A stall is the gap
 beyond the timer interval. Prints figures only; nothing is asserted.
 
     .venv/bin/python benchmarks/ui_stall.py [--seconds 20] [--width 32] [--resolution 64]
@@ -67,7 +67,7 @@ def main() -> int:
     page.apply_config(cfg)
     spin(lambda: page.dataset is not None and page.dataset.resolution == args.resolution)
     page.request_start()
-    spin(lambda: tv.state == "running" and tv.last_step is not None)
+    spin(lambda: tv.state == "training" and tv.last_step is not None)
 
     clock = QElapsedTimer()
     clock.start()
@@ -88,7 +88,7 @@ def main() -> int:
     timer.stop()
     ips = tv.stat_speed.text()
     tv.stop()
-    spin(lambda: tv.state == "idle")
+    spin(lambda: not tv.state.working)
     w.close()
 
     stall = np.maximum(np.asarray(gaps) - interval, 0.0)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from studio.core import compiled
+from studio.core.events import Failed, Notice
 from studio.core.trainer import Trainer
 
 
@@ -30,7 +31,7 @@ def test_compile_failure_falls_back_to_eager_with_a_notice(tmp_path, make_image_
     monkeypatch.setattr(compiled, "compile_module", Broken)
     notes = []
     t = Trainer.create(tmp_path / "broken", tiny_config(data, kimg=0.08, compile=True), device="cpu",
-                       on_event=lambda e: notes.append(e) if e.kind in ("notice", "failed") else None)
+                       on_event=lambda e: notes.append(e) if isinstance(e, (Notice, Failed)) else None)
     assert t.compiled
     assert t.run() == "done"
     assert not t.compiled and t.step == plain.step
@@ -54,7 +55,7 @@ def test_compiled_step_matches_eager_on_cpu(tmp_path, make_image_folder, tiny_co
     for name, flag in (("eager", False), ("compiled", True)):
         notes = []
         t = Trainer.create(tmp_path / name, tiny_config(data, kimg=0.08, compile=flag), device="cpu",
-                           on_event=lambda e: notes.append(e) if e.kind in ("notice", "failed") else None)
+                           on_event=lambda e: notes.append(e) if isinstance(e, (Notice, Failed)) else None)
         t.run()
         assert t.compiled == flag and not notes             # compiled for real, no fallback
         runs[name] = _weights(t)

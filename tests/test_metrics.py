@@ -13,6 +13,7 @@ from PIL import Image, ImageFilter
 
 skdata = pytest.importorskip("skimage.data")
 
+from studio.core.events import Quality  # noqa: E402
 from studio.core.metrics import scores  # noqa: E402
 from studio.core.metrics.quality import collapse_warning  # noqa: E402
 
@@ -148,7 +149,7 @@ def test_training_logs_quality_keeps_best_and_loads_it(tmp_path, make_image_fold
     assert recs[0]["feature_space"] == "EfficientNet-Lite1"
     assert recs[0]["secondary"]["feature_space"] == "EfficientNet-Lite0"
     assert isinstance(recs[0]["secondary"]["kid"], float) and isinstance(recs[0]["secondary"]["fd"], float)
-    assert [e.metrics["kid"] for e in events if e.kind == "quality"] == [r["kid"] for r in recs]
+    assert [e.metrics["kid"] for e in events if isinstance(e, Quality)] == [r["kid"] for r in recs]
     assert list((tmp_path / "run" / "cache").glob("quality-real-*.npy"))
     model = load_generator(tmp_path / "run")
     assert model.path.name == "best.safetensors"

@@ -9,6 +9,7 @@ import torch
 
 from studio.core import checkpoint as ckpt
 from studio.core.backbone import get_backbone
+from studio.core.events import Notice
 from studio.core.models import ModelSpec, build_models
 from studio.core.trainer import Trainer
 
@@ -102,7 +103,7 @@ def test_start_from_a_model(tmp_path, make_image_folder, tiny_config):
         for k in a:
             assert torch.equal(a[k], b[k]), f"{name}.{k} was not taken from the first run"
     assert second.step == 0 and not second.opt_g.state          # a new run: fresh optimizer and counters
-    assert any(e.kind == "notice" and "Starting from" in e.message and "discriminator" in e.message
+    assert any(isinstance(e, Notice) and "Starting from" in e.message and "discriminator" in e.message
                for e in events)
     # a generator file (no D) is enough for G; D starts fresh
     ckpt.save_generator(tmp_path / "g.safetensors", first.G_ema, first.spec)

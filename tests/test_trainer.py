@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from studio.core import checkpoint as ckpt
+from studio.core.events import CheckpointSaved, Finished, Samples, StepMetrics
 from studio.core.run import RunFolder
 from studio.core.trainer import Trainer
 
@@ -46,11 +47,11 @@ def test_events_and_files(tmp_path, make_image_folder, tiny_config):
     t = Trainer.create(tmp_path / "run", tiny_config(make_image_folder(16), keep_checkpoints=2),
                        on_event=events.append, device="cpu")
     assert t.run() == "done"
-    kinds = [e.kind for e in events]
-    assert kinds[-1] == "finished" and "step" in kinds and "samples" in kinds and "checkpoint" in kinds
-    step = next(e for e in events if e.kind == "step")
+    kinds = [type(e) for e in events]
+    assert kinds[-1] is Finished and StepMetrics in kinds and Samples in kinds and CheckpointSaved in kinds
+    step = next(e for e in events if isinstance(e, StepMetrics))
     assert step.images_per_sec > 0 and 0 < step.progress <= 1 and step.eta_sec is not None
-    grid = next(e for e in events if e.kind == "samples").grid
+    grid = next(e for e in events if isinstance(e, Samples)).grid
     assert grid.dtype.name == "uint8" and grid.ndim == 3 and grid.shape[2] == 3
     run = RunFolder(tmp_path / "run")
     assert len(ckpt.list_checkpoints(run.checkpoints_dir)) == 2          # the last N kept
@@ -80,7 +81,7 @@ def test_pause_resume_stop_from_another_thread(tmp_path, make_image_folder, tiny
     t.stop()
     th.join(5)
     assert not th.is_alive() and time.perf_counter() - t0 < 2.0
-    assert events[-1].kind == "finished" and events[-1].reason == "stopped"
+    assert isinstance(events[-1], Finished) and events[-1].reason == "stopped"
     last_step, _ = ckpt.list_checkpoints(t.run_folder.checkpoints_dir)[0]
     assert last_step == t.step                                   # stop saved a checkpoint first
 
@@ -127,7 +128,7 @@ def test_precision_setting(tmp_path, make_image_folder, tiny_config):
 def test_checkpoint_cadence_is_bounded_in_time(tmp_path, make_image_folder, tiny_config):
     data = make_image_folder(16)
     saved = []
-    on = lambda e: saved.append(e.step) if e.kind == "checkpoint" else None  # noqa: E731
+    on = lambda e: saved.append(e.step) if isinstance(e, CheckpointSaved) else None  # noqa: E731
     # kimg boundaries every 2 steps, but at most one checkpoint per hour: only step 0 and the final one
     Trainer.create(tmp_path / "a", tiny_config(data, checkpoint_every_kimg=0.032, checkpoint_min_sec=3600),
                    on_event=on, device="cpu").run()

@@ -5,6 +5,8 @@ import sys
 import threading
 from pathlib import Path
 
+from .common import DEVICE_CHOICES, CliError
+
 
 def _progress(label: str, stream=None):
     stream = stream or sys.stderr                  # looked up per call: stderr may be replaced
@@ -69,7 +71,7 @@ def add_parser(sub) -> None:
     a.add_argument("--seed", type=int, default=0, help="random seed of --walk")
     a.add_argument("--crf", type=int, default=18, help="MP4 quality: 0 best … 51 worst (default 18)")
     a.add_argument("--dither", action="store_true", help="GIF: Floyd–Steinberg dithering (less banding, more grain)")
-    a.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    a.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     a.add_argument("--out", required=True, metavar="FILE")
     a.set_defaults(func=run)
 
@@ -85,7 +87,6 @@ def add_parser(sub) -> None:
 
 
 def _write(out: Path, frames, fps: int, crf: int, dither: bool = False) -> None:
-    from studio.cli import CliError
     from studio.core.video import VideoError, write_animation
     try:
         write_animation(out, frames, fps, crf=crf, dither=dither, progress=_progress("writing"),
@@ -97,11 +98,10 @@ def _write(out: Path, frames, fps: int, crf: int, dither: bool = False) -> None:
 def run(args) -> int:
     import torch
 
-    from studio.cli import CliError
     from studio.core import animation as an
-    from studio.core.checkpoint import load_generator
     from studio.core.keyframes import KeyframeError, load_keyframes, segment_easings
     from studio.core.video import VideoError, format_of
+    from studio.session.devices import load_model
 
     try:
         format_of(Path(args.out))
@@ -109,8 +109,7 @@ def run(args) -> int:
         raise CliError(str(e)) from None
     if args.seconds <= 0 or args.seconds > 600:
         raise CliError("--seconds must be more than 0 and at most 600")
-    device = "cuda" if args.device != "cpu" and torch.cuda.is_available() else "cpu"
-    model = load_generator(args.model, device)
+    model = load_model(args.model, args.device)
     rows, cols = args.grid
     cells = rows * cols
     try:
@@ -143,7 +142,6 @@ def run(args) -> int:
 
 
 def run_timelapse(args) -> int:
-    from studio.cli import CliError
     from studio.core.timelapse import TimelapseError, TimelapseFrames
 
     try:

@@ -5,6 +5,8 @@ import sys
 import time
 from pathlib import Path
 
+from .common import CliError
+
 
 def add_parser(sub) -> None:
     p = sub.add_parser("demo-data", help="write a folder of generated abstract-art images to try training on",
@@ -18,7 +20,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from studio.cli import CliError
     from studio.core.demo_data import write_demo_images
 
     if args.count < 1:

@@ -11,8 +11,10 @@ import time
 from pathlib import Path
 
 
+from .common import DEVICE_CHOICES, CliError, positive, scan_progress
+
+
 def add_parser(sub) -> None:
-    from studio.cli import _positive
     e = sub.add_parser("evaluate", help="measure a model's quality against a folder of images (KID, FD, …)",
                        description="Generate images from the model and compare them with the images in DATA_DIR, "
                        "in the EfficientNet-Lite1 feature space that ships with GAN Studio (no download), with KID and FD in "
@@ -20,32 +22,30 @@ def add_parser(sub) -> None:
                        "These are not FID numbers; pass --inception for true FID.")
     e.add_argument("model", metavar="RUN_DIR_OR_CHECKPOINT")
     e.add_argument("--data", required=True, metavar="DATA_DIR", help="the real images (usually the training folder)")
-    e.add_argument("--count", type=_positive(int), default=1000, metavar="N", help="generated images (default 1000)")
-    e.add_argument("--real-count", type=_positive(int), default=2000, metavar="N",
+    e.add_argument("--count", type=positive(int), default=1000, metavar="N", help="generated images (default 1000)")
+    e.add_argument("--real-count", type=positive(int), default=2000, metavar="N",
                    help="real images at most (default 2000)")
     e.add_argument("--json", metavar="OUT.json", help="also write the numbers as JSON")
-    e.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    e.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     e.add_argument("--inception", metavar="FILE", help="a local Inception TorchScript file (inception-2015-12-05.pt) "
                    "for true FID; optional and untested without the file")
     e.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from studio.cli import CliError, scan_progress
-    from studio.core.checkpoint import load_generator
     from studio.core.config import TrainConfig
     from studio.core.dataset import build_dataset
-    from studio.core.device import pick_device
     from studio.core.files import atomic_write_text
     from studio.core.metrics.features import SPACES, get_extractor
     from studio.core.metrics.quality import collapse_warning, evaluate_features, generate, real_features
     from studio.core.run import RunFolder
+    from studio.session.devices import load_model
 
     data = Path(args.data)
     if not data.is_dir():
         raise CliError(f"the image folder {data} does not exist or is not a folder")
-    device = pick_device(args.device)
-    model = load_generator(Path(args.model), device)
+    model = load_model(args.model, args.device)
+    device = model.device
     spec = model.spec
     target = Path(args.model)
     run_folder = RunFolder(target) if target.is_dir() else None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def _settings_args(p) -> None:
-    from studio.cli import _positive
+    from .common import positive as _positive
     from studio.core.invert import InvertSettings
     d = InvertSettings()
     p.add_argument("--steps", type=_positive(int), default=d.steps, metavar="N",
@@ -52,11 +52,10 @@ def add_parser(sub) -> None:
 
 
 def _load(args):
-    from studio.core.checkpoint import load_generator
-    from studio.core.device import pick_device
     from studio.core.invert import InvertSettings
     from studio.core.run import find_config
-    model = load_generator(Path(args.model), pick_device(args.device))
+    from studio.session.devices import load_model
+    model = load_model(args.model, args.device)
     cfg = find_config(Path(args.model), model)
     fit = args.fit or (cfg.fit if cfg else "crop")
     background = cfg.background_rgb if cfg else (255, 255, 255)
@@ -79,7 +78,7 @@ def _progress_bar(label: str):
 
 
 def run_invert(args) -> int:
-    from studio.cli import CliError
+    from .common import CliError
     from studio.core.explore import LatentState, state_to_meta
     from studio.core.invert import InvertError, invert, prepare_image
     from studio.core.pngmeta import save_png
@@ -114,7 +113,7 @@ def run_invert(args) -> int:
 def run_restore(args) -> int:
     from PIL import Image
 
-    from studio.cli import CliError
+    from .common import CliError
     from studio.core.files import atomic_path
     from studio.core.invert import InvertError, prepare_image, prepare_mask, restore
     if not args.mask:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,15 +18,15 @@ import torch.nn as nn
 from safetensors.torch import load as st_load
 from safetensors.torch import save as st_save
 
+from .errors import StudioError
 from .files import atomic_write_bytes
 from .models import ModelSpec, build_generator
-from .errors import StudioError
+from .run import CKPT_RE, RunFolder, checkpoint_name, list_checkpoints  # noqa: F401  (the layout lives in run.py)
 
 FORMAT = "ganstudio"
 VERSION = "1"
 MAX_HEADER = 64 * 1024 * 1024
 RAW_KEYS = ("format", "version", "kind")      # plain strings; every other metadata value is JSON
-CKPT_RE = re.compile(r"^ckpt-(\d{9})\.safetensors$")
 
 
 class CheckpointError(StudioError, ValueError):
@@ -146,23 +145,6 @@ def file_identity(path: Path) -> str:
 
 
 # ---------------------------------------------------------------- run-folder checkpoints
-def checkpoint_name(step: int) -> str:
-    return f"ckpt-{step:09d}.safetensors"
-
-
-def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
-    """(step, path) for every checkpoint in folder, newest first."""
-    out = []
-    try:
-        for name in os.listdir(folder):
-            m = CKPT_RE.match(name)
-            if m:
-                out.append((int(m.group(1)), Path(folder) / name))
-    except OSError:
-        return []
-    return sorted(out, reverse=True)
-
-
 def prune(folder: Path, keep: int, protect: set[Path] = frozenset()) -> None:
     for _, p in list_checkpoints(folder)[max(1, keep):]:
         if p not in protect:
@@ -191,11 +173,13 @@ class GeneratorModel:
         """Latents (N, z_dim) → uint8 (N, H, W, C) numpy."""
         import numpy as np
         from .latent import to_uint8
-        outs = [to_uint8(self.G(z[i:i + batch].to(self.device, self._dtype()))) for i in range(0, len(z), batch)]
+        outs = [to_uint8(self.G(z[i:i + batch].to(self.device, self.dtype))) for i in range(0, len(z), batch)]
         return np.concatenate(outs) if outs else np.zeros((0, self.spec.resolution, self.spec.resolution,
                                                           self.spec.channels), np.uint8)
 
-    def _dtype(self):
+    @property
+    def dtype(self) -> torch.dtype:
+        """The dtype of the generator's weights (what its input latents are cast to)."""
         return next(self.G.parameters()).dtype
 
 
@@ -203,9 +187,9 @@ def resolve_model_path(path: Path) -> Path:
     """A run folder → its best, else newest loadable checkpoint; a file → itself."""
     path = Path(path)
     if path.is_dir():
-        for cand in ([path / "best.safetensors"] if (path / "best.safetensors").exists() else []) + \
-                [p for _, p in list_checkpoints(path / "checkpoints")]:
-            return cand
+        found = RunFolder(path).model_file()
+        if found is not None:
+            return found
         raise CheckpointError(f"{path} has no checkpoint yet: train it first (ganstudio train / resume)")
     if path.suffix.lower() in (".pt", ".pth", ".pkl", ".pickle", ".ckpt", ".bin") and path.exists():
         with open(path, "rb") as f:

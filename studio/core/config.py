@@ -38,7 +38,7 @@ class TrainConfig:
     lr_d: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
-    loss: str = ""                    # "" = architecture default: bce (dcgan), hinge (fastgan)
+    loss: str = ""                    # "" = the architecture's loss (ARCH_LOSS)
     r1_gamma: float = 0.0             # 0 disables the R1 penalty
     r1_every: int = 16
     ema_kimg: float = 10.0            # EMA half-life of G_ema in thousands of images (StyleGAN-style)
@@ -75,7 +75,7 @@ class TrainConfig:
 
     @property
     def loss_name(self) -> str:
-        return self.loss or ("bce" if self.arch == "dcgan" else "hinge")
+        return self.loss or ARCH_LOSS.get(self.arch, "hinge")
 
     def validate(self) -> "TrainConfig":
         r = self.resolution
@@ -129,7 +129,8 @@ class TrainConfig:
             raise ConfigError(f"cannot read training settings {path}: {e}") from e
 
 
-# Per-architecture settings (one place; the window and the command line both read it).
+# Per-architecture settings (one place; the window and the command line both read it through with_arch).
+ARCH_LOSS: dict[str, str] = {"dcgan": "bce", "fastgan": "hinge", "projected": "hinge"}
 ARCH_DEFAULTS: dict[str, dict] = {
     "dcgan": dict(z_dim=100, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
     "fastgan": dict(z_dim=256, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
@@ -141,6 +142,15 @@ def arch_defaults(arch: str) -> dict:
     if arch not in ARCH_DEFAULTS:
         raise ConfigError(f"unknown architecture '{arch}': choose one of {', '.join(ARCHS)}")
     return dict(ARCH_DEFAULTS[arch])
+
+
+def with_arch(cfg: TrainConfig, arch: str) -> TrainConfig:
+    """`cfg` with another architecture and that architecture's own settings (latent size, width, learning
+    rates, betas, loss); everything else is kept. Choosing the architecture `cfg` already has changes nothing,
+    so settings tuned for it stay. Not validated: the caller validates the whole config."""
+    if arch == cfg.arch:
+        return cfg
+    return dataclasses.replace(cfg, arch=arch, loss="", **arch_defaults(arch))
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ def describe(device: torch.device) -> str:
         return f"CUDA: {torch.cuda.get_device_name(i)}"
     if device.type == "mps":
         return "Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"CPU ({n} thread{'s' if n != 1 else ''})"
 
 
 def native_bf16(device: torch.device) -> bool:

@@ -31,8 +31,9 @@ import torch
 import torch.nn as nn
 
 from .dataset import Cancelled  # noqa: F401  (re-exported: raised when cancelled)
-from .files import atomic_write_text
 from .errors import StudioError
+from .files import atomic_write_text
+from .run import run_of
 
 FORMAT = "ganstudio-directions"
 MAX_DIRECTIONS = 64
@@ -185,12 +186,9 @@ def load_directions(path: Path, z_dim: int | None = None) -> Directions:
 
 
 def project_of(model_path: Path) -> Path | None:
-    """The project (run folder) a checkpoint belongs to, or None for a loose file."""
-    p = Path(model_path).resolve()
-    for cand in (p, p.parent, p.parent.parent):
-        if (cand / "config.json").is_file():
-            return cand
-    return None
+    """The project (run folder) a checkpoint belongs to, or None for a loose file (run.run_of decides)."""
+    run = run_of(model_path)
+    return run.path if run is not None else None
 
 
 def directions_for(model, project: Path | None = None, compute: bool = True, **kw) -> Directions | None:

@@ -1,4 +1,8 @@
-"""What a Trainer reports. The GUI turns these into Qt signals; the CLI prints them."""
+"""What a Trainer reports: typed events, dispatched by their class (never by a name string).
+
+The session layer (studio.session) forwards them to its subscribers; the CLI prints them and the
+window shows them. Every event is an `Event`; `StepMetrics.to_dict()` is also the metrics.jsonl record.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -6,8 +10,12 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 
+class Event:
+    """Base class of everything a trainer or a session reports."""
+
+
 @dataclass
-class StepMetrics:
+class StepMetrics(Event):
     step: int
     kimg: float                  # thousands of real images shown to D
     loss_g: float
@@ -20,55 +28,49 @@ class StepMetrics:
     lr_d: float
     progress: float | None       # 0..1 of the requested duration, None if open-ended
     elapsed_sec: float
-    kind: str = "step"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The metrics.jsonl record (kind "step")."""
+        return {"kind": "step", **asdict(self)}
 
 
 @dataclass
-class Samples:
+class Samples(Event):
     step: int
     kimg: float
     grid: np.ndarray = field(repr=False)    # uint8 (H, W, C), row-major
     path: str | None = None
-    kind: str = "samples"
 
 
 @dataclass
-class CheckpointSaved:
+class CheckpointSaved(Event):
     step: int
     kimg: float
     path: str
-    kind: str = "checkpoint"
 
 
 @dataclass
-class Notice:
+class Notice(Event):
     message: str
     level: str = "info"           # info | warning | error
-    kind: str = "notice"
 
 
 @dataclass
-class Finished:
+class Finished(Event):
     step: int
     kimg: float
     reason: str                   # "done" | "stopped"
-    kind: str = "finished"
 
 
 @dataclass
-class Failed:
+class Failed(Event):
     reason: str
-    kind: str = "failed"
 
 
 @dataclass
-class Quality:
+class Quality(Event):
     step: int
     kimg: float
     metrics: dict = field(repr=False)   # the metrics.jsonl record: kind "quality", kid, kid_std, fd, precision, …
     best: bool = False                  # a new lowest KID: run_dir/best.safetensors was updated
     plateau: bool = False               # KID has stopped improving
-    kind: str = "quality"

@@ -12,12 +12,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .errors import StudioError
+
 FORMATS = {"PNG", "JPEG", "MPO", "WEBP", "BMP", "TIFF", "GIF"}
 ACCEPTED = "PNG, JPEG, WebP, BMP, TIFF and GIF"
 MAX_PIXELS = 80_000_000          # larger declared sizes are refused before decoding (bombs)
 
 
-class ImageSkipped(Exception):
+class ImageSkipped(StudioError):
     """The file cannot be used; str(e) is the reason shown to the artist."""
 
 

@@ -1,8 +1,14 @@
-"""A run folder (= a project): config.json, metrics.jsonl, scan.json, samples/, checkpoints/, cache/."""
+"""A run folder (= a project): config.json, metrics.jsonl, scan.json, samples/, checkpoints/, cache/, best.safetensors.
+
+The folder's layout is written here once (torch-free, so the window can read it before PyTorch loads):
+`RunFolder.exists()` is what makes a folder a project, `checkpoints()` lists its training checkpoints and
+`best_file` / `model_file()` name the model it opens with. studio.session.Project builds on it.
+"""
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -12,8 +18,33 @@ from .files import atomic_write_text
 from .errors import StudioError
 
 
+BEST_NAME = "best.safetensors"                  # the EMA generator with the best quality so far
+CKPT_RE = re.compile(r"^ckpt-(\d{9})\.safetensors$")
+
+
 class ProjectLocked(StudioError, RuntimeError):
     """Another GAN Studio process has this project open."""
+
+
+class ProjectError(StudioError, ValueError):
+    """A folder that is not, or cannot become, a project; the message says why and what to do."""
+
+
+def checkpoint_name(step: int) -> str:
+    return f"ckpt-{step:09d}.safetensors"
+
+
+def list_checkpoints(folder: Path) -> list[tuple[int, Path]]:
+    """(step, path) for every checkpoint in folder, newest first."""
+    out = []
+    try:
+        for name in os.listdir(folder):
+            m = CKPT_RE.match(name)
+            if m:
+                out.append((int(m.group(1)), Path(folder) / name))
+    except OSError:
+        return []
+    return sorted(out, reverse=True)
 
 
 class RunFolder:
@@ -28,11 +59,29 @@ class RunFolder:
     checkpoints_dir = property(lambda self: self.path / "checkpoints")
     cache_dir = property(lambda self: self.path / "cache")
     lock_file = property(lambda self: self.path / ".lock")
+    best_file = property(lambda self: self.path / BEST_NAME)
 
     def exists(self) -> bool:
-        return self.config_file.exists()
+        """Whether this folder is a GAN Studio project (the one test: it has a config.json)."""
+        return self.config_file.is_file()
+
+    def checkpoints(self) -> list[tuple[int, Path]]:
+        """(step, path) of the training checkpoints, newest first."""
+        return list_checkpoints(self.checkpoints_dir)
+
+    def has_checkpoint(self) -> bool:
+        return bool(self.checkpoints())
+
+    def model_file(self) -> Path | None:
+        """The model the folder opens with: best.safetensors, else the newest checkpoint; None before any."""
+        if self.best_file.is_file():
+            return self.best_file
+        found = self.checkpoints()
+        return found[0][1] if found else None
 
     def create(self, cfg: TrainConfig) -> "RunFolder":
+        if self.path.exists() and not self.path.is_dir():
+            raise ProjectError(f"{self.path} is a file, not a folder: choose a new folder for the project")
         for d in (self.path, self.samples_dir, self.checkpoints_dir, self.cache_dir):
             d.mkdir(parents=True, exist_ok=True)
         cfg.save(self.config_file)
@@ -134,10 +183,14 @@ class RunFolder:
         return True
 
 
+def is_project(path: Path | str) -> bool:
+    return RunFolder(path).exists()
+
+
 def run_of(path: Path | str) -> RunFolder | None:
     """The run folder a model belongs to: the folder itself, or the run around checkpoints/ckpt-….safetensors
     or best.safetensors. None for a file that lives anywhere else (an exported or bundled model)."""
-    path = Path(path)
+    path = Path(path).resolve()
     for cand in (path, path.parent, path.parent.parent):
         run = RunFolder(cand)
         if run.exists() and (cand == path or path.parent in (run.path, run.checkpoints_dir)):

@@ -54,7 +54,7 @@ def load(t, path: Path) -> None:
     st = meta["state"]
     t.step, t.nimg, t.elapsed = int(st["step"]), int(st["nimg"]), float(st["elapsed"])
     t.batch, t.nan_failures = int(st.get("batch", t.cfg.batch)), int(st.get("nan_failures", 0))
-    t._saved_step = t.step
+    t.saved_step = t.step
 
 
 def describe_spec(spec) -> str:

@@ -88,7 +88,7 @@ class Trainer:
         self._pause = threading.Event()
         self._stop = threading.Event()
         self._ckpt_failed = False
-        self._saved_step = self._sampled_step = -1
+        self.saved_step = self._sampled_step = -1
         self.evaluator = None   # optional quality hook (studio.core.metrics.QualityMonitor): due(t), __call__(t)
 
     # ------------------------------------------------------------------ construction
@@ -179,7 +179,7 @@ class Trainer:
         acc_n = 0
         sample_every = max(1, int(cfg.sample_every_kimg * 1000))
         ckpt_every = max(1, int(cfg.checkpoint_every_kimg * 1000))
-        if self.step == 0 and self._saved_step != 0:      # a fresh run: step-0 samples and checkpoint
+        if self.step == 0 and self.saved_step != 0:      # a fresh run: step-0 samples and checkpoint
             self._emit_samples()
             self.save_checkpoint()
         last_ckpt = time.perf_counter()
@@ -244,7 +244,7 @@ class Trainer:
             return self._fail(f"Training stopped: {type(e).__name__}: {e}")
         if self._sampled_step != self.step:
             self._emit_samples()
-        if self._saved_step != self.step:
+        if self.saved_step != self.step:
             self.save_checkpoint()
         self.on_event(Finished(self.step, self.kimg, reason))
         return reason
@@ -361,7 +361,7 @@ class Trainer:
                                  "the folder's permissions. Training continues and will try again.", "error"))
             return None
         self._ckpt_failed = False
-        self._saved_step = self.step
+        self.saved_step = self.step
         ckpt.prune(self.run_folder.checkpoints_dir, self.cfg.keep_checkpoints, {path})
         self.on_event(CheckpointSaved(self.step, self.kimg, str(path)))
         return path

@@ -1,16 +1,124 @@
-"""Export side of the Animate workspace: file export and the training time-lapse, on a worker with
-progress and Cancel. Mixed into AnimationPanel (uses its out/fmt/crf/size/fps widgets and status labels)."""
+"""The Export card of the Animate workspace: frame rate, size, format, destination, and the export itself
+(an animation or the project's training time-lapse) on a worker with progress and Cancel.
+
+It is given what it exports through two calls (no mixin): `make_source(upscale)` → a FrameSource (raises
+AnimationError with a sentence) and `project()` → the project folder of the animated model, or None.
+"""
 from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+                               QPushButton, QSpinBox, QToolButton, QVBoxLayout, QFrame)
 
 from studio.core import animation as an
+from studio.session.errors import describe_error
+from studio.session.preferences import export_folder
+from studio.session.project import Project
 
-from .animation_workers import ExportWorker
+from .animation_workers import export_worker
+from .widgets.icons import icon
+
+FORMATS = [("mp4", "MP4 video (H.264)"), ("gif", "Animated GIF"), ("webp", "Animated WebP"), ("png", "PNG frames")]
 
 
-class ExportControls:
+class ExportCard(QFrame):
+    notice = Signal(str)
+    exported = Signal(str)
+    settings_changed = Signal()               # fps or size: the preview depends on them
+
+    def __init__(self, make_source: Callable, project: Callable[[], Path | None], prefs: Callable, parent=None):
+        super().__init__(parent)
+        self.make_source, self.project, self.prefs = make_source, project, prefs
+        self.exporter = None
+        self.can_export = False               # the panel says whether its settings make an animation
+        self.setProperty("role", "card")
+        v = QVBoxLayout(self)
+        v.setContentsMargins(12, 10, 12, 12)
+        head = QLabel("Export")
+        head.setProperty("role", "heading")
+        v.addWidget(head)
+        f = QFormLayout()
+        f.setHorizontalSpacing(10)
+        f.setVerticalSpacing(6)
+        v.addLayout(f)
+        self.fps = QSpinBox(minimum=an.FPS_RANGE[0], maximum=an.FPS_RANGE[1], value=24, suffix=" fps")
+        self.size = QComboBox()
+        for text, mult in (("Model size", 1), ("2× upscale", 2), ("4× upscale", 4)):
+            self.size.addItem(text, mult)
+        self.fmt = QComboBox()
+        for key, text in FORMATS:
+            self.fmt.addItem(text, key)
+        self.crf = QSpinBox(minimum=0, maximum=51, value=18, toolTip="H.264 quality (crf): 0 best, 51 worst")
+        self.out = QLineEdit(placeholderText="Choose where to save…")
+        browse = QToolButton(text="…", toolTip="Choose a file")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.out, 1)
+        row.addWidget(browse)
+        for label, w in (("Frame rate", self.fps), ("Resolution", self.size), ("Format", self.fmt),
+                         ("Quality (crf)", self.crf), ("Save to", row)):
+            f.addRow(label, w)
+        self.export_btn = QPushButton(icon("export"), "Export")
+        self.export_btn.setProperty("primary", True)
+        self.export_btn.clicked.connect(lambda: self.export())
+        self.cancel_btn = QPushButton("Cancel", enabled=False)
+        self.cancel_btn.setProperty("danger", True)
+        self.cancel_btn.clicked.connect(self.cancel_export)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_btn, 1)
+        buttons.addWidget(self.cancel_btn)
+        f.addRow(buttons)
+        self.lapse_btn = QPushButton(icon("chart"), "Training time-lapse…",
+                                     toolTip="Export the project's saved sample grids in the chosen format")
+        self.lapse_btn.clicked.connect(lambda: self.export_timelapse())
+        f.addRow(self.lapse_btn)
+        self.progress = QProgressBar(textVisible=True, value=0)
+        self.progress.setFormat("")
+        f.addRow(self.progress)
+        self.status = QLabel("")
+        self.status.setProperty("role", "caption")
+        self.status.setWordWrap(True)
+        f.addRow(self.status)
+        self.fmt.currentIndexChanged.connect(self._sync_format)
+        self.fps.valueChanged.connect(self.settings_changed)
+        self.size.currentIndexChanged.connect(self.settings_changed)
+        self._sync_format()
+
+    # ------------------------------------------------------------------ state
+    def sync(self, can_export: bool) -> None:
+        self.can_export = can_export
+        busy = self.exporter is not None
+        self.export_btn.setEnabled(can_export and not busy)
+        self.lapse_btn.setEnabled(self.has_samples() and not busy)
+
+    def has_samples(self) -> bool:
+        run = self.project()
+        return run is not None and bool(Project(run).sample_files())
+
+    def _sync_format(self) -> None:
+        self.crf.setEnabled(self.fmt.currentData() == "mp4")
+        text = self.out.text().strip()
+        if text:
+            p, ext = Path(text), self.fmt.currentData()
+            self.out.setText(str(p.with_suffix("") if ext == "png" else p.with_suffix("." + ext)))
+
+    def _browse(self) -> None:
+        ext = self.fmt.currentData()
+        start = export_folder(self.prefs(), self.project())
+        if ext == "png":
+            path = QFileDialog.getExistingDirectory(self, "Folder for the PNG frames", str(start))
+        else:
+            path, _ = QFileDialog.getSaveFileName(self, "Export animation", str(start / f"animation.{ext}"),
+                                                  f"*.{ext}")
+        if path:
+            self.out.setText(path)
+            self._sync_format()
+
+    # ------------------------------------------------------------------ exporting
     def export(self, path: str | None = None) -> None:
         if self.exporter is not None:
             return
@@ -21,76 +129,70 @@ class ExportControls:
             if not target:
                 return
         try:
-            source = self.frame_source(self.size.currentData())
+            source = self.make_source(self.size.currentData())
         except an.AnimationError as e:
-            self.export_status.setText(str(e))
+            self.status.setText(str(e))
             return
-        self._start_export(target, source, source.fps)
-
-    def _start_export(self, target: str, source, fps: int) -> None:
-        self.exporter = ExportWorker(Path(target), source, fps, self.crf.value(), self)
-        self.exporter.progressed.connect(self._on_export_progress)
-        self.exporter.exported.connect(lambda p: self._export_done(f"Saved {p}", p))
-        self.exporter.cancelled.connect(lambda: self._export_done("Export cancelled: nothing was written"))
-        self.exporter.failed.connect(lambda m: self._export_done(f"Export failed: {m}"))
-        self.progress.setFormat("%v / %m frames")
-        self.progress.setRange(0, len(source))
-        self.progress.setValue(0)
-        self.export_btn.setEnabled(False)
-        self.lapse_btn.setEnabled(False)
-        self.cancel_btn.setEnabled(True)
-        self.export_status.setText(f"Exporting {len(source)} frames to {Path(target).name}…")
-        self.exporter.start()
-
-    def cancel_export(self) -> None:
-        if self.exporter is not None:
-            self.exporter.cancel.set()
-            self.cancel_btn.setEnabled(False)
-
-    def _on_export_progress(self, done: int, total: int) -> None:
-        self.progress.setMaximum(total)
-        self.progress.setValue(done)
-
-    def _export_done(self, message: str, path: str | None = None) -> None:
-        worker, self.exporter = self.exporter, None
-        if worker is not None:
-            worker.wait(5000)
-        self.export_status.setText(message)
-        self.notice.emit(message)
-        self.cancel_btn.setEnabled(False)
-        self.export_btn.setEnabled(self.animation is not None)
-        self.lapse_btn.setEnabled(self.has_samples())
-        if path:
-            self.exported.emit(path)
-
-    def run_dir(self) -> Path | None:
-        """The project folder the loaded model came from (None for a loose model file)."""
-        if self.model is None:
-            return None
-        p = Path(self.model.path).resolve()
-        return p.parent.parent if p.parent.name == "checkpoints" else p.parent
-
-    def has_samples(self) -> bool:
-        from studio.core.run import RunFolder
-        run = self.run_dir()
-        return run is not None and bool(RunFolder(run).sample_files())
+        self._start(target, source, source.fps)
 
     def export_timelapse(self, path: str | None = None) -> None:
         """The project's saved sample grids as a time-lapse, about 8 grids a second."""
         from studio.core.timelapse import TimelapseError, TimelapseFrames
-        if self.exporter is not None or self.run_dir() is None:
+        run = self.project()
+        if self.exporter is not None or run is None:
             return
         target = (path or "").strip()
         if not target:
-            from PySide6.QtWidgets import QFileDialog
             ext = self.fmt.currentData()
-            target, _ = QFileDialog.getSaveFileName(self, "Export training time-lapse", f"timelapse.{ext}")
+            target, _ = QFileDialog.getSaveFileName(self, "Export training time-lapse",
+                                                    str(export_folder(self.prefs(), run) / f"timelapse.{ext}"))
             if not target:
                 return
         fps = self.fps.value()
         try:
-            frames = TimelapseFrames(self.run_dir(), hold=math.ceil(fps / 8))
+            frames = TimelapseFrames(run, hold=math.ceil(fps / 8))
         except TimelapseError as e:
-            self.export_status.setText(str(e))
+            self.status.setText(str(e))
             return
-        self._start_export(target, frames, fps)
+        self._start(target, frames, fps)
+
+    def _start(self, target: str, source, fps: int) -> None:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+        w = export_worker(Path(target), source, fps, self.crf.value(), parent=self)
+        w.progress.connect(self._on_progress)
+        w.returned.connect(lambda p: self._done(f"Saved {p}", str(p)))
+        w.cancelled.connect(lambda: self._done("Export cancelled: nothing was written"))
+        w.errored.connect(lambda e: self._done(f"Export failed: {describe_error(e)}"))
+        self.exporter = w
+        self.progress.setFormat("%v / %m frames")
+        self.progress.setRange(0, len(source))
+        self.progress.setValue(0)
+        self.cancel_btn.setEnabled(True)
+        self.status.setText(f"Exporting {len(source)} frames to {Path(target).name}…")
+        self.sync(self.can_export)
+        w.start()
+
+    def cancel_export(self) -> None:
+        if self.exporter is not None:
+            self.exporter.cancel()
+            self.cancel_btn.setEnabled(False)
+
+    def _on_progress(self, done: int, total: int, _text: str) -> None:
+        self.progress.setMaximum(total)
+        self.progress.setValue(done)
+
+    def _done(self, message: str, path: str | None = None) -> None:
+        worker, self.exporter = self.exporter, None
+        if worker is not None:
+            worker.wait(5000)
+        self.status.setText(message)
+        self.notice.emit(message)
+        self.cancel_btn.setEnabled(False)
+        self.sync(self.can_export)
+        if path:
+            self.exported.emit(path)
+
+    def shutdown(self) -> None:
+        if self.exporter is not None:
+            self.exporter.cancel()
+            self.exporter.wait(10_000)

@@ -1,10 +1,11 @@
 """Animate workspace: build a latent walk or loop, preview it on the real clock, export GIF/WebP/MP4/PNGs.
 
-    panel = AnimationPanel(model, keyframes)     # GeneratorModel, list[Keyframe]; both can come later
-    panel.set_model(model); panel.set_keyframes(kfs); panel.set_directions([tensor, ...])
+    panel = AnimationPanel(doc)       # doc: the studio.session ExplorerDocument that Explore edits
 
-Preview frames render on a worker thread; playback shows frame int(elapsed × fps) mod N, so a slow
-machine drops frames but never slows the clock. Export runs on another worker with progress and Cancel.
+It reads the document (its model, keyframes and GANSpace directions) whenever it builds, and rebuilds when
+they change (once shown): nothing is copied. Preview frames render on a worker; playback shows frame
+int(elapsed × fps) mod N, so a slow machine drops frames but never slows the clock. The Export card exports
+on another worker with progress and Cancel. Space plays / pauses, ← / → step a frame.
 """
 from __future__ import annotations
 
@@ -12,19 +13,23 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
-                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSpinBox, QToolButton,
-                               QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core import animation as an
 from studio.core.keyframes import segment_easings
+from studio.session.errors import describe_error
+from studio.session.events import DirectionsChanged, ListChanged, ModelChanged
+from studio.session.explorer_doc import ExplorerDocument
+from studio.session.project import Project
 
-from .animation_export import ExportControls
+from .animation_export import ExportCard
 from .animation_player import AnimationPlayer
-from .animation_workers import ExportWorker, ModelLoader, PreviewRenderer
+from .animation_workers import Preview
+from .shortcuts import workspace_action
 from .widgets.icons import icon
+from .worker import Worker
 
 SOURCES = [("keyframes", "Keyframes"), ("seeds", "Seeds"), ("walk", "Random walk loop"), ("breathe", "Breathing loop")]
-FORMATS = [("mp4", "MP4 video (H.264)"), ("gif", "Animated GIF"), ("webp", "Animated WebP"), ("png", "PNG frames")]
 
 
 def _card(title: str) -> tuple[QFrame, QFormLayout]:
@@ -43,24 +48,52 @@ def _card(title: str) -> tuple[QFrame, QFormLayout]:
     return f, form
 
 
-class AnimationPanel(ExportControls, QWidget):
+class AnimationPanel(QWidget):
     notice = Signal(str)
     exported = Signal(str)
 
-    def __init__(self, model=None, keyframes=None, parent=None):
+    def __init__(self, doc: ExplorerDocument | None = None, studio=None, parent=None):
         super().__init__(parent)
-        self.model, self.keyframes, self.directions = model, list(keyframes or []), []
+        self.doc = doc if doc is not None else ExplorerDocument()
+        self.studio = studio
         self.animation: an.Animation | None = None
-        self.renderer: PreviewRenderer | None = None
-        self.exporter: ExportWorker | None = None
-        self._old: list = []                          # finished-or-cancelled workers kept until they stop
+        self.renderer: Preview | None = None
+        self._old: list = []                          # previews and loaders kept until they stop
+        self._dirty = False
         self._build()
         self._rebuild_timer = QTimer(self, singleShot=True, interval=200, timeout=self.rebuild)
         self._sync_source()
         self._show_model_name()
         self.rebuild()
+        for cls in (ModelChanged, ListChanged, DirectionsChanged):
+            self.doc.subscribe(self._on_document, cls)
         if QCoreApplication.instance() is not None:
             QCoreApplication.instance().aboutToQuit.connect(self.shutdown)
+
+    # ------------------------------------------------------------------ what it animates (the document's)
+    @property
+    def model(self):
+        return self.doc.model
+
+    @property
+    def keyframes(self) -> list:
+        return list(self.doc.keyframes.items)
+
+    @property
+    def directions(self) -> list:
+        """(direction vector, amplitude in σ) pairs for the breathing loop."""
+        d = self.doc.directions
+        return [(v, 3.0) for v in d.vectors] if d is not None else []
+
+    def project(self) -> Path | None:
+        project = Project.of_model(self.model.path) if self.model is not None else None
+        return project.path if project is not None else None
+
+    def _on_document(self, ev) -> None:
+        if isinstance(ev, ModelChanged):
+            self._show_model_name()
+        self._sync_source()
+        self._changed()
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -71,20 +104,24 @@ class AnimationPanel(ExportControls, QWidget):
         head = QHBoxLayout()
         self.model_label = QLabel("No model")
         self.model_label.setProperty("role", "heading")
-        open_model = QPushButton(icon("open"), "Open model…", toolTip="A project folder or a .safetensors model")
+        open_model = QPushButton(icon("open"), "Open model…", toolTip="A project folder (it opens in Explore too)")
         open_model.clicked.connect(self._open_model)
-        open_keys = QPushButton("Keyframes…", toolTip="Load keyframes saved by the explorer (.json)")
+        open_keys = QPushButton("Keyframes…", toolTip="Add keyframes saved by the explorer (.json) to Explore's")
         open_keys.clicked.connect(self._open_keyframes)
         head.addWidget(self.model_label, 1)
         head.addWidget(open_model)
         head.addWidget(open_keys)
         left.addLayout(head)
         self.player = AnimationPlayer("Open a model to animate it")
+        self.setFocusProxy(self.player)
         left.addWidget(self.player, 1)
         self.status = QLabel("")
         self.status.setProperty("role", "caption")
         left.addWidget(self.status)
         root.addLayout(left, 1)
+        workspace_action(self, "Play / pause", self.player.play_btn.toggle, "Space")
+        workspace_action(self, "Previous frame", lambda: self.player.step(-1), Qt.Key_Left)
+        workspace_action(self, "Next frame", lambda: self.player.step(1), Qt.Key_Right)
 
         side = QVBoxLayout()
         side.setSpacing(10)
@@ -117,62 +154,25 @@ class AnimationPanel(ExportControls, QWidget):
             f.addRow(label, w)
         self.form = f
         side.addWidget(card)
-
-        card, f = _card("Export")
-        self.fps = QSpinBox(minimum=an.FPS_RANGE[0], maximum=an.FPS_RANGE[1], value=24, suffix=" fps")
-        self.size = QComboBox()
-        for text, mult in (("Model size", 1), ("2× upscale", 2), ("4× upscale", 4)):
-            self.size.addItem(text, mult)
-        self.fmt = QComboBox()
-        for key, text in FORMATS:
-            self.fmt.addItem(text, key)
-        self.crf = QSpinBox(minimum=0, maximum=51, value=18, toolTip="H.264 quality (crf): 0 best, 51 worst")
-        self.out = QLineEdit(placeholderText="Choose where to save…")
-        browse = QToolButton(text="…", toolTip="Choose a file")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.out, 1)
-        row.addWidget(browse)
-        for label, w in (("Frame rate", self.fps), ("Resolution", self.size), ("Format", self.fmt),
-                         ("Quality (crf)", self.crf), ("Save to", row)):
-            f.addRow(label, w)
-        self.export_btn = QPushButton(icon("export"), "Export")
-        self.export_btn.setProperty("primary", True)
-        self.export_btn.clicked.connect(self.export)
-        self.cancel_btn = QPushButton("Cancel", enabled=False)
-        self.cancel_btn.setProperty("danger", True)
-        self.cancel_btn.clicked.connect(self.cancel_export)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.export_btn, 1)
-        buttons.addWidget(self.cancel_btn)
-        f.addRow(buttons)
-        self.lapse_btn = QPushButton(icon("chart"), "Training time-lapse…",
-                                     toolTip="Export the project's saved sample grids in the chosen format")
-        self.lapse_btn.clicked.connect(lambda: self.export_timelapse())
-        f.addRow(self.lapse_btn)
-        self.progress = QProgressBar(textVisible=True, value=0)
-        self.progress.setFormat("")
-        f.addRow(self.progress)
-        self.export_status = QLabel("")
-        self.export_status.setProperty("role", "caption")
-        self.export_status.setWordWrap(True)
-        f.addRow(self.export_status)
-        side.addWidget(card)
+        self.export_card = ExportCard(self.frame_source, self.project,
+                                      lambda: self.studio.prefs if self.studio is not None else None)
+        self.export_card.notice.connect(self.notice)
+        self.export_card.exported.connect(self.exported)
+        self.export_card.settings_changed.connect(self._changed)
+        self.fps = self.export_card.fps
+        side.addWidget(self.export_card)
         side.addStretch(1)
         holder = QWidget()
         holder.setLayout(side)
         holder.setFixedWidth(330)
         root.addWidget(holder)
-
-        for w in (self.source, self.interp, self.easing, self.size):
+        for w in (self.source, self.interp, self.easing):
             w.currentIndexChanged.connect(self._changed)
-        for w in (self.segment, self.hold, self.length, self.psi, self.walk_seed, self.rows, self.cols, self.fps):
+        for w in (self.segment, self.hold, self.length, self.psi, self.walk_seed, self.rows, self.cols):
             w.valueChanged.connect(self._changed)
         self.closed.toggled.connect(self._changed)
         self.seeds.textEdited.connect(self._changed)
-        self.fmt.currentIndexChanged.connect(self._sync_format)
         self.source.currentIndexChanged.connect(self._sync_source)
-        self._sync_format()
 
     def _dspin(self, lo, hi, val, suffix, tip) -> QDoubleSpinBox:
         s = QDoubleSpinBox(minimum=lo, maximum=hi, value=val, suffix=suffix, toolTip=tip, decimals=2)
@@ -180,14 +180,9 @@ class AnimationPanel(ExportControls, QWidget):
         return s
 
     # ------------------------------------------------------------------ inputs
-    def set_model(self, model) -> None:
-        self.model = model
-        self._show_model_name()
-        self.rebuild()
-
     def _show_model_name(self) -> None:
         m = self.model
-        self.lapse_btn.setEnabled(self.has_samples() and self.exporter is None)
+        self.export_card.sync(self.animation is not None)
         self.model_label.setText("No model" if m is None else
                                  f"{m.path.parent.parent.name if m.path.parent.name == 'checkpoints' else m.path.stem}"
                                  f"  ·  {m.spec.arch} {m.spec.resolution} px")
@@ -197,19 +192,18 @@ class AnimationPanel(ExportControls, QWidget):
         if path:
             self.load_model(path)
 
-    def load_model(self, path) -> None:
-        """Load a run folder or checkpoint on a worker; the panel switches to it when ready."""
-        loader = ModelLoader(Path(path), self)
-        loader.loaded.connect(self.set_model)
-        loader.failed.connect(lambda m: self.status.setText(f"Cannot open the model: {m}"))
-        self._old.append(loader)
-        loader.finished.connect(lambda r=loader: r in self._old and self._old.remove(r))
+    def load_model(self, path) -> Worker:
+        """Load a run folder or checkpoint on a worker; it becomes the document's model (Explore shows it too)."""
+        prefs = self.studio.prefs if self.studio is not None else None
+        w = Worker(lambda job: ExplorerDocument.load(path, prefs), name="animate-open", parent=self)
+        w.returned.connect(self.doc.set_model)
+        w.errored.connect(lambda e: self.status.setText(f"Cannot open the model: {describe_error(e)}"))
         self.status.setText(f"Opening {Path(path).name}…")
-        loader.start()
+        return w.start()
 
     def _open_keyframes(self) -> None:
         from studio.core.keyframes import KeyframeError, load_keyframes
-        path, _ = QFileDialog.getOpenFileName(self, "Load keyframes", "", "Keyframes (*.json)")
+        path, _ = QFileDialog.getOpenFileName(self, "Add keyframes", "", "Keyframes (*.json)")
         if not path:
             return
         try:
@@ -217,20 +211,10 @@ class AnimationPanel(ExportControls, QWidget):
         except KeyframeError as e:
             self.status.setText(str(e))
             return
-        self.set_keyframes(kfs)
-        if len(kfs) >= 2:
+        self.doc.keyframes.replace(self.keyframes + kfs)
+        self.status.setText(f"Added {len(kfs)} keyframes from {Path(path).name} (they are in Explore too).")
+        if len(self.keyframes) >= 2:
             self.source.setCurrentIndex(0)
-
-    def set_keyframes(self, keyframes) -> None:
-        self.keyframes = list(keyframes)
-        self._sync_source()
-        self._changed()
-
-    def set_directions(self, directions, amplitudes=None) -> None:
-        """Direction vectors (z_dim tensors) for the breathing loop, with optional amplitudes."""
-        self.directions = list(zip(directions, amplitudes or [3.0] * len(directions)))
-        self._sync_source()
-        self._changed()
 
     def _sync_source(self) -> None:
         key = self.source.currentData()
@@ -257,27 +241,18 @@ class AnimationPanel(ExportControls, QWidget):
                                "Easing of every segment; a keyframe can set its own (right-click it in Explore)")
         self.psi.setEnabled(key != "keyframes")
 
-    def _sync_format(self) -> None:
-        self.crf.setEnabled(self.fmt.currentData() == "mp4")
-        text = self.out.text().strip()
-        if text:
-            p = Path(text)
-            ext = self.fmt.currentData()
-            self.out.setText(str(p.with_suffix("") if ext == "png" else p.with_suffix("." + ext)))
-
-    def _browse(self) -> None:
-        ext = self.fmt.currentData()
-        if ext == "png":
-            path = QFileDialog.getExistingDirectory(self, "Folder for the PNG frames")
-        else:
-            path, _ = QFileDialog.getSaveFileName(self, "Export animation", f"animation.{ext}", f"*.{ext}")
-        if path:
-            self.out.setText(path)
-            self._sync_format()
-
     # ------------------------------------------------------------------ building
     def _changed(self, *_) -> None:
-        self._rebuild_timer.start()
+        if self.isVisible():
+            self._rebuild_timer.start()
+        else:
+            self._dirty = True                     # rebuilt when shown: no preview renders behind Explore
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._dirty:
+            self._dirty = False
+            self.rebuild()
 
     def build_animation(self, cells_grid=None) -> an.Animation:
         """The animation the settings describe (raises AnimationError with a readable reason)."""
@@ -309,6 +284,7 @@ class AnimationPanel(ExportControls, QWidget):
                                            easing=easing)
 
     def frame_source(self, upscale: int = 1) -> an.FrameSource:
+        """The frames the settings describe (`upscale` × the model's size)."""
         anim = self.build_animation()
         psi = 1.0 if self.source.currentData() == "keyframes" else self.psi.value()
         size = self.model.spec.resolution * upscale if upscale > 1 else None
@@ -316,6 +292,7 @@ class AnimationPanel(ExportControls, QWidget):
 
     def rebuild(self) -> None:
         """Rebuild the animation from the settings and start rendering its preview frames."""
+        self._dirty = False
         self._stop_renderer()
         try:
             source = self.frame_source()
@@ -323,21 +300,21 @@ class AnimationPanel(ExportControls, QWidget):
             self.animation = None
             self.status.setText(str(e))
             self.player.clear(str(e) if self.model is not None else "Open a model to animate it")
-            self.export_btn.setEnabled(False)
+            self.export_card.sync(False)
             return
         self.animation = source.animation
-        self.export_btn.setEnabled(self.exporter is None)
-        self.renderer = PreviewRenderer(source, self)
-        self.renderer.progressed.connect(self._on_rendered)
-        self.renderer.failed.connect(self.status.setText)
+        self.export_card.sync(True)
+        self.renderer = Preview(source, self)
+        self.renderer.progressed.connect(lambda p: self._on_rendered(*p))
+        self.renderer.failed.connect(lambda e: self.status.setText(f"preview failed: {describe_error(e)}"))
         self.player.set_animation(self.renderer.frames, self.animation.frames, self.animation.fps)
         self.renderer.start()
 
     def _stop_renderer(self) -> None:
         if self.renderer is not None:
-            self.renderer.cancel.set()
+            self.renderer.cancel()
             self._old.append(self.renderer)
-            self.renderer.finished.connect(lambda r=self.renderer: r in self._old and self._old.remove(r))
+            self.renderer.worker.finished.connect(lambda r=self.renderer: r in self._old and self._old.remove(r))
             self.renderer = None
 
     def _on_rendered(self, done: int, total: int) -> None:
@@ -352,11 +329,10 @@ class AnimationPanel(ExportControls, QWidget):
         """Stop every worker (the window calls this on close; tests on teardown)."""
         self.player.stop()
         self._rebuild_timer.stop()
-        self.cancel_export()
+        self.export_card.shutdown()
         self._stop_renderer()
-        for w in [self.exporter, *self._old]:
-            if w is not None:
-                w.wait(10000)
+        for w in list(self._old):
+            w.wait(10000)
 
     def closeEvent(self, event) -> None:
         self.shutdown()

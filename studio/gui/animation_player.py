@@ -29,7 +29,6 @@ class AnimationPlayer(QWidget):
         bar = QHBoxLayout()
         self.play_btn = QToolButton(toolTip="Play / pause (Space)", checkable=True, autoRaise=True)
         self.play_btn.setIcon(icon("play"))
-        self.play_btn.setShortcut("Space")
         self.play_btn.toggled.connect(self._on_play)
         self.scrub = QSlider(Qt.Horizontal, toolTip="Scrub through the animation")
         self.scrub.valueChanged.connect(self._on_scrub)
@@ -72,6 +71,13 @@ class AnimationPlayer(QWidget):
             self._shown = i
             self.view.set_array(self.frames[i])
         self.time_label.setText(f"{i / self.fps:5.2f} / {self.count / self.fps:.2f} s · frame {i + 1}/{self.count}")
+
+    def step(self, delta: int) -> None:
+        """One frame back or on (pauses playback)."""
+        if not self.count:
+            return
+        self.play_btn.setChecked(False)
+        self.scrub.setValue((self.scrub.value() + delta) % self.count)
 
     def stop(self) -> None:
         self.play_btn.setChecked(False)

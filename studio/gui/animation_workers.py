@@ -1,73 +1,40 @@
-"""Worker threads of the Animate workspace: preview frame rendering and file export (off the UI thread)."""
+"""The Animate workspace's long work, on gui.worker.Worker: preview frames and file export."""
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QThread, Signal
+from .worker import Worker
 
 
-class PreviewRenderer(QThread):
-    """Renders every frame of a FrameSource in order into `frames` (read by the UI; append is atomic)."""
-    progressed = Signal(int, int)
-    failed = Signal(str)
+class Preview:
+    """Renders every frame of a FrameSource in order into `frames` (the player reads it as it fills), 8 at a
+    time on a worker; `progressed(done, total)` after each batch. cancel() stops between two batches."""
 
     def __init__(self, source, parent=None):
-        super().__init__(parent)
         self.source = source
         self.frames: list = []
-        self.cancel = threading.Event()
+        self.total = len(source)
+        self.worker = Worker(self._render, name="animate-preview", parent=parent)
+        self.progressed = self.worker.yielded            # (done, total)
+        self.failed = self.worker.errored
 
-    def run(self) -> None:
-        try:
-            total = len(self.source)
-            for start in range(0, total, 8):
-                if self.cancel.is_set():
-                    return
-                self.frames.extend(self.source.render(range(start, min(total, start + 8))))
-                self.progressed.emit(len(self.frames), total)
-        except Exception as e:  # shown to the artist, never a crash
-            self.failed.emit(f"preview failed: {e}")
+    def _render(self, job):
+        for start in range(0, self.total, 8):
+            self.frames.extend(self.source.render(range(start, min(self.total, start + 8))))
+            yield len(self.frames), self.total
 
+    def start(self) -> None:
+        self.worker.start()
 
-class ExportWorker(QThread):
-    """Writes an animation file; progress(done, total), then exported(path) | cancelled() | failed(msg)."""
-    progressed = Signal(int, int)
-    exported = Signal(str)
-    cancelled = Signal()
-    failed = Signal(str)
+    def cancel(self) -> None:
+        self.worker.cancel()
 
-    def __init__(self, path: Path, frames, fps: int, crf: int = 18, parent=None):
-        super().__init__(parent)
-        self.path, self.frames, self.fps, self.crf = Path(path), frames, fps, crf
-        self.cancel = threading.Event()
-
-    def run(self) -> None:
-        from studio.core.dataset import Cancelled
-        from studio.core.video import write_animation
-        try:
-            write_animation(self.path, self.frames, self.fps, crf=self.crf,
-                            progress=lambda d, t: self.progressed.emit(d, t), cancel=self.cancel)
-        except Cancelled:
-            self.cancelled.emit()
-        except Exception as e:
-            self.failed.emit(str(e))
-        else:
-            self.exported.emit(str(self.path))
+    def wait(self, ms: int = 10_000) -> bool:
+        return self.worker.wait(ms)
 
 
-class ModelLoader(QThread):
-    """Loads a generator (run folder or checkpoint file) off the UI thread."""
-    loaded = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, path: Path, parent=None):
-        super().__init__(parent)
-        self.path = Path(path)
-
-    def run(self) -> None:
-        from studio.core.checkpoint import CheckpointError, load_generator
-        try:
-            self.loaded.emit(load_generator(self.path, "cpu"))
-        except (CheckpointError, OSError) as e:
-            self.failed.emit(str(e))
+def export_worker(path: Path, frames, fps: int, crf: int = 18, parent=None) -> Worker:
+    """Writes an animation file: progress(done, total), then returned(path) | cancelled() | errored(e)."""
+    from studio.core.video import write_animation
+    return Worker(lambda job: write_animation(Path(path), frames, fps, crf=crf, progress=job.progress,
+                                              cancel=job.cancel_event), name="animate-export", parent=parent)

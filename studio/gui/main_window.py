@@ -1,63 +1,57 @@
-"""The GAN Studio main window: workspaces, panels, menus, projects.
+"""The GAN Studio main window: workspaces, panels, menus and the status bar over one studio.session.Studio.
 
-Integration contract (for features built by other engineers)
--------------------------------------------------------------
-``MainWindow(settings: QSettings | None = None)``
-
-- ``add_workspace(key: str, title: str, widget: QWidget)`` — a central workspace, shown as a tab in the
-  workspace bar (like Blender's workspaces). Ctrl+1..9 switch to them in order.
-- ``show_workspace(key)`` / ``workspace(key) -> QWidget | None`` / ``current_workspace() -> str | None``.
-- ``add_panel(dock: QDockWidget, area=Qt.RightDockWidgetArea)`` — a dockable, closable panel; it is
-  listed under View → Panels. Give the dock an objectName so its place is remembered.
-- ``_install_workspaces()`` — the ONE place where features register their workspaces and panels
-  (Explore workspace, Animate panel, Welcome screen …); add your lines there.
-- ``project`` — the current project (run folder) as a Path, or None; ``run`` — its RunFolder.
-- ``project_changed`` — Signal(object): the new project Path, or None when it is closed.
-- ``open_model(path)`` — open a generator/checkpoint file or run folder for exploring: calls
-  ``open_model(path)`` on the 'explore' workspace widget and shows it, else says so in the status bar.
-- ``show_message(text, level="info")`` — status bar + the Messages panel (level info|warning|error).
-- ``undo_stack`` — the QUndoStack behind Edit → Undo/Redo; push QUndoCommands onto it.
-- Export… (Ctrl+E) calls ``export()`` on the current workspace widget when it has one.
-- ``settings`` — the QSettings the window uses (tests pass an isolated one).
+Integration contract (for features built by other engineers):
+- ``studio``: the Qt-free application state (preferences, ``studio.project``, ``studio.training``,
+  ``studio.explorer``); views read it, nothing keeps a copy. ``project`` / ``project_changed``: its folder.
+- ``add_workspace(key, title, widget)``: a tab (Ctrl+1..9). Its keys are ``gui.shortcuts.workspace_action``s
+  (active while focus is inside it); its ``history`` (session.history.History) gets Edit ▸ Undo/Redo while
+  shown; its focus proxy takes focus when shown. ``show_workspace`` / ``workspace`` / ``current_workspace``.
+- ``add_panel(dock, area)``: a dockable panel listed under View ▸ Panels (give it an objectName).
+- ``_install_workspaces()``: the ONE place where features register their workspaces and panels.
+- ``new_project`` / ``open_project`` / ``close_project`` / ``recent_projects`` (gui.projects.ProjectActions),
+  ``open_model(path)`` (Explore), ``show_message(text, level)``, ``export()`` (Ctrl+E: the workspace's export),
+  ``settings`` (the QSettings; tests pass an isolated one).
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoStack
-from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QMessageBox, QStackedWidget,
-                               QTabBar, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QStackedWidget, QTabBar,
+                               QVBoxLayout, QWidget)
+
+from studio.session.events import ProjectChanged
+from studio.session.paths import APP_NAME
+from studio.session.studio import Studio
 
 from . import theme
-from .projects import ProjectsMixin
+from .edit_actions import EditActions
+from .help import show_about, show_shortcuts
+from .preferences import QSettingsStore
+from .projects import ProjectActions
+from .widgets.device_label import DeviceLabel
 from .widgets.icons import icon
 from .widgets.memory_label import MemoryLabel
 from .widgets.message_log import MessageLog
+from .worker import Worker
 
-APP_NAME = "GAN Studio"
 
-
-class MainWindow(ProjectsMixin, QMainWindow):
+class MainWindow(QMainWindow):
     project_changed = Signal(object)
-    device_found = Signal(str)
     heavy_imported = Signal(str)         # "" when the Explore/Animate modules are imported, else the error
 
     def __init__(self, settings: QSettings | None = None, defer_heavy: bool = False):
         """defer_heavy: build Explore/Animate (which need PyTorch) after the window is up, importing them on
-        a background thread, so the window paints fast (the app does this; tests build everything at once)."""
+        a worker, so the window paints fast (the app does this; tests build everything at once)."""
         super().__init__()
         self._heavy_pending = defer_heavy
         self._heavy_started = False
         self._pending_model = None
         self.settings = settings or QSettings()
-        self.project: Path | None = None
-        self.run = None
+        self.studio = Studio(QSettingsStore(self.settings))
+        self.studio.subscribe(self._on_project, ProjectChanged)
         self._workspaces: dict[str, QWidget] = {}
-        self._panels: list[QDockWidget] = []
-        self.undo_stack = QUndoStack(self)
-        self.device_name = ""
         self.setWindowTitle(APP_NAME)
         self.setObjectName("MainWindow")
         self.setAcceptDrops(True)
@@ -74,16 +68,16 @@ class MainWindow(ProjectsMixin, QMainWindow):
         log_dock.setWidget(self.log)
         self.add_panel(log_dock, Qt.BottomDockWidgetArea)
         self._install_workspaces()
+        self.projects = ProjectActions(self, self.studio, self.training_view.shutdown, self.show_workspace,
+                                       self.show_message)
         self.resizeDocks([log_dock], [130], Qt.Vertical)
         self.act_close.setEnabled(False)
         self._restore_layout()
-        welcome = getattr(self, "welcome_screen", None)
-        if welcome is not None and welcome.shows_at_start() and self.project is None:
+        if self.welcome_screen.shows_at_start() and self.studio.project is None:
             self.show_workspace("welcome")
         elif self.current_workspace() == "welcome":
             self.show_workspace("dataset")          # the first tab, but the artist turned it off
-        self.device_found.connect(self._on_device)
-        QTimer.singleShot(150, self._detect_device)
+        QTimer.singleShot(150, self.detect_device)
 
     # ------------------------------------------------------------------ contract
     def _install_workspaces(self) -> None:
@@ -91,12 +85,13 @@ class MainWindow(ProjectsMixin, QMainWindow):
         from .project_page import ProjectPage
         from .training_view import TrainingView
         from .welcome import install as install_welcome
-        install_welcome(self)                    # the 'welcome' workspace, shown on first launch
-        self.project_page = ProjectPage(self)
-        self.training_view = TrainingView(self)
+        self.welcome_screen = install_welcome(self)      # the 'welcome' workspace, shown on first launch
+        self.project_page = ProjectPage(self.studio)
+        self.training_view = TrainingView(self.studio)
         self.add_workspace("dataset", "Dataset", self.project_page)
         self.add_workspace("train", "Train", self.training_view)
         self.project_page.train_requested.connect(self._start_training)
+        self.project_page.notice.connect(self.show_message)
         self.training_view.notice.connect(self.show_message)
         self.training_view.start_requested.connect(self.project_page.request_start)
         if self._heavy_pending:
@@ -108,20 +103,16 @@ class MainWindow(ProjectsMixin, QMainWindow):
         super().showEvent(event)
         if self._heavy_pending and not self._heavy_started:
             self._heavy_started = True        # just after the first paint: the import does not compete with it
-            QTimer.singleShot(100, lambda: threading.Thread(target=self._import_heavy, name="import-explore",
-                                                          daemon=True).start())
+            QTimer.singleShot(100, self._import_heavy)
 
     def _import_heavy(self) -> None:
-        """Background thread: import the PyTorch-based workspaces' modules (no widgets are made here)."""
-        try:
+        """Import the PyTorch-based workspaces' modules on a worker (no widgets are made there)."""
+        def work(job):
             from . import animation_panel, explorer  # noqa: F401
-            error = ""
-        except Exception as e:  # noqa: BLE001 - reported in the window
-            error = f"{type(e).__name__}: {e}"
-        try:
-            self.heavy_imported.emit(error)
-        except RuntimeError:
-            pass                                 # the window was closed meanwhile
+        w = Worker(work, name="import-explore", parent=self)
+        w.returned.connect(lambda _: self.heavy_imported.emit(""))
+        w.errored.connect(lambda e: self.heavy_imported.emit(f"{type(e).__name__}: {e}"))
+        w.start()
 
     def _install_heavy_workspaces(self, error: str = "") -> None:
         self._heavy_pending = False
@@ -131,7 +122,7 @@ class MainWindow(ProjectsMixin, QMainWindow):
         from .animation_panel import AnimationPanel
         from .explorer import install as install_explorer
         self.explorer = install_explorer(self)   # the 'explore' workspace (latent explorer)
-        self.add_workspace("animate", "Animate", AnimationPanel(parent=self))
+        self.add_workspace("animate", "Animate", AnimationPanel(self.studio.explorer, self.studio))
         if self._pending_model is not None:
             path, self._pending_model = self._pending_model, None
             self.open_model(path)
@@ -170,8 +161,23 @@ class MainWindow(ProjectsMixin, QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetClosable | QDockWidget.DockWidgetMovable
                          | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(area, dock)
-        self._panels.append(dock)
         self._panels_menu.addAction(dock.toggleViewAction())
+
+    @property
+    def project(self) -> Path | None:
+        return self.studio.project.path if self.studio.project is not None else None
+
+    def new_project(self, image_dir=None) -> bool:
+        return self.projects.new_project(image_dir)
+
+    def open_project(self, path=None) -> bool:
+        return self.projects.open_project(path)
+
+    def close_project(self, ask: bool = True) -> bool:
+        return self.projects.close_project(ask)
+
+    def recent_projects(self) -> list[str]:
+        return [str(p) for p in self.studio.recent.paths()]
 
     def choose_model(self) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -186,7 +192,7 @@ class MainWindow(ProjectsMixin, QMainWindow):
             self.show_message("Starting the explorer…")
             return
         w = self._workspaces.get("explore")
-        if w is None or not hasattr(w, "open_model"):
+        if w is None:
             self.show_message("The Explore workspace is not available in this build.", "warning")
             return
         w.open_model(Path(path))
@@ -195,6 +201,19 @@ class MainWindow(ProjectsMixin, QMainWindow):
     def show_message(self, text: str, level: str = "info") -> None:
         self.log.add(text, level)
         self.statusBar().showMessage(text, 8000 if level == "info" else 15000)
+
+    def _on_project(self, ev: ProjectChanged) -> None:
+        p = ev.project
+        self._project_label.setText(p.name if p else "No project")
+        self._project_label.setToolTip(str(p.path) if p else "")
+        self.setWindowTitle(f"{p.name} — {APP_NAME}" if p else APP_NAME)
+        self.act_close.setEnabled(p is not None)
+        self.project_changed.emit(p.path if p else None)
+
+    def _start_training(self, cfg) -> None:
+        if self.studio.project is not None:
+            self.show_workspace("train")
+            self.training_view.start(cfg)
 
     # ------------------------------------------------------------------ building
     def _build_central(self) -> None:
@@ -208,6 +227,7 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self._tabs = QTabBar(objectName="WorkspaceBar")
         self._tabs.setDrawBase(False)
         self._tabs.setExpanding(False)
+        self._tabs.setFocusPolicy(Qt.NoFocus)          # keys belong to the workspace below, not the tab bar
         self._tabs.currentChanged.connect(self._on_tab)
         self._project_label = QLabel("No project", objectName="ProjectLabel")
         self._project_label.setProperty("role", "subtitle")
@@ -220,22 +240,12 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.setCentralWidget(central)
 
     def _on_tab(self, i: int) -> None:
-        key = self._tabs.tabData(i)
-        if key in self._workspaces:
-            self._stack.setCurrentWidget(self._workspaces[key])
-        if key == "animate":
-            self._feed_animate()
-
-    def _feed_animate(self) -> None:
-        """Animate what the explorer has open: its model, keyframes and GANSpace directions."""
-        ex, anim = self._workspaces.get("explore"), self._workspaces.get("animate")
-        if ex is None or anim is None or ex.model is None:
+        w = self._workspaces.get(self._tabs.tabData(i))
+        if w is None:
             return
-        if anim.model is None or anim.model.path != ex.model.path:
-            anim.set_model(ex.model)
-        anim.set_keyframes(ex.keyframes.keyframes())
-        if ex.directions is not None:
-            anim.set_directions(list(ex.directions.vectors))
+        self._stack.setCurrentWidget(w)
+        w.setFocus(Qt.TabFocusReason)                  # its keys work at once (focus proxy: e.g. the canvas)
+        self.edit.follow(getattr(w, "history", None))
 
     def _act(self, text, slot, shortcut=None, icon_name=None, tip=None) -> QAction:
         a = QAction(text, self)
@@ -263,28 +273,24 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.act_quit = self._act("&Quit", self.close, K.Quit)
         if self.act_quit.shortcut().isEmpty():
             self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
-        self.act_undo = self.undo_stack.createUndoAction(self, "&Undo")
-        self.act_undo.setShortcut(K.Undo)
-        self.act_undo.setIcon(icon("undo"))
-        self.act_redo = self.undo_stack.createRedoAction(self, "&Redo")
-        self.act_redo.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z")])
-        self.act_redo.setIcon(icon("redo"))
+        self.edit = EditActions(self)                  # Undo / Redo of the shown workspace's history
+        self.act_undo, self.act_redo = self.edit.undo_action, self.edit.redo_action
         self.act_full = self._act("&Full Screen", self._toggle_full, K.FullScreen)
         self.act_shortcuts = self._act("&Keyboard Shortcuts", self.show_shortcuts, "F1", "keyboard")
-        self.act_about = self._act("&About GAN Studio", self.show_about, None, "info")
+        self.act_about = self._act("&About GAN Studio", lambda: show_about(self), None, "info")
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
         m = mb.addMenu("&File")
         m.addActions([self.act_new, self.act_open, self.act_open_model])
         self.recent_menu = m.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.recent_menu.aboutToShow.connect(lambda: self.projects.fill_recent(self.recent_menu))
         m.addSeparator()
         m.addActions([self.act_export, self.act_close])
         m.addSeparator()
         m.addAction(self.act_quit)
-        m = mb.addMenu("&Edit")
-        m.addActions([self.act_undo, self.act_redo])
+        self.edit_menu = mb.addMenu("&Edit")
+        self.edit_menu.addActions([self.act_undo, self.act_redo])
         m = mb.addMenu("&View")
         self._panels_menu = m.addMenu("&Panels")
         self._workspace_menu = m.addMenu("&Workspaces")
@@ -297,8 +303,8 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self._theme_actions = tm.actions()
         m.addSeparator()
         m.addAction(self.act_full)
-        m = mb.addMenu("&Help")
-        m.addActions([self.act_shortcuts, self.act_about])
+        self.help_menu = mb.addMenu("&Help")
+        self.help_menu.addActions([self.act_shortcuts, self.act_about])
 
     def _build_toolbar(self) -> None:
         tb = self.addToolBar("Main")
@@ -314,27 +320,19 @@ class MainWindow(ProjectsMixin, QMainWindow):
 
     def _build_statusbar(self) -> None:
         sb = self.statusBar()
-        self._device_label = QLabel("Device: …", objectName="DeviceLabel")
+        self._device_label = DeviceLabel()
         self._memory_label = MemoryLabel(lambda: self.device_name)
         sb.addPermanentWidget(self._memory_label)
         sb.addPermanentWidget(self._device_label)
         sb.showMessage("Ready — drop a folder of images on the window to start a project", 10000)
 
     # ------------------------------------------------------------------ status
-    def _detect_device(self) -> None:
-        def work():
-            try:
-                from studio.core.device import describe, pick_device
-                name = describe(pick_device("auto"))
-            except Exception as e:  # noqa: BLE001 - shown to the user
-                name = f"unknown ({e})"
-            self.device_found.emit(name)
-        threading.Thread(target=work, name="device-probe", daemon=True).start()
+    def detect_device(self) -> None:
+        self._device_label.detect(self.studio.prefs)
 
-    def _on_device(self, name: str) -> None:
-        self.device_name = name
-        self._device_label.setText(name)
-        self._device_label.setToolTip("Training runs on this device")
+    @property
+    def device_name(self) -> str:
+        return self._device_label.device_name
 
     # ------------------------------------------------------------------ view
     def set_theme(self, name: str) -> None:
@@ -358,22 +356,15 @@ class MainWindow(ProjectsMixin, QMainWindow):
         if w is not None and hasattr(w, "export"):
             w.export()
         else:
-            self.show_message("Nothing to export here: open the Train or Explore workspace.", "info")
+            self.show_message("Nothing to export here: open the Train, Explore or Animate workspace.", "info")
 
     def show_shortcuts(self) -> None:
-        rows = [(a.text().replace("&", "").rstrip("…"), a.shortcut().toString(QKeySequence.NativeText))
-                for a in (self.act_new, self.act_open, self.act_close, self.act_export, self.act_undo,
-                          self.act_redo, self.act_full, self.act_shortcuts, self.act_quit)]
-        rows += [("Start / pause training", "Space"), ("Switch workspace", "Ctrl+1 … Ctrl+9")]
-        html = "<table cellspacing=6>" + "".join(
-            f"<tr><td>{t}</td><td><b>{s}</b></td></tr>" for t, s in rows) + "</table>"
-        QMessageBox.information(self, "Keyboard shortcuts", html)
+        show_shortcuts(self, [self.act_new, self.act_open, self.act_close, self.act_export, self.act_undo,
+                              self.act_redo, self.act_full, self.act_shortcuts, self.act_quit],
+                       [(self._tabs.tabText(i), self._workspaces[self._tabs.tabData(i)])
+                        for i in range(self._tabs.count())])
 
-    def show_about(self) -> None:
-        from ..core.about import about_html
-        QMessageBox.about(self, "About GAN Studio", about_html())
-
-    # ------------------------------------------------------------------ layout persistence
+    # ------------------------------------------------------------------ layout persistence, drops, closing
     def _restore_layout(self) -> None:
         geo = self.settings.value("window/geometry")
         if geo is not None:
@@ -392,6 +383,16 @@ class MainWindow(ProjectsMixin, QMainWindow):
             self.settings.setValue("window/workspace", self.current_workspace())
         self.settings.sync()
 
+    def dragEnterEvent(self, event) -> None:
+        if ProjectActions.dropped_folder(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        folder = ProjectActions.dropped_folder(event)
+        if folder is not None:
+            event.acceptProposedAction()
+            self.projects.drop(folder)
+
     def closeEvent(self, event) -> None:
         if not self.close_project(ask=True):
             event.ignore()
@@ -399,4 +400,3 @@ class MainWindow(ProjectsMixin, QMainWindow):
         self.save_layout()
         self._memory_label.timer.stop()
         super().closeEvent(event)
-

@@ -1,107 +1,38 @@
-"""Preferences: a small accessor over QSettings that any part of the app can read, and its dialog.
+"""Preferences in the window: QSettings as the session's preference store, and the Preferences dialog.
 
-    prefs = Preferences(window.settings)      # or Preferences() for the application's QSettings
-    prefs.device            # 'auto' | 'cpu' | 'cuda'
-    prefs.cpu_threads       # 0 = let PyTorch decide
-    prefs.export_dir        # Path: default folder for exports
-    prefs.theme             # 'dark' | 'light' (the same key the main window's View → Theme uses)
-    prefs.feature_weights   # Path | None: optional Inception FID weights file for the metrics
+What each preference does is decided in studio.session.preferences (Qt-free); this module only stores and
+edits them:
 
-`PreferencesDialog(settings, parent).exec()` edits them; `applied` is emitted with the Preferences
-after OK, and `apply_runtime(prefs)` applies what takes effect at once (theme, CPU threads).
+    store = QSettingsStore(settings)              # studio.session.preferences.Store over a QSettings
+    PreferencesDialog(studio, parent).open()      # OK saves through studio.set_prefs and emits `applied`
 """
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QStandardPaths, Signal
+from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-DEVICES = (("auto", "Automatic (GPU when there is one)"), ("cpu", "CPU"), ("cuda", "NVIDIA GPU (CUDA)"))
+from studio.session.paths import default_export_dir
+from studio.session.preferences import PreferenceError, Preferences, apply_threads
+
+DEVICES = (("auto", "Automatic (GPU when there is one)"), ("cpu", "CPU"), ("cuda", "NVIDIA GPU (CUDA)"),
+           ("mps", "Apple GPU (MPS)"))
 THEMES = (("dark", "Dark"), ("light", "Light"))
-KEYS = {"device": "prefs/device", "cpu_threads": "prefs/cpu_threads", "export_dir": "prefs/export_dir",
-        "theme": "theme", "feature_weights": "prefs/feature_weights"}
 
 
-def _default_export_dir() -> Path:
-    pics = QStandardPaths.writableLocation(QStandardPaths.PicturesLocation)
-    return Path(pics or Path.home()) / "GAN Studio"
+class QSettingsStore:
+    """studio.session.preferences.Store over a QSettings (lists come back as lists, never as one string)."""
 
+    def __init__(self, settings: QSettings):
+        self.settings = settings
 
-class Preferences:
-    """Typed reads and writes of the user's preferences; values that are missing or damaged read as defaults."""
+    def get(self, key: str, default=None):
+        return self.settings.value(key, default)
 
-    def __init__(self, settings: QSettings | None = None):
-        self.settings = settings if settings is not None else QSettings()
-
-    def _get(self, name: str, default=None):
-        return self.settings.value(KEYS[name], default)
-
-    @property
-    def device(self) -> str:
-        v = str(self._get("device", "auto") or "auto")
-        return v if v in dict(DEVICES) else "auto"
-
-    @device.setter
-    def device(self, v: str) -> None:
-        if v not in dict(DEVICES):
-            raise ValueError(f"device must be one of {', '.join(dict(DEVICES))}, not '{v}'")
-        self.settings.setValue(KEYS["device"], v)
-
-    @property
-    def cpu_threads(self) -> int:
-        try:
-            return max(0, int(self._get("cpu_threads", 0) or 0))
-        except (TypeError, ValueError):
-            return 0
-
-    @cpu_threads.setter
-    def cpu_threads(self, n: int) -> None:
-        self.settings.setValue(KEYS["cpu_threads"], max(0, int(n)))
-
-    @property
-    def export_dir(self) -> Path:
-        v = self._get("export_dir", "")
-        return Path(v) if v else _default_export_dir()
-
-    @export_dir.setter
-    def export_dir(self, p) -> None:
-        self.settings.setValue(KEYS["export_dir"], str(p) if p else "")
-
-    @property
-    def theme(self) -> str:
-        v = str(self._get("theme", "dark") or "dark")
-        return v if v in dict(THEMES) else "dark"
-
-    @theme.setter
-    def theme(self, v: str) -> None:
-        if v not in dict(THEMES):
-            raise ValueError(f"theme must be dark or light, not '{v}'")
-        self.settings.setValue(KEYS["theme"], v)
-
-    @property
-    def feature_weights(self) -> Path | None:
-        v = self._get("feature_weights", "")
-        return Path(v) if v else None
-
-    @feature_weights.setter
-    def feature_weights(self, p) -> None:
-        self.settings.setValue(KEYS["feature_weights"], str(p) if p else "")
-
-
-def apply_runtime(prefs: Preferences) -> None:
-    """Apply the preferences that act at once: the theme, and CPU threads if PyTorch is loaded."""
-    from PySide6.QtWidgets import QApplication
-
-    from . import theme
-    app = QApplication.instance()
-    if app is not None and theme.current() != prefs.theme:
-        theme.apply_theme(app, prefs.theme)
-    torch = sys.modules.get("torch")
-    if torch is not None and prefs.cpu_threads:
-        torch.set_num_threads(prefs.cpu_threads)
+    def set(self, key: str, value) -> None:
+        self.settings.setValue(key, value)
 
 
 class _PathField(QWidget):
@@ -138,35 +69,29 @@ class _PathField(QWidget):
 class PreferencesDialog(QDialog):
     applied = Signal(object)        # Preferences, after OK
 
-    def __init__(self, settings: QSettings | None = None, parent=None):
+    def __init__(self, studio, parent=None):
         super().__init__(parent)
         self.setObjectName("PreferencesDialog")
         self.setWindowTitle("Preferences")
         self.setMinimumWidth(560)
-        self.prefs = Preferences(settings)
-        p = self.prefs
-
-        self.device = QComboBox()
-        for key, text in DEVICES:
-            self.device.addItem(text, key)
-        self.device.setCurrentIndex([k for k, _ in DEVICES].index(p.device))
+        self.studio = studio
+        p = studio.prefs
+        self.device = self._combo(DEVICES, p.device)
         self.threads = QSpinBox(minimum=0, maximum=256)
         self.threads.setSpecialValueText("Automatic")
         self.threads.setValue(p.cpu_threads)
         self.threads.setToolTip("Threads PyTorch uses on the CPU. Automatic uses every core; fewer keeps the "
                                 "computer responsive while training.")
-        self.export_dir = _PathField(str(_default_export_dir()), pick_folder=True)
-        self.export_dir.setText(self._get_raw("export_dir"))
-        self.theme = QComboBox()
-        for key, text in THEMES:
-            self.theme.addItem(text, key)
-        self.theme.setCurrentIndex([k for k, _ in THEMES].index(p.theme))
-        self.weights = _PathField("Not set: metrics use the built-in EfficientNet features", pick_folder=False,
-                                  file_filter="Weights (*.safetensors *.npz *.pth *.pt);;All files (*)")
-        self.weights.setText(self._get_raw("feature_weights"))
-        self.weights.setToolTip("Optional: an Inception-v3 FID weights file, for FID figures comparable with "
-                                "papers. Without it the quality metrics use the bundled feature network.")
-
+        self.export_dir = _PathField(f"Not set: the project's exports folder, else {default_export_dir()}",
+                                     pick_folder=True)
+        self.export_dir.setText(p.export_dir)
+        self.export_dir.setToolTip("Where Export… dialogs start (images, contact sheets, animations, sample grids).")
+        self.theme = self._combo(THEMES, p.theme)
+        self.weights = _PathField("Not set: quality is measured with the built-in EfficientNet features",
+                                  pick_folder=False, file_filter="Inception TorchScript (*.pt);;All files (*)")
+        self.weights.setText(p.feature_weights)
+        self.weights.setToolTip("Optional: the Inception TorchScript file inception-2015-12-05.pt (StyleGAN2-ADA). "
+                                "Training then adds true FID, comparable with papers, to its quality measurements.")
         form = QFormLayout()
         form.setRowWrapPolicy(QFormLayout.DontWrapRows)
         form.setVerticalSpacing(10)
@@ -174,8 +99,10 @@ class PreferencesDialog(QDialog):
         form.addRow("CPU threads", self.threads)
         form.addRow("Export folder", self.export_dir)
         form.addRow("Theme", self.theme)
-        form.addRow("FID feature weights", self.weights)
-        note = QLabel("The device and threads apply to training started from now on.")
+        form.addRow("FID Inception weights", self.weights)
+        note = QLabel("The device, threads and Inception weights apply to training started from now on; the "
+                      "device also to models opened from now on.")
+        note.setWordWrap(True)
         note.setProperty("role", "caption")
         self.error = QLabel()
         self.error.setStyleSheet("color: #ef6461;")
@@ -192,40 +119,41 @@ class PreferencesDialog(QDialog):
         lay.addStretch(1)
         lay.addWidget(buttons)
 
-    def _get_raw(self, name: str) -> str:
-        return str(self.prefs.settings.value(KEYS[name], "") or "")
+    @staticmethod
+    def _combo(items, current: str) -> QComboBox:
+        c = QComboBox()
+        for key, text in items:
+            c.addItem(text, key)
+        c.setCurrentIndex(max(0, c.findData(current)))
+        return c
+
+    def chosen(self) -> Preferences:
+        weights, export = self.weights.text(), self.export_dir.text()
+        return Preferences(device=self.device.currentData(), cpu_threads=self.threads.value(),
+                           export_dir=str(Path(export).expanduser()) if export else "",
+                           theme=self.theme.currentData(),
+                           feature_weights=str(Path(weights).expanduser()) if weights else "")
 
     def accept(self) -> None:
-        weights = self.weights.text()
-        if weights and not Path(weights).expanduser().is_file():
-            self.error.setText(f"The feature weights file {weights} does not exist: choose the file, or clear "
-                               "the field.")
+        prefs = self.chosen()
+        try:
+            self.studio.set_prefs(prefs)          # checks first: nothing is stored until the form is valid
+        except PreferenceError as e:
+            self.error.setText(str(e))
             self.error.show()
             return
-        export = self.export_dir.text()
-        if export and Path(export).expanduser().exists() and not Path(export).expanduser().is_dir():
-            self.error.setText(f"{export} is a file: choose a folder for exports.")
-            self.error.show()
-            return
-        p = self.prefs
-        p.device = self.device.currentData()
-        p.cpu_threads = self.threads.value()
-        p.export_dir = str(Path(export).expanduser()) if export else ""
-        p.theme = self.theme.currentData()
-        p.feature_weights = str(Path(weights).expanduser()) if weights else ""
-        p.settings.sync()
         super().accept()
-        self.applied.emit(p)
+        self.applied.emit(prefs)
 
 
-def show_preferences(window) -> None:
-    """Open the Preferences dialog over `window`; Apply/OK applies the theme and the runtime settings."""
-    dlg = PreferencesDialog(window.settings, window)
+def show_preferences(window) -> PreferencesDialog:
+    """Open the Preferences dialog over the main window; OK applies the theme, CPU threads and device read-out."""
+    dlg = PreferencesDialog(window.studio, window)
 
-    def applied(prefs):
-        if hasattr(window, "set_theme"):
-            window.set_theme(prefs.theme)
-        apply_runtime(prefs)
+    def applied(prefs: Preferences) -> None:
+        window.set_theme(prefs.theme)
+        apply_threads(prefs)
+        window.detect_device()
     dlg.applied.connect(applied)
     dlg.open()
-    window._preferences_dialog = dlg
+    return dlg

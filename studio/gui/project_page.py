@@ -1,24 +1,29 @@
-"""The Dataset workspace: the project's image folder, its scan, and the training settings.
+"""The Dataset workspace: the current project's image folder, its scan, and the training settings.
 
-Settings start from studio.core.config.suggest (folder size + device) after the first scan; changing
-resolution, fit or colour rescans in the background (the cache makes repeats instant). Setting changes
-are undoable (Edit → Undo). Once a project has checkpoints its settings are fixed.
+A view over studio.session: a new project's settings start from the session's suggestion (the folder's usable
+image count and the device the run will use, studio.session.settings.suggested) after the first scan; choosing
+an architecture brings its own settings (core.config.with_arch); changing resolution, fit or colour rescans on
+a gui.worker.Worker (the cache makes repeats instant). Edits are undoable (Edit ▸ Undo while this workspace is
+shown). Once a project has checkpoints its settings are fixed.
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
-from studio.core.config import ConfigError, TrainConfig, suggest
+from studio.core.config import ConfigError, TrainConfig, with_arch
+from studio.core.errors import Cancelled
+from studio.session.errors import describe_error
+from studio.session.events import ProjectChanged
+from studio.session.history import History
+from studio.session.settings import suggested
 
 from .dataset_view import DatasetView
 from .widgets.icons import icon
-from .workers import ScanThread
+from .worker import Worker
 
 RESOLUTIONS = (32, 64, 128, 256, 512, 1024)
 FITS = (("crop", "Crop to square"), ("pad", "Pad to square"), ("stretch", "Stretch to square"))
@@ -30,42 +35,33 @@ PRECISIONS = (("auto", "Automatic — bf16 where native"), ("bf16", "bf16 mixed 
 RESCAN_KEYS = ("resolution", "fit", "channels")
 
 
-class _SettingsEdit(QUndoCommand):
-    def __init__(self, page, old: dict, new: dict):
-        super().__init__("Change training settings")
-        self.page, self.old, self.new, self.first = page, old, new, True
-
-    def redo(self):
-        if self.first:
-            self.first = False
-            return
-        self.page.apply_config(self.new, record=False)
-
-    def undo(self):
-        self.page.apply_config(self.old, record=False)
-
-
 class ProjectPage(QWidget):
     train_requested = Signal(object)        # TrainConfig
     scan_finished = Signal(object)          # Dataset, or None when the scan failed
+    notice = Signal(str, str)               # message, level
 
-    def __init__(self, window=None):
+    def __init__(self, studio):
         super().__init__()
         self.setObjectName("ProjectPage")
-        self.undo_stack = window.undo_stack if window is not None else QUndoStack(self)
-        self.run = None
+        self.studio = studio
+        self.history = History(lambda d: self.apply_config(d, record=False))
         self.cfg = TrainConfig()
         self.dataset = None
         self.scan_error = ""
-        self._scan: ScanThread | None = None
-        self._old_scans: list[ScanThread] = []
+        self.device_type = ""                   # the device the run will use, as the last scan found it
+        self._scan: Worker | None = None
+        self._old_scans: list[Worker] = []
         self._applying = False
         self._suggested = True
         self._locked = False
-        self._poll = QTimer(self, interval=50, timeout=self._poll_scan)
         self._rescan_timer = QTimer(self, singleShot=True, interval=300, timeout=self.rescan)
         self._build()
         self.clear()
+        studio.subscribe(self._on_project, ProjectChanged)
+
+    @property
+    def project(self):
+        return self.studio.project
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -178,21 +174,20 @@ class ProjectPage(QWidget):
             self._applying = False
         self._validate()
         if record and old != self.cfg.to_dict():
-            self.undo_stack.push(_SettingsEdit(self, old, self.cfg.to_dict()))
+            self.history.push("Change training settings", old, self.cfg.to_dict())
         self._save()
-        if any(old.get(k) != d.get(k) for k in RESCAN_KEYS + ("data_dir",)) and self.run is not None:
+        if any(old.get(k) != d.get(k) for k in RESCAN_KEYS + ("data_dir",)) and self.project is not None:
             self._rescan_timer.start()
 
     def read_config(self) -> TrainConfig:
-        d = self.cfg.to_dict()
+        """The settings the widgets show (an architecture chosen here brings its own settings: with_arch)."""
+        d = with_arch(self.cfg, self.w_arch.currentData()).to_dict()
         d.update(resolution=self.w_resolution.currentData(), fit=self.w_fit.currentData(),
-                 channels=self.w_channels.currentData(), arch=self.w_arch.currentData(),
-                 mirror=self.w_mirror.isChecked(), augment=self.w_augment.isChecked(), batch=self.w_batch.value(),
+                 channels=self.w_channels.currentData(), mirror=self.w_mirror.isChecked(),
+                 augment=self.w_augment.isChecked(), batch=self.w_batch.value(),
                  precision=self.w_precision.currentData())
         unit = self.w_unit.currentData()
         d["kimg"], d["minutes"] = (self.w_duration.value(), 0.0) if unit == "kimg" else (0.0, self.w_duration.value())
-        if d["arch"] == "fastgan":
-            d["loss"] = d["loss"] or "hinge"
         cfg = TrainConfig(**{k: v for k, v in d.items() if k != "sample_grid"})
         cfg.sample_grid = tuple(d["sample_grid"])
         return cfg
@@ -222,36 +217,33 @@ class ProjectPage(QWidget):
         self.hint.setText(text or ("Settings are fixed once training has started: start a new project to change "
                                    "them." if self._locked else "Defaults are chosen from the folder size and "
                                    "your device. The thumbnails show what the network will see."))
-        self.btn_start.setEnabled(not text and not self._locked and self.dataset is not None and self.run is not None)
+        self.btn_start.setEnabled(not text and not self._locked and self.dataset is not None
+                                  and self.project is not None)
 
     def _save(self) -> None:
-        if self.run is not None and not self._locked:
+        if self.project is not None and not self._locked:
             try:
-                self.cfg.save(self.run.config_file)
-            except OSError:
+                self.project.save_config(self.cfg)
+            except (OSError, ConfigError):
                 pass                           # the start of training reports disk problems
 
     # ------------------------------------------------------------------ project
-    def start_project(self, run, image_dir: Path) -> None:
+    def _on_project(self, ev: ProjectChanged) -> None:
+        project = ev.project
         self.clear()
-        self.run = run
-        self._suggested = False
-        self._locked = False
-        self.apply_config(TrainConfig(data_dir=str(image_dir)))
-        self.rescan()
-
-    def load_project(self, run, cfg: TrainConfig) -> None:
-        self.clear()
-        self.run = run
-        self._suggested = True
-        self._locked = any(run.checkpoints_dir.glob("ckpt-*.safetensors"))
-        self.apply_config(cfg)
+        self.history.clear()
+        if project is None:
+            return
+        fresh = project.created_here and not project.trained
+        self._suggested = not fresh            # a new project takes the suggestion after its first scan
+        self._locked = project.trained
+        self.apply_config(project.config())
         for box in self.settings_boxes:
             box.setEnabled(not self._locked)
         self.rescan()
 
     def request_start(self) -> None:
-        if self.run is None or self.dataset is None or not self._validate():
+        if self.project is None or self.dataset is None or not self._validate():
             return
         self.train_requested.emit(self.read_config().validate())
 
@@ -260,78 +252,66 @@ class ProjectPage(QWidget):
         if d:
             self.apply_config(dict(self.cfg.to_dict(), data_dir=d), record=True)
 
-    # ------------------------------------------------------------------ scanning
+    # ------------------------------------------------------------------ scanning (on a worker)
     def rescan(self) -> None:
-        if self.run is None or not self.cfg.data_dir:
+        if self.project is None or not self.cfg.data_dir:
             return
         self._rescan_timer.stop()
         self.cancel_scan()
         self.dataset = None
         self._validate()
-        th = ScanThread(self.read_config().validate(), self.run.cache_dir, self)
-        th.scanned.connect(self._on_scanned)
-        th.scan_failed.connect(self._on_failed)
-        self._scan = th
+        cfg, project, prefs = self.read_config().validate(), self.project, self.studio.prefs
+
+        def work(job):
+            from studio.session.devices import device_type
+            dataset = project.scan(cfg, job)
+            return dataset, device_type(None, prefs, cfg.device)
+        w = Worker(work, name="scan", parent=self)
+        w.progress.connect(lambda done, total, name, w=w: self.view.scanning(done, total, name)
+                           if w is self._scan else None)
+        w.returned.connect(lambda result, w=w: self._on_scanned(*result) if w is self._scan else None)
+        w.errored.connect(lambda e, w=w: self._on_failed(e) if w is self._scan else None)
+        self._scan = w
         self.view.begin_scan(self.cfg.data_dir)
-        th.start()
-        self._poll.start()
+        w.start()
 
     def cancel_scan(self) -> None:
-        th, self._scan = self._scan, None
-        if th is not None and th.isRunning():
-            th.cancel.set()
-            self._old_scans.append(th)
-            th.finished.connect(lambda t=th: self._old_scans.remove(t) if t in self._old_scans else None)
+        w, self._scan = self._scan, None
+        if w is not None and w.is_running():
+            w.cancel()
+            self._old_scans.append(w)
+            w.finished.connect(lambda w=w: self._old_scans.remove(w) if w in self._old_scans else None)
             self.view.show_error("Scan cancelled.")
-        self._poll.stop()
 
-    def _poll_scan(self) -> None:
-        if self._scan is not None:
-            p = self._scan.take_progress()
-            if p is not None:
-                self.view.scanning(*p)
-
-    def _on_scanned(self, ds) -> None:
-        if self.sender() is not self._scan:
-            return
-        self._poll.stop()
-        self.dataset, self.scan_error = ds, ""
+    def _on_scanned(self, ds, device_type: str) -> None:
+        self.dataset, self.scan_error, self.device_type = ds, "", device_type
         if not self._suggested:
             self._suggested = True
-            device = "cuda" if getattr(self.window(), "device_name", "").startswith("CUDA") else "cpu"
-            s = suggest(len(ds), device).to_dict()
-            keep = {k: v for k, v in self.cfg.to_dict().items() if k not in
-                    ("resolution", "arch", "batch", "kimg", "minutes", "augment", "loss", "device")}
-            self.apply_config(dict(s, **keep))
+            self.apply_config(suggested(len(ds), device_type, self.cfg))
             if self.cfg.resolution != ds.resolution:
                 return                            # the suggestion changed the size: a rescan is on its way
         self.view.show_dataset(ds, self.cfg)
         self._validate()
-        w = self.window()
-        if hasattr(w, "show_message"):
-            w.show_message(ds.report.summary())
+        self.notice.emit(ds.report.summary(), "info")
         self.scan_finished.emit(ds)
 
-    def _on_failed(self, text: str) -> None:
-        if self.sender() is not self._scan:
+    def _on_failed(self, error: BaseException) -> None:
+        if isinstance(error, Cancelled):
             return
-        self._poll.stop()
+        text = describe_error(error, "The scan failed")
         self.dataset, self.scan_error = None, text
         self.view.show_error(text)
         self._validate()
-        w = self.window()
-        if hasattr(w, "show_message"):
-            w.show_message(text, "error")
+        self.notice.emit(text, "error")
         self.scan_finished.emit(None)
 
     def shutdown(self) -> None:
         self.cancel_scan()
-        for th in list(self._old_scans):
-            th.wait(10_000)
+        for w in list(self._old_scans):
+            w.wait(10_000)
 
     def clear(self) -> None:
         self.cancel_scan()
-        self.run = None
         self.dataset = None
         self._locked = False
         self.view.clear()

@@ -1,25 +1,36 @@
-"""The Train workspace: start / pause / resume / stop, progress, live curves and the growing sample grid.
+"""The Train workspace: a view of the current project's studio.session.TrainingSession.
 
-Training runs on a workers.TrainThread. A 30 Hz timer drains its mailbox: every metric point since
-the last tick goes to the curves in one go and only the newest sample grid is shown, so the UI does
-at most ~30 updates a second however fast training runs.
+Start / Pause / Resume / Stop (Space) call the session; the run itself goes on a gui.worker.Worker. The
+session's events land in an Inbox that a 30 Hz timer drains: every metric point since the last tick goes to
+the curves in one go and only the newest sample grid is shown, so the window does at most ~30 updates a
+second however fast training runs. The state shown is always the session's own.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QMessageBox,
-                               QProgressBar, QPushButton, QSlider, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+                               QSplitter, QVBoxLayout, QWidget)
 
+from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, Samples, StepMetrics
+from studio.session.events import Inbox, ProjectChanged, ScanProgress, StateChanged, TrainingStarted
+from studio.session.preferences import export_folder
+from studio.session.training import TrainingState
+
+from .sample_history import SampleHistory
+from .shortcuts import workspace_action
 from .widgets.curves import CurvePanel
 from .widgets.icons import icon
-from .widgets.image_view import ImageView
 from .widgets.stat import stat_block
-from .workers import TrainThread
+from .worker import Worker
 
 FPS = 30
+S = TrainingState
+STATE_TEXT = {S.SCANNING: "Preparing the images…", S.PAUSED: "Paused — press Resume or Space to continue",
+              S.STOPPING: "Stopping — saving a checkpoint…", S.FAILED: "Training stopped with an error"}
+END_TEXT = {"done": "Finished — the requested duration was reached", "stopped": "Stopped — checkpoint saved",
+            "cancelled": "Cancelled"}
 
 
 def fmt_duration(sec) -> str:
@@ -39,19 +50,26 @@ class TrainingView(QWidget):
     notice = Signal(str, str)           # message, level → the window's status bar and Messages panel
     start_requested = Signal()          # Start pressed on a project that has never trained
 
-    def __init__(self, window=None):
+    def __init__(self, studio):
         super().__init__()
         self.setObjectName("TrainingView")
-        self.run = None
-        self.thread: TrainThread | None = None
-        self.state = "idle"             # idle | preparing | running | paused | stopping
-        self.target_kimg = None
-        self.last_step = None
-        self._samples: list[tuple[int, Path]] = []
-        self._live = True
-        self._timer = QTimer(self, interval=int(1000 / FPS), timeout=self._poll)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.studio = studio
+        self.inbox = Inbox()
+        self.worker: Worker | None = None
+        self.target_kimg: float | None = None
+        self.last_step: int | None = None
+        self.failure_dialog: QMessageBox | None = None
+        self.shown_state = S.IDLE                          # the session state this view shows (drained so far)
+        self._unsubscribe = None
+        self._handlers = {StateChanged: self._on_state, ScanProgress: self._on_scan, TrainingStarted: self._on_started,
+                          Samples: self._on_samples, CheckpointSaved: self._on_checkpoint, Quality: self._on_quality,
+                          Notice: lambda ev: self.notice.emit(ev.message, ev.level), Failed: self._on_failed,
+                          Finished: self._on_finished}
+        self._timer = QTimer(self, interval=int(1000 / FPS), timeout=self.drain)
         self._build()
-        self._sync_buttons()
+        studio.subscribe(self._on_project, ProjectChanged)
+        self._show_project(studio.project)
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
@@ -92,248 +110,198 @@ class TrainingView(QWidget):
             setattr(self, f"stat_{key}", lab)
             bl.addWidget(w)
         root.addWidget(bar)
-
         split = QSplitter(Qt.Horizontal)
         split.setChildrenCollapsible(False)
-        left = QFrame()
-        left.setProperty("role", "card")
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(12, 10, 12, 12)
-        head = QHBoxLayout()
-        t = QLabel("Samples")
-        t.setProperty("role", "heading")
-        self.sample_label = QLabel("")
-        self.sample_label.setProperty("role", "subtitle")
-        head.addWidget(t)
-        head.addStretch(1)
-        head.addWidget(self.sample_label)
-        ll.addLayout(head)
-        self.samples_view = ImageView(placeholder="Samples from fixed latents appear here as the model learns.")
-        ll.addWidget(self.samples_view, 1)
-        scrub = QGridLayout()
-        self.scrubber = QSlider(Qt.Horizontal)
-        self.scrubber.setEnabled(False)
-        self.scrubber.valueChanged.connect(self._on_scrub)
-        self.btn_live = QPushButton("Live")
-        self.btn_live.setCheckable(True)
-        self.btn_live.setChecked(True)
-        self.btn_live.setToolTip("Follow the newest samples")
-        self.btn_live.clicked.connect(self.go_live)
-        cap = QLabel("History")
-        cap.setProperty("role", "caption")
-        scrub.addWidget(cap, 0, 0)
-        scrub.addWidget(self.scrubber, 0, 1)
-        scrub.addWidget(self.btn_live, 0, 2)
-        ll.addLayout(scrub)
+        self.history = None                                # nothing to undo in this workspace
+        self.samples = SampleHistory()
         self.curves = CurvePanel()
         right = QFrame()
         right.setProperty("role", "card")
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
         rl.addWidget(self.curves)
-        split.addWidget(left)
+        split.addWidget(self.samples)
         split.addWidget(right)
         split.setStretchFactor(0, 5)
         split.setStretchFactor(1, 6)
         root.addWidget(split, 1)
-        sc = QShortcut(QKeySequence(Qt.Key_Space), self, context=Qt.WidgetWithChildrenShortcut)
-        sc.activated.connect(self._space)
+        workspace_action(self, "Start / pause training", self._space, "Space")
 
-    # ------------------------------------------------------------------ project
-    def load_project(self, run) -> bool:
-        """Show a project's history (curves, sample grids). True when it has trained before."""
-        self.clear()
-        self.run = run
-        self.curves.add_records(run.read_metrics())
+    # ------------------------------------------------------------------ the project and its session
+    @property
+    def session(self):
+        return self.studio.training
+
+    @property
+    def state(self) -> TrainingState:
+        return self.session.state if self.session is not None else S.IDLE
+
+    def _on_project(self, ev: ProjectChanged) -> None:
+        self._show_project(ev.project)
+
+    def _show_project(self, project) -> None:
+        """Show a project's history (curves, sample grids) and listen to its session."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self._timer.stop()
+        self.inbox.drain()
+        self.worker, self.target_kimg, self.last_step = None, None, None
+        self.curves.clear()
+        self.samples.clear()
+        self.progress.setValue(0)
+        for lab in (self.stat_images, self.stat_speed, self.stat_eta, self.stat_step):
+            lab.setText("—")
+        self.shown_state = S.IDLE
+        if project is None:
+            self.state_label.setText("No project")
+            self._sync_buttons()
+            return
+        self._unsubscribe = self.session.subscribe(self.inbox.put)
+        self.curves.add_records(project.metrics())
         self.curves.refresh()
-        steps = run.read_metrics("step")
+        steps = project.metrics("step")
         if steps:
             self._show_stats(steps[-1])
             self.stat_speed.setText("—")
             self.stat_eta.setText("—")
-        self._samples = run.sample_files()
-        self._update_scrubber(jump_live=True)
-        trained = any(run.checkpoints_dir.glob("ckpt-*.safetensors"))
-        self.state_label.setText("Ready to resume" if trained else "Ready — set up the dataset, then start")
-        self._sync_buttons()
-        return trained or bool(steps)
-
-    def has_checkpoint(self) -> bool:
-        return self.run is not None and any(self.run.checkpoints_dir.glob("ckpt-*.safetensors"))
-
-    def clear(self) -> None:
-        self._timer.stop()
-        self.thread = None
-        self.run = None
-        self.state = "idle"
-        self.last_step = None
-        self._samples = []
-        self.curves.clear()
-        self.samples_view.set_array(None)
-        self.sample_label.setText("")
-        self.progress.setValue(0)
-        for lab in (self.stat_images, self.stat_speed, self.stat_eta, self.stat_step):
-            lab.setText("—")
-        self.state_label.setText("No project")
-        self._update_scrubber(jump_live=True)
+        self.samples.set_samples(project.sample_files())
+        self.state_label.setText("Ready to resume" if project.trained else "Ready — set up the dataset, then start")
         self._sync_buttons()
 
     # ------------------------------------------------------------------ control
-    def _device_prefs(self) -> dict:
-        """Preferences → the worker: a device other than auto overrides the project's, and CPU threads."""
-        settings = getattr(self.window(), "settings", None)
-        if settings is None:
-            return {}
-        from .preferences import Preferences
-        p = Preferences(settings)
-        return {"device": None if p.device == "auto" else p.device, "threads": p.cpu_threads or None}
-
-    def start_new(self, run, cfg) -> None:
-        self.run = run
-        self._launch(TrainThread(run.path, cfg, parent=self, **self._device_prefs()))
+    def start(self, cfg) -> None:
+        """Train a new run with `cfg` (the Dataset page's Start)."""
+        self._launch(lambda session: session.run(cfg))
 
     def start_or_resume(self) -> None:
-        if self.state == "paused":
+        if self.state == S.PAUSED:
             self.toggle_pause()
-        elif self.state == "idle" and self.run is not None:
-            if self.has_checkpoint():
-                self._launch(TrainThread(self.run.path, None, parent=self, **self._device_prefs()))
+        elif not self.state.working and self.session is not None:
+            if self.studio.project.trained:
+                self._launch(lambda session: session.run(None))
             else:
                 self.start_requested.emit()
 
-    def _launch(self, th: TrainThread) -> None:
-        if self.is_running():
+    def _launch(self, work) -> None:
+        if self.session is None or self.state.working:
             return
-        self.thread = th
-        th.ready.connect(self._on_ready)
-        th.notice.connect(self._on_notice)
-        th.checkpoint.connect(self._on_checkpoint)
-        th.done.connect(self._on_done)
-        th.failed.connect(self._on_failed)
-        th.quality.connect(lambda rec: (self.curves.add_records([rec]), self.curves.refresh()))
-        self.state = "preparing"
-        self.state_label.setText("Preparing the images…")
-        self._live = True
-        self._sync_buttons()
-        th.start()
+        self.samples.live = True
+        self.worker = Worker(work, controls=self.session, name="training", parent=self)
+        self.worker.start()
         self._timer.start()
+        self._sync_buttons()
 
     def toggle_pause(self) -> None:
-        if self.thread is None:
-            return
-        if self.state == "paused":
-            self.thread.resume()
-            self.state = "running"
-            self.state_label.setText("Training")
-        elif self.state in ("running", "preparing"):
-            self.thread.pause()
-            self.state = "paused"
-            self.state_label.setText("Paused — press Resume or Space to continue")
-        self._sync_buttons()
+        if self.state == S.PAUSED:
+            self.session.resume()
+        elif self.state in (S.TRAINING, S.SCANNING):
+            self.session.pause()
+        self.drain()
 
     def stop(self) -> None:
-        if self.thread is None or self.state in ("idle", "stopping"):
-            return
-        self.state = "stopping"
-        self.state_label.setText("Stopping — saving a checkpoint…")
-        self.thread.stop()
-        self._sync_buttons()
+        if self.state.working:
+            self.session.stop()
+        self.drain()
 
     def is_running(self) -> bool:
-        return self.thread is not None and self.thread.isRunning()
+        return self.state.working
 
     def shutdown(self, timeout_ms: int = 120_000) -> None:
         """Stop training and wait for its final checkpoint (closing the project or the window)."""
-        if self.thread is not None:
-            self.thread.stop()
-            self.thread.wait(timeout_ms)
-            self._poll()
+        if self.session is not None and self.state.working:
+            self.session.stop()
+        if self.worker is not None:
+            self.worker.wait(timeout_ms)
+        self.drain()
 
     def _space(self) -> None:
-        if self.state in ("running", "paused", "preparing"):
+        if self.state in (S.TRAINING, S.PAUSED, S.SCANNING):
             self.toggle_pause()
         else:
             self.start_or_resume()
 
     def _sync_buttons(self) -> None:
-        s = self.state
-        has = self.run is not None
-        self.btn_start.setEnabled(has and s in ("idle", "paused"))
-        self.btn_start.setText(" Resume" if s == "paused" or (s == "idle" and self.has_checkpoint())
-                               else " Start training")
-        self.btn_pause.setEnabled(s in ("running", "preparing"))
-        self.btn_stop.setEnabled(s in ("running", "paused", "preparing"))
+        s, has = self.state, self.session is not None
+        trained = has and self.studio.project.trained
+        self.btn_start.setEnabled(has and s in (S.IDLE, S.FINISHED, S.FAILED, S.PAUSED))
+        self.btn_start.setText(" Resume" if s == S.PAUSED or (not s.working and trained) else " Start training")
+        self.btn_pause.setEnabled(s in (S.TRAINING, S.SCANNING))
+        self.btn_stop.setEnabled(s in (S.TRAINING, S.PAUSED, S.SCANNING))
 
-    # ------------------------------------------------------------------ worker news
-    def _on_ready(self, info: dict) -> None:
-        self.target_kimg = info.get("target_kimg")
-        if self.state == "preparing":
-            self.state = "running"
-            self.state_label.setText(f"Training on {info['device']}")
+    # ------------------------------------------------------------------ the session's news (UI thread)
+    def drain(self) -> None:
+        steps = []
+        for ev in self.inbox.drain():
+            if isinstance(ev, StepMetrics):
+                steps.append(ev)
+                continue
+            if steps:
+                self._on_steps(steps)
+                steps = []
+            for cls in type(ev).__mro__:
+                if cls in self._handlers:
+                    self._handlers[cls](ev)
+                    break
+        if steps:
+            self._on_steps(steps)
+
+    def _on_state(self, ev: StateChanged) -> None:
+        self.shown_state = ev.state
+        if ev.state in STATE_TEXT:
+            self.state_label.setText(STATE_TEXT[ev.state])
+        elif ev.state == S.TRAINING and self.session.started is not None:
+            self.state_label.setText(f"Training on {self.session.started.device}")
+        if ev.state in (S.FINISHED, S.FAILED) and not self.state.working:
+            self._timer.stop()
+            self.stat_speed.setText("—")
+            self.stat_eta.setText("—")
+            if self.studio.project is not None:
+                self.samples.set_samples(self.studio.project.sample_files(), show_newest=self.samples.live)
         self._sync_buttons()
 
-    def _on_notice(self, message: str, level: str) -> None:
-        self.notice.emit(message, level)
+    def _on_scan(self, ev: ScanProgress) -> None:
+        if self.last_step is None and self.state in (S.SCANNING, S.PAUSED):
+            self.progress.setValue(int(1000 * ev.done / max(ev.total, 1)))
+            self.state_label.setText(f"Preparing the images… {ev.done:,} / {ev.total:,}")
 
-    def _on_checkpoint(self, ev) -> None:
-        self.sample_label.setToolTip(f"Last checkpoint: {Path(ev.path).name}")
+    def _on_started(self, ev: TrainingStarted) -> None:
+        self.target_kimg = ev.target_kimg
+        if self.state == S.TRAINING:
+            self.state_label.setText(f"Training on {ev.device}")
 
-    def _on_done(self, reason: str) -> None:
-        self._finish()
-        text = {"done": "Finished — the requested duration was reached", "stopped": "Stopped — checkpoint saved",
-                "cancelled": "Cancelled"}.get(reason, reason)
-        self.state_label.setText(text)
-        self.notice.emit(f"Training {reason if reason != 'done' else 'finished'} at step {self.last_step or 0}.",
-                         "info")
+    def _on_steps(self, steps: list[StepMetrics]) -> None:
+        self.curves.add_steps(steps)
+        self.curves.refresh()
+        self._show_stats(steps[-1].to_dict())
 
-    def _on_failed(self, reason: str) -> None:
-        self._finish()
-        self.state_label.setText("Training stopped with an error")
-        self.notice.emit(reason, "error")
-        box = QMessageBox(QMessageBox.Critical, "Training stopped", reason, QMessageBox.Ok, self)
+    def _on_samples(self, ev: Samples) -> None:
+        self.samples.add(ev.step, ev.path, ev.grid, ev.kimg)
+
+    def _on_checkpoint(self, ev: CheckpointSaved) -> None:
+        self.samples.label.setToolTip(f"Last checkpoint: {Path(ev.path).name}")
+
+    def _on_quality(self, ev: Quality) -> None:
+        self.curves.add_records([ev.metrics])
+        self.curves.refresh()
+
+    def _on_finished(self, ev: Finished) -> None:
+        self.state_label.setText(END_TEXT.get(ev.reason, ev.reason))
+        self.notice.emit(f"Training {ev.reason if ev.reason != 'done' else 'finished'} at step {ev.step}.", "info")
+
+    def _on_failed(self, ev: Failed) -> None:
+        self.state_label.setText(STATE_TEXT[S.FAILED])
+        self.notice.emit(ev.reason, "error")
+        box = QMessageBox(QMessageBox.Critical, "Training stopped", ev.reason, QMessageBox.Ok, self)
         box.setObjectName("TrainingFailedDialog")
         box.setInformativeText("Your samples and the last checkpoint are kept; fix the cause and press Resume.")
         box.open()
         self.failure_dialog = box
 
-    def _finish(self) -> None:
-        if self.thread is not None:
-            self.thread.wait(5000)
-        self._poll()
-        self._timer.stop()
-        self.state = "idle"
-        self.stat_speed.setText("—")
-        self.stat_eta.setText("—")
-        if self.run is not None:
-            self._samples = self.run.sample_files()
-            self._update_scrubber(jump_live=self._live)
-        self._sync_buttons()
-
-    def _poll(self) -> None:
-        if self.thread is None:
-            return
-        steps, frame, progress = self.thread.take()
-        if progress is not None and self.state in ("preparing", "paused") and self.last_step is None:
-            done, total, _name = progress
-            self.progress.setValue(int(1000 * done / max(total, 1)))
-            self.state_label.setText(f"Preparing the images… {done:,} / {total:,}")
-        if steps:
-            self.curves.add_steps(steps)
-            self.curves.refresh()
-            self._show_stats(steps[-1].to_dict())
-        if frame is not None:
-            if frame.path:
-                self._samples.append((frame.step, Path(frame.path)))
-                self._update_scrubber(jump_live=self._live)
-            if self._live:
-                self.samples_view.set_array(frame.grid)
-                self.sample_label.setText(f"step {frame.step:,}  ·  {frame.kimg:.2f} kimg")
-
     def _show_stats(self, r: dict) -> None:
         self.last_step = r["step"]
-        nimg = r["kimg"] * 1000
         target = self.target_kimg
-        self.stat_images.setText(fmt_images(nimg) + (f" / {fmt_images(target * 1000)}" if target else ""))
+        self.stat_images.setText(fmt_images(r["kimg"] * 1000) + (f" / {fmt_images(target * 1000)}" if target else ""))
         self.stat_speed.setText(f"{r.get('images_per_sec', 0):,.0f}")
         self.stat_eta.setText(fmt_duration(r.get("eta_sec")))
         self.stat_step.setText(f"{r['step']:,}")
@@ -342,56 +310,23 @@ class TrainingView(QWidget):
         elif r.get("progress") is not None:
             self.progress.setValue(int(1000 * r["progress"]))
 
-    # ------------------------------------------------------------------ sample history
-    def _update_scrubber(self, jump_live: bool) -> None:
-        n = len(self._samples)
-        self.scrubber.blockSignals(True)
-        self.scrubber.setRange(0, max(0, n - 1))
-        self.scrubber.setEnabled(n > 1)
-        if jump_live:
-            self.scrubber.setValue(max(0, n - 1))
-        self.scrubber.blockSignals(False)
-        if jump_live and n and (self.state == "idle"):
-            self._show_sample(n - 1)
-
-    def _on_scrub(self, i: int) -> None:
-        self._live = i >= len(self._samples) - 1
-        self.btn_live.setChecked(self._live)
-        self._show_sample(i)
-
-    def _show_sample(self, i: int) -> None:
-        if not 0 <= i < len(self._samples):
-            return
-        step, path = self._samples[i]
-        img = QImage(str(path))
-        if img.isNull():
-            self.sample_label.setText(f"step {step:,}: {path.name} cannot be read")
-            return
-        self.samples_view.set_image(img)
-        self.sample_label.setText(f"step {step:,}  ·  {i + 1} of {len(self._samples)}")
-
-    def go_live(self) -> None:
-        self._live = True
-        self.btn_live.setChecked(True)
-        self._update_scrubber(jump_live=True)
-        if self._samples:
-            self._show_sample(len(self._samples) - 1)
-
     # ------------------------------------------------------------------ export
     def export(self) -> None:
-        img = self.samples_view.image()
-        if img is None:
+        if self.samples.image() is None:
             self.notice.emit("No sample grid to export yet.", "info")
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export sample grid", "samples.png", "PNG image (*.png)")
+        project = self.studio.project.path if self.studio.project else None
+        start = export_folder(self.studio.prefs, project) / "samples.png"
+        path, _ = QFileDialog.getSaveFileName(self, "Export sample grid", str(start), "PNG image (*.png)")
         if path:
             self.export_to(Path(path))
 
     def export_to(self, path: Path) -> None:
         from studio.core.files import atomic_path
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with atomic_path(path, ".png") as tmp:
-                if not self.samples_view.image().save(str(tmp), "PNG"):
+                if not self.samples.image().save(str(tmp), "PNG"):
                     raise OSError("the image could not be encoded")
         except OSError as e:
             self.notice.emit(f"Could not export {path.name} ({e}); check the disk space and folder.", "error")

@@ -6,15 +6,19 @@ open_project) and shows it on first launch (until "Show at start-up" is unticked
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QSize, QStandardPaths, Qt, QThread, Signal
+from PySide6.QtCore import QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QPixmap
 from PySide6.QtWidgets import (QCheckBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QProgressBar, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
 
 from studio.core.demo_data import demo_model_path
+from studio.session import paths
+from studio.session.errors import describe_error
+from studio.session.project import Project, is_project
+
+from .worker import Worker
 
 SHOW_KEY = "welcome/show_at_start"
 DEMO_IMAGES = 600
@@ -23,15 +27,13 @@ DEMO_SIZE = 64
 
 def demo_images_dir() -> Path:
     """Where "Try training on demo images" paints its images (per user, outside any project)."""
-    base = QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
-    return Path(base or Path.home() / ".ganstudio") / "demo-images"
+    return paths.demo_images_dir()
 
 
 def project_thumbnail(path: Path, size: int = 96) -> QPixmap | None:
     """The newest sample grid of a run folder, scaled and centre-cropped to a square; None when it has none."""
-    from studio.core.run import RunFolder
     try:
-        samples = RunFolder(path).sample_files()
+        samples = Project(path).sample_files()
     except OSError:
         return None
     if not samples:
@@ -42,32 +44,6 @@ def project_thumbnail(path: Path, size: int = 96) -> QPixmap | None:
     side = min(pm.width(), pm.height()) // 2 or min(pm.width(), pm.height())     # the first quarter of the grid
     pm = pm.copy(0, 0, side, side)
     return pm.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
-
-
-class _PaintWorker(QObject):
-    """Writes the procedural demo images on a thread."""
-    progress = Signal(int, int)
-    done = Signal(object)       # Path
-    failed = Signal(str)
-
-    def __init__(self, folder: Path, count: int, size: int):
-        super().__init__()
-        self.folder, self.count, self.size = folder, count, size
-        self.cancel = threading.Event()
-
-    def run(self) -> None:
-        from studio.core.dataset import Cancelled
-        from studio.core.demo_data import write_demo_images
-        try:
-            write_demo_images(self.folder, self.count, self.size, seed=0,
-                              progress=lambda d, t: self.progress.emit(d, t), cancel=self.cancel)
-        except Cancelled:
-            self.failed.emit("Cancelled.")
-            return
-        except OSError as e:
-            self.failed.emit(f"Could not write the demo images to {self.folder} ({e.strerror or e}).")
-            return
-        self.done.emit(self.folder)
 
 
 class ActionCard(QPushButton):
@@ -132,8 +108,7 @@ class WelcomeScreen(QWidget):
         self.setObjectName("WelcomeScreen")
         self.settings = settings if settings is not None else QSettings()
         self._recent_source = recent          # callable → list[str], else the settings' "recent" list
-        self._thread: QThread | None = None
-        self._worker: _PaintWorker | None = None
+        self._worker: Worker | None = None
         self._build()
         self.refresh()
 
@@ -169,9 +144,25 @@ class WelcomeScreen(QWidget):
         body = QHBoxLayout()
         body.setSpacing(20)
         lay.addLayout(body, 1)
+        body.addLayout(self._build_actions(), 3)
+        body.addWidget(self._build_recent(), 2)
+        foot = QHBoxLayout()
+        self.show_at_start = QCheckBox("Show this screen at start-up")
+        self.show_at_start.setChecked(self.shows_at_start())
+        self.show_at_start.toggled.connect(lambda on: self.settings.setValue(SHOW_KEY, bool(on)))
+        prefs = QPushButton("Preferences…")
+        prefs.setFlat(True)
+        prefs.clicked.connect(self.preferences_requested)
+        foot.addWidget(self.show_at_start)
+        foot.addStretch(1)
+        foot.addWidget(prefs)
+        lay.addLayout(foot)
+        self.theme_changed()
+
+    def _build_actions(self) -> QVBoxLayout:
+        """The left column: explore the demo model, train on my images, open a project, demo images."""
         left = QVBoxLayout()
         left.setSpacing(12)
-        body.addLayout(left, 3)
         model = demo_model_path()
         self.explore_button = ActionCard(
             "Explore the demo model",
@@ -194,7 +185,11 @@ class WelcomeScreen(QWidget):
         grid.addWidget(self.train_button, 0, 0)
         grid.addWidget(self.open_button, 0, 1)
         left.addLayout(grid)
+        left.addWidget(self._build_demo_card())
+        left.addStretch(1)
+        return left
 
+    def _build_demo_card(self) -> QFrame:
         demo = QFrame()
         demo.setProperty("role", "card")
         dl = QHBoxLayout(demo)
@@ -216,9 +211,9 @@ class WelcomeScreen(QWidget):
         self.demo_train_button = QPushButton("Try training on demo images")
         self.demo_train_button.clicked.connect(lambda: self.start_demo_training())
         dl.addWidget(self.demo_train_button, 0, Qt.AlignVCenter)
-        left.addWidget(demo)
-        left.addStretch(1)
+        return demo
 
+    def _build_recent(self) -> QFrame:
         right = QFrame()
         right.setProperty("role", "card")
         rl = QVBoxLayout(right)
@@ -238,20 +233,7 @@ class WelcomeScreen(QWidget):
         self.recent_empty.setAlignment(Qt.AlignCenter)
         self.recent_empty.setProperty("role", "subtitle")
         rl.addWidget(self.recent_empty, 1)
-        body.addWidget(right, 2)
-
-        foot = QHBoxLayout()
-        self.show_at_start = QCheckBox("Show this screen at start-up")
-        self.show_at_start.setChecked(self.shows_at_start())
-        self.show_at_start.toggled.connect(lambda on: self.settings.setValue(SHOW_KEY, bool(on)))
-        prefs = QPushButton("Preferences…")
-        prefs.setFlat(True)
-        prefs.clicked.connect(self.preferences_requested)
-        foot.addWidget(self.show_at_start)
-        foot.addStretch(1)
-        foot.addWidget(prefs)
-        lay.addLayout(foot)
-        self.theme_changed()
+        return right
 
     # ------------------------------------------------------------------ state
     def shows_at_start(self) -> bool:
@@ -264,7 +246,7 @@ class WelcomeScreen(QWidget):
         else:
             v = self.settings.value("recent", []) or []
             items = [v] if isinstance(v, str) else list(v)
-        return [r for r in items if (Path(r) / "config.json").exists()]
+        return [r for r in items if is_project(r)]
 
     def refresh(self) -> None:
         """Re-read the recent projects (call when the screen is shown again)."""
@@ -302,50 +284,41 @@ class WelcomeScreen(QWidget):
         self.open_recent_requested.emit(item.data(Qt.UserRole))
 
     def start_demo_training(self, folder: Path | None = None, count: int = DEMO_IMAGES) -> None:
-        """Paint the demo images on a thread, then emit demo_training_requested(folder)."""
-        if self._thread is not None:
+        """Paint the demo images on a worker, then emit demo_training_requested(folder)."""
+        if self._worker is not None:
             return
+        from studio.core.demo_data import write_demo_images
         folder = Path(folder) if folder is not None else demo_images_dir()
         self.demo_train_button.setEnabled(False)
         self.demo_progress.setMaximum(count)
         self.demo_progress.setValue(0)
         self.demo_progress.show()
         self.demo_text.setText("Painting the demo images…")
-        self._thread = QThread(self)
-        self._count = count
-        self._worker = _PaintWorker(folder, count, DEMO_SIZE)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(lambda d, t: self.demo_progress.setValue(d))
-        self._worker.done.connect(self._painted)
-        self._worker.failed.connect(self._paint_failed)
-        self._thread.start()
+        w = Worker(lambda job: write_demo_images(folder, count, DEMO_SIZE, seed=0, progress=job.progress,
+                                                 cancel=job.cancel_event), name="paint-demo", parent=self)
+        w.progress.connect(lambda done, total, _: self.demo_progress.setValue(done))
+        w.returned.connect(lambda _: self._painted(folder, count))
+        w.errored.connect(lambda e: self._paint_ended(describe_error(e, "The demo images could not be painted")))
+        w.cancelled.connect(lambda: self._paint_ended("Cancelled."))
+        self._worker = w
+        w.start()
 
-    def _finish_thread(self) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._worker.deleteLater()
-            self._thread.deleteLater()
-        self._thread = self._worker = None
+    def _paint_ended(self, message: str = "") -> None:
+        self._worker = None
         self.demo_train_button.setEnabled(True)
         self.demo_progress.hide()
+        if message:
+            self.demo_text.setText(message)
 
-    def _painted(self, folder: Path) -> None:
-        self._finish_thread()
-        self.demo_text.setText(f"{self._count} demo images are in {folder}.")
+    def _painted(self, folder: Path, count: int) -> None:
+        self._paint_ended()
+        self.demo_text.setText(f"{count} demo images are in {folder}.")
         self.demo_training_requested.emit(folder)
-
-    def _paint_failed(self, message: str) -> None:
-        self._finish_thread()
-        self.demo_text.setText(message)
 
     def shutdown(self) -> None:
         if self._worker is not None:
-            self._worker.cancel.set()
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait(5000)
+            self._worker.cancel()
+            self._worker.wait(5000)
 
 
 _STYLE = """
@@ -367,9 +340,8 @@ QListWidget#WelcomeRecent::item:hover { background: @raised; }
 # ---------------------------------------------------------------------- main window integration
 def install(window) -> WelcomeScreen:
     """Register the welcome screen in a MainWindow; show it on first launch. Returns the screen."""
-    w = WelcomeScreen(window.settings, getattr(window, "recent_projects", None))
+    w = WelcomeScreen(window.settings, window.recent_projects)
     window.add_workspace("welcome", "Welcome", w)
-    window.welcome_screen = w
     w.explore_demo_requested.connect(window.open_model)
     w.new_project_requested.connect(lambda: window.new_project())
     w.open_project_requested.connect(lambda: window.open_project())
@@ -378,7 +350,7 @@ def install(window) -> WelcomeScreen:
 
     def preferences():
         from .preferences import show_preferences        # imported on first use: not on the start-up path
-        show_preferences(window)
+        return show_preferences(window)
     w.preferences_requested.connect(preferences)
 
     show = QAction("&Welcome Screen", window)
@@ -387,12 +359,8 @@ def install(window) -> WelcomeScreen:
     if prefs.shortcut().isEmpty():
         prefs.setShortcut(QKeySequence("Ctrl+,"))
     prefs.triggered.connect(preferences)
-    for menu_action in window.menuBar().actions():
-        name = menu_action.text().replace("&", "")
-        if name == "Help" and menu_action.menu() is not None:
-            menu_action.menu().insertAction(next(iter(menu_action.menu().actions()), None), show)
-        elif name == "Edit" and menu_action.menu() is not None:
-            menu_action.menu().addSeparator()
-            menu_action.menu().addAction(prefs)
+    window.help_menu.insertAction(next(iter(window.help_menu.actions()), None), show)
+    window.edit_menu.addSeparator()
+    window.edit_menu.addAction(prefs)
     return w          # MainWindow shows it at start-up (after restoring its layout) when shows_at_start()
 

@@ -48,9 +48,13 @@ def panel(qtbot, trained_model):
         apply_theme(QApplication.instance(), "dark")
     except ImportError:
         pass
+    from studio.session.explorer_doc import ExplorerDocument
     model = load_generator(trained_run)
-    kfs = [Keyframe(z, f"key {i}", seed=i) for i, z in enumerate(seeds_to_z([3, 7, 11], model.z_dim))]
-    p = AnimationPanel(model, kfs)
+    doc = ExplorerDocument()                                      # what Explore edits and Animate reads
+    doc.set_model(model)
+    doc.keyframes.replace([Keyframe(z, f"key {i}", seed=i) for i, z in enumerate(seeds_to_z([3, 7, 11],
+                                                                                            model.z_dim))])
+    p = AnimationPanel(doc)
     qtbot.addWidget(p)
     p.resize(1100, 680)
     p.fps.setValue(8)
@@ -84,21 +88,21 @@ def test_build_from_keyframes_preview_and_export(qtbot, panel, tmp_path):
     p.grab().save(str(SHOTS / "panel_keyframes.png"))
 
     out = tmp_path / "anim.mp4"
-    p.fmt.setCurrentIndex(0)
-    p.size.setCurrentIndex(1)                                     # 2× upscale
+    p.export_card.fmt.setCurrentIndex(0)
+    p.export_card.size.setCurrentIndex(1)                                     # 2× upscale
     with qtbot.waitSignal(p.exported, timeout=30000):
-        p.export(str(out))
-    assert p.progress.value() == p.progress.maximum() == 18
+        p.export_card.export(str(out))
+    assert p.export_card.progress.value() == p.export_card.progress.maximum() == 18
     with av.open(str(out)) as c:
         s = c.streams.video[0]
         frames = list(c.decode(s))
         assert len(frames) == 18 and s.average_rate == 8 and (s.width, s.height) == (64, 64)
     p.grab().save(str(SHOTS / "panel_exported.png"))
 
-    assert p.lapse_btn.isEnabled()                                # the model came from a project
+    assert p.export_card.lapse_btn.isEnabled()                                # the model came from a project
     lapse = tmp_path / "lapse.gif"
     with qtbot.waitSignal(p.exported, timeout=30000):
-        p.export_timelapse(str(lapse))
+        p.export_card.export_timelapse(str(lapse))
     im = Image.open(lapse)
     assert im.n_frames == 3 * 1 and im.size == (70, 70)           # 3 sample grids, 8 fps → 1 frame each
 
@@ -115,9 +119,9 @@ def test_walk_grid_gif_and_cancel(qtbot, panel, tmp_path):
     assert p.renderer.frames[0].shape == (70, 70, 3)
     p.grab().save(str(SHOTS / "panel_walk_grid.png"))
     gif = tmp_path / "walk.gif"
-    p.fmt.setCurrentIndex(1)
+    p.export_card.fmt.setCurrentIndex(1)
     with qtbot.waitSignal(p.exported, timeout=30000):
-        p.export(str(gif))
+        p.export_card.export(str(gif))
     im = Image.open(gif)
     assert im.n_frames == 16 and im.info["loop"] == 0
     first, last = np.asarray(im.convert("RGB"), np.float32), None
@@ -128,21 +132,20 @@ def test_walk_grid_gif_and_cancel(qtbot, panel, tmp_path):
     p.length.setValue(20.0)
     p.rebuild()
     big = tmp_path / "long.mp4"
-    p.fmt.setCurrentIndex(0)
-    p.export(str(big))
-    qtbot.waitUntil(lambda: p.progress.value() >= 1, timeout=20000)
-    p.cancel_export()
-    qtbot.waitUntil(lambda: p.exporter is None, timeout=20000)
-    assert "cancelled" in p.export_status.text() and list(tmp_path.glob("long*")) == [] \
+    p.export_card.fmt.setCurrentIndex(0)
+    p.export_card.export(str(big))
+    qtbot.waitUntil(lambda: p.export_card.progress.value() >= 1, timeout=20000)
+    p.export_card.cancel_export()
+    qtbot.waitUntil(lambda: p.export_card.exporter is None, timeout=20000)
+    assert "cancelled" in p.export_card.status.text() and list(tmp_path.glob("long*")) == [] \
         and list(tmp_path.glob(".long*")) == []
-    assert p.export_btn.isEnabled()
+    assert p.export_card.export_btn.isEnabled()
 
 
 def test_keyframes_own_easing_is_used_for_their_segments(qtbot, panel):
     p = panel
     p.easing.setCurrentText("cubic")
-    p.keyframes[1].easing = "linear"
-    p.set_keyframes(p.keyframes)                  # as the explorer sends them after a change
+    p.doc.keyframes.set_easing(1, "linear")       # Explore: right-click a keyframe → easing to the next one
     a = p.build_animation()
     assert a.loop and a.easings == ["cubic", "linear", "cubic"]
     assert p.form.labelForField(p.easing).text() == "Other easings"

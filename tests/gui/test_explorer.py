@@ -59,7 +59,7 @@ def _open(qtbot, path):
 
 
 def _settle(qtbot, ws):
-    qtbot.waitUntil(lambda: ws._shown_serial == ws._serial, timeout=20000)
+    qtbot.waitUntil(lambda: ws.settled, timeout=20000)
 
 
 def pixels(ws):
@@ -83,18 +83,18 @@ def test_slider_changes_canvas_and_undo_restores(qtbot, project):
     after = pixels(ws)
     assert ws.state.direction(0) == 3.0 and not np.array_equal(after, before)
     assert np.array_equal(after, expected(ws))
-    assert ws.undo_stack.count() == 1
-    ws.undo_stack.undo()
+    assert len(ws.history) == 1
+    ws.history.undo()
     _settle(qtbot, ws)
     assert ws.state.direction(0) == 0.0 and ws.controls.rows[0].slider.value() == 0.0
     assert np.array_equal(pixels(ws), before)
-    ws.undo_stack.redo()
+    ws.history.redo()
     _settle(qtbot, ws)
     assert np.array_equal(pixels(ws), after)
     ws.controls.psi.slider.setValue(40)
     ws.controls.seed.setValue(9)
     _settle(qtbot, ws)
-    assert ws.undo_stack.count() == 3 and ws.state.seed == 9 and ws.state.psi == 0.4
+    assert len(ws.history) == 3 and ws.state.seed == 9 and ws.state.psi == 0.4
     ws.shutdown()
 
 
@@ -141,6 +141,8 @@ def test_keyframes_mix_and_favourites_saved(qtbot, project):
     ws.add_favourite()
     kfs, ident = load_keyframes(project / "keyframes.json", ws.model.z_dim)
     assert len(kfs) == 2 and ident == ws.model.identity
+    qtbot.waitUntil(lambda: not ws.keyframes.missing_thumbnails(), timeout=10_000)
+    assert ws.keyframes.visualItemRect(ws.keyframes.item(1)).height() > ws.keyframes.iconSize().height()
     assert torch.equal(kfs[1].z, ws.current_z())
     assert len(load_keyframes(project / "favourites.json")[0]) == 1
     # blend toward keyframe 1 fully → exactly keyframe 1's latent (ψ 1, no edits)
@@ -176,11 +178,11 @@ def test_export_and_drop_restore(qtbot, trained_run, tmp_path):
     _settle(qtbot, ws)
     z, img = ws.current_z().clone(), pixels(ws)
     out = tmp_path / "out" / "look.png"
-    with qtbot.waitSignal(ws.export_png(out, 1).done, timeout=20000):
+    with qtbot.waitSignal(ws.export_png(out, 1).returned, timeout=20000):
         pass
-    with qtbot.waitSignal(ws.export_png(tmp_path / "out" / "big.png", 2).done, timeout=20000):
+    with qtbot.waitSignal(ws.export_png(tmp_path / "out" / "big.png", 2).returned, timeout=20000):
         pass
-    with qtbot.waitSignal(ws.export_sheet(tmp_path / "out" / "sheet.png", 16).done, timeout=20000):
+    with qtbot.waitSignal(ws.export_sheet(tmp_path / "out" / "sheet.png", 16).returned, timeout=20000):
         pass
     assert sorted(p.name for p in out.parent.iterdir()) == ["big.png", "look.png", "sheet.png"]
     ws.random_seed()
@@ -203,14 +205,15 @@ def test_dropped_png_finds_its_model_in_a_recent_project(make_main_window, train
     ws0.controls.seed.setValue(5)
     _settle(qtbot, ws0)
     z, png = ws0.current_z().clone(), tmp_path / "elsewhere" / "look.png"
-    with qtbot.waitSignal(ws0.export_png(png, 1).done, timeout=20000):
+    with qtbot.waitSignal(ws0.export_png(png, 1).returned, timeout=20000):
         pass
     ws0.shutdown()
     win = make_main_window()
     win.settings.setValue("recent", [str(tmp_path / "gone"), str(trained_run)])
     ws = win.workspace("explore")
     assert ws.model is None and win.project is None
-    assert ws.restore_from_png(png)                      # no model open, no project: found among the recent ones
+    with qtbot.waitSignal(ws.restored, timeout=30000):      # no model open, no project: found among the recent ones
+        assert ws.restore_from_png(png)                      # the search (hashing files) runs on a worker
     _settle(qtbot, ws)
     assert ws.model is not None and Path(trained_run) in ws.model.path.parents
     assert torch.equal(ws.current_z(), z)
@@ -222,8 +225,8 @@ def test_bad_model_is_refused_clearly(qtbot, tmp_path):
     qtbot.addWidget(ws)
     bad = tmp_path / "x.safetensors"
     bad.write_bytes(b"junk")
-    with qtbot.waitSignal(ws.notice) as sig:
-        assert not ws.open_model(bad)
+    with qtbot.waitSignal(ws.notice, timeout=10000) as sig:
+        ws.open_model(bad)
     assert "Cannot open x.safetensors" in sig.args[0] and sig.args[1] == "error"
     assert ws.model is None and ws.canvas.image is None
 
@@ -237,5 +240,5 @@ def test_registered_in_main_window(make_main_window, project, qtbot):
         win.open_model(project)
     assert win.current_workspace() == "explore" and ws.model is not None
     ws.controls.seed.setValue(4)
-    assert win.undo_stack.canUndo()
+    assert win.act_undo.isEnabled() and "Seed" in win.act_undo.text()
     ws.shutdown()

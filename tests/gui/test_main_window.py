@@ -40,20 +40,25 @@ def test_contract_workspaces_panels_messages(make_main_window, qtbot, shot):
     shot(w, "00-train-empty")
 
 
-def test_open_model_routes_to_explore(make_main_window):
-    w = make_main_window(show=False)
-    exp = w.workspace("explore")
-    if exp is None:
-        class Fake(QLabel):
-            opened = None
+def test_open_model_routes_to_explore_and_loads_off_the_ui_thread(make_main_window, qtbot, monkeypatch):
+    """open_model shows Explore at once; reading and hashing the file happen on a worker, not on the UI thread."""
+    import threading
 
-            def open_model(self, path):
-                self.opened = path
-        exp = Fake()
-        w.add_workspace("explore", "Explore", exp)
-        w.open_model("/tmp/model.safetensors")
-        assert str(exp.opened) == "/tmp/model.safetensors"
-        assert w.current_workspace() == "explore"
+    from studio.core import checkpoint
+    from studio.core.demo_data import demo_model_path
+    w = make_main_window()
+    ex = w.workspace("explore")
+    assert ex is not None and ex.model is None
+    threads = []
+    real = checkpoint.file_identity
+    monkeypatch.setattr(checkpoint, "file_identity",
+                        lambda path: threads.append(threading.current_thread()) or real(path))
+    w.open_model(demo_model_path())
+    assert w.current_workspace() == "explore"
+    qtbot.waitUntil(lambda: ex.model is not None, timeout=30_000)
+    assert ex.model.path == demo_model_path() and w.studio.explorer.model is ex.model
+    assert threads and threading.main_thread() not in threads
+    ex.shutdown()
 
 
 def test_layout_theme_and_recent_persist(make_main_window, settings_path, make_image_folder, tiny_config, tmp_path):
@@ -81,13 +86,13 @@ def test_not_a_project_and_locked_project_say_what_to_do(make_main_window, tmp_p
     w = make_main_window()
     (tmp_path / "plain").mkdir()
     assert not w.open_project(tmp_path / "plain")
-    assert isinstance(w._last_dialog, QMessageBox) and "not a GAN Studio project" in w._last_dialog.text()
-    w._last_dialog.close()
+    assert isinstance(w.projects.last_dialog, QMessageBox) and "not a GAN Studio project" in w.projects.last_dialog.text()
+    w.projects.last_dialog.close()
     run = RunFolder(tmp_path / "busy").create(tiny_config(make_image_folder(4)))
     run.lock_file.write_text(json.dumps({"pid": os.getppid(), "host": socket.gethostname(), "time": 0}))
     assert not w.open_project(run.path)
-    assert "in another GAN Studio" in w._last_dialog.text() and w.project is None
-    w._last_dialog.close()
+    assert "in another GAN Studio" in w.projects.last_dialog.text() and w.project is None
+    w.projects.last_dialog.close()
 
 
 def test_empty_folder_reports_no_images_and_drop_starts_a_project(make_main_window, qtbot, tmp_path):
@@ -118,11 +123,11 @@ def test_settings_edits_are_undoable(make_main_window, qtbot, make_image_folder)
     qtbot.waitUntil(lambda: page.dataset is not None, timeout=30_000)
     before = page.w_batch.value()
     page.w_augment.setChecked(not page.w_augment.isChecked())
-    assert w.undo_stack.canUndo()
+    assert w.current_workspace() == "dataset" and w.act_undo.isEnabled()
     w.act_undo.trigger()
     assert page.w_augment.isChecked() == page.cfg.augment
     assert page.w_batch.value() == before
-    assert page.read_config().augment == page.run.config().augment
+    assert page.read_config().augment == w.studio.project.config().augment
 
 
 def test_file_open_model_opens_it_in_the_explorer(make_main_window, qtbot, monkeypatch):

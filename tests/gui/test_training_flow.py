@@ -6,6 +6,8 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
+from studio.session.training import TrainingState as S
+
 pytestmark = pytest.mark.gui
 
 
@@ -46,38 +48,38 @@ def test_new_project_train_pause_resume_stop_reopen(make_main_window, make_image
     tv = w.training_view
     page.btn_start.click()
     assert w.current_workspace() == "train"
-    qtbot.waitUntil(lambda: tv.state == "running" and len(tv.curves.series("loss_g")[0]) >= 3
-                    and tv.samples_view.updates >= 2, timeout=60_000)
+    qtbot.waitUntil(lambda: tv.state == S.TRAINING and len(tv.curves.series("loss_g")[0]) >= 3
+                    and tv.samples.view.updates >= 2, timeout=60_000)
     x, y = tv.curves.series("loss_d")
     assert len(x) == len(y) >= 3 and (x[1:] >= x[:-1]).all()
     assert tv.stat_step.text() != "—" and tv.stat_images.text().endswith("/ 200.0 k")
-    frame = tv.samples_view.image()
+    frame = tv.samples.image()
     assert frame is not None and frame.width() == 2 * 32 + 3 * 2
     shot(w, "02-training")
 
     tv.btn_pause.click()
-    assert tv.state == "paused" and tv.btn_start.text().strip() == "Resume"
-    qtbot.waitUntil(lambda: tv.thread.trainer is not None and tv.thread.trainer.paused, timeout=10_000)
+    assert tv.state == S.PAUSED and tv.btn_start.text().strip() == "Resume"
+    qtbot.waitUntil(lambda: tv.session.paused, timeout=10_000)
     time.sleep(0.3)
     qtbot.wait(100)
-    step = tv.thread.trainer.step
+    step = tv.session.step
     qtbot.wait(400)
-    assert tv.thread.trainer.step <= step + 1           # at most the step in flight finishes
+    assert tv.session.step <= step + 1           # at most the step in flight finishes
     shot(w, "03-paused")
     tv.btn_start.click()                                # Resume
-    assert tv.state == "running"
+    assert tv.state == S.TRAINING
     n = len(tv.curves.series("loss_g")[0])
     qtbot.waitUntil(lambda: len(tv.curves.series("loss_g")[0]) > n + 2, timeout=60_000)
 
     tv.btn_stop.click()
-    qtbot.waitUntil(lambda: tv.state == "idle", timeout=60_000)
+    qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=60_000)
     assert "Stopped" in tv.state_label.text()
     assert list((project / "checkpoints").glob("ckpt-*.safetensors"))
     points = len(tv.curves.series("loss_g")[0])
-    samples = len(tv._samples)
-    assert samples >= 2 and tv.scrubber.isEnabled()
-    tv.scrubber.setValue(0)                             # scrub back to the first grid
-    assert not tv.btn_live.isChecked() and "1 of" in tv.sample_label.text()
+    samples = len(tv.samples.samples)
+    assert samples >= 2 and tv.samples.scrubber.isEnabled()
+    tv.samples.scrubber.setValue(0)                             # scrub back to the first grid
+    assert not tv.samples.btn_live.isChecked() and "1 of" in tv.samples.label.text()
     shot(w, "04-stopped-scrubbed")
 
     assert w.close_project()
@@ -85,7 +87,7 @@ def test_new_project_train_pause_resume_stop_reopen(make_main_window, make_image
     assert w.open_project(project)
     assert w.current_workspace() == "train"
     assert len(tv.curves.series("loss_g")[0]) == points
-    assert len(tv._samples) == samples
+    assert len(tv.samples.samples) == samples
     assert tv.btn_start.text().strip() == "Resume" and tv.btn_start.isEnabled()
     assert not page.btn_start.isEnabled()               # settings are fixed once trained
     shot(w, "05-reopened")
@@ -93,7 +95,7 @@ def test_new_project_train_pause_resume_stop_reopen(make_main_window, make_image
     tv.btn_start.click()                                # resume from the checkpoint
     qtbot.waitUntil(lambda: len(tv.curves.series("loss_g")[0]) > points + 1, timeout=60_000)
     tv.btn_stop.click()
-    qtbot.waitUntil(lambda: tv.state == "idle", timeout=60_000)
+    qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=60_000)
     assert str(project) in w.recent_projects()
 
 
@@ -114,11 +116,11 @@ def test_event_loop_never_stalls_during_cpu_training(make_main_window, make_imag
     timer = QTimer(interval=10, timeout=tick)
     page.request_start()
     timer.start()
-    qtbot.waitUntil(lambda: tv.state == "running" and len(tv.curves.series("loss_g")[0]) >= 5, timeout=60_000)
+    qtbot.waitUntil(lambda: tv.state == S.TRAINING and len(tv.curves.series("loss_g")[0]) >= 5, timeout=60_000)
     qtbot.wait(2000)
     timer.stop()
     tv.stop()
-    qtbot.waitUntil(lambda: tv.state == "idle", timeout=60_000)
+    qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=60_000)
     assert len(gaps) > 20
     assert max(gaps) < 1000, f"the UI thread stalled for {max(gaps)} ms"
 
@@ -131,7 +133,7 @@ def test_training_failure_shows_a_dialog(make_main_window, make_image_folder, ti
         p.unlink()                                       # the folder empties before training starts
     page.request_start()
     tv = w.training_view
-    qtbot.waitUntil(lambda: tv.state == "idle" and hasattr(tv, "failure_dialog"), timeout=30_000)
+    qtbot.waitUntil(lambda: tv.shown_state == S.FAILED and tv.failure_dialog is not None, timeout=30_000)
     assert tv.failure_dialog.isVisible()
     assert "No files" in tv.failure_dialog.text() or "No usable" in tv.failure_dialog.text()
     assert any(level == "error" for level, _ in w.log.messages())
@@ -142,14 +144,13 @@ def test_preferences_device_is_used_and_a_missing_gpu_is_explained(make_main_win
                                                                    tiny_config, qtbot):
     import torch
 
-    from studio.gui.preferences import Preferences
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA: the missing-GPU message cannot be shown")
     w = make_main_window()
-    Preferences(w.settings).device = "cuda"
+    w.studio.set_prefs(w.studio.prefs.replace(device="cuda"))
     page = _new_project_with_tiny_settings(w, qtbot, make_image_folder(12, 40), tiny_config)
     page.request_start()
     tv = w.training_view
-    qtbot.waitUntil(lambda: tv.state == "idle" and hasattr(tv, "failure_dialog"), timeout=30_000)
+    qtbot.waitUntil(lambda: tv.shown_state == S.FAILED and tv.failure_dialog is not None, timeout=30_000)
     assert "CUDA" in tv.failure_dialog.text() and "Preferences" in tv.failure_dialog.text()
     tv.failure_dialog.close()

@@ -6,8 +6,10 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from studio.core.demo_data import demo_model_path
-from studio.gui.preferences import Preferences, PreferencesDialog
+from studio.gui.preferences import PreferencesDialog, QSettingsStore
 from studio.gui.welcome import SHOW_KEY, WelcomeScreen
+from studio.session.preferences import Preferences
+from studio.session.studio import Studio
 
 pytestmark = pytest.mark.gui
 
@@ -116,23 +118,24 @@ def test_try_training_on_demo_images_starts_a_project(make_main_window, qtbot, t
 
 
 def test_preferences_round_trip_and_refuse_missing_weights(qtbot, settings, tmp_path):
-    d = PreferencesDialog(settings)
+    store = QSettingsStore(settings)
+    d = PreferencesDialog(Studio(store))
     qtbot.addWidget(d)
     d.device.setCurrentIndex(d.device.findData("cpu"))
     d.threads.setValue(3)
     d.export_dir.setText(str(tmp_path / "exports"))
-    d.weights.setText(str(tmp_path / "missing.safetensors"))
+    d.weights.setText(str(tmp_path / "missing.pt"))
     d.accept()
     assert d.error.isVisibleTo(d) and "does not exist" in d.error.text()
-    assert Preferences(settings).device == "auto"               # nothing stored until the form is valid
-    weights = tmp_path / "inception.safetensors"
+    assert Preferences.load(store).device == "auto"             # nothing stored until the form is valid
+    weights = tmp_path / "inception.pt"
     weights.write_bytes(b"x")
     d.weights.setText(str(weights))
     with qtbot.waitSignal(d.applied, timeout=1000):
         d.accept()
-    p = Preferences(settings)
+    p = Preferences.load(store)
     assert (p.device, p.cpu_threads, p.export_dir, p.feature_weights, p.theme) == \
-        ("cpu", 3, tmp_path / "exports", weights, "dark")
+        ("cpu", 3, str(tmp_path / "exports"), str(weights), "dark")
     settings.setValue("prefs/cpu_threads", "lots")              # damaged values read as defaults
     settings.setValue("prefs/device", "tpu")
-    assert (Preferences(settings).cpu_threads, Preferences(settings).device) == (0, "auto")
+    assert (Preferences.load(store).cpu_threads, Preferences.load(store).device) == (0, "auto")

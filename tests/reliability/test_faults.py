@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from studio.core import checkpoint as ckpt
+from studio.core.events import Failed, Notice, Samples
 from studio.core.run import ProjectLocked, RunFolder
 from studio.core.trainer import Trainer
 
@@ -73,10 +74,10 @@ def test_nan_rolls_back_with_lower_lr_then_gives_up(tmp_path, make_image_folder,
         return out * float("nan") if t.step > 12 else out
     monkeypatch.setattr(t, "train_step", poisoned)
     assert t.run() == "failed"
-    notes = [e.message for e in events if e.kind == "notice"]
+    notes = [e.message for e in events if isinstance(e, Notice)]
     assert sum("rolled back" in n for n in notes) == 2
     assert "halved the learning rates" in notes[0]
-    fail = [e for e in events if e.kind == "failed"][0]
+    fail = [e for e in events if isinstance(e, Failed)][0]
     assert "diverged" in fail.reason and "learning rate" in fail.reason
     assert t.opt_g.param_groups[0]["lr"] == pytest.approx(2e-4 / 4)
 
@@ -94,7 +95,7 @@ def test_disk_full_during_checkpoint_keeps_training(tmp_path, make_image_folder,
         return real(*a, **k)
     monkeypatch.setattr(ckpt, "save_file", flaky)
     assert t.run() == "done"
-    errors = [e.message for e in events if e.kind == "notice" and e.level == "error"]
+    errors = [e.message for e in events if isinstance(e, Notice) and e.level == "error"]
     assert errors and "No space left" in errors[0] and "try again" in errors[0]
     assert ckpt.list_checkpoints(t.run_folder.checkpoints_dir)[0][0] == t.step
     assert not list(t.run_folder.path.rglob("*.part"))
@@ -109,9 +110,9 @@ def test_read_only_samples_folder(tmp_path, make_image_folder, tiny_config, monk
         raise OSError(30, "Read-only file system")
     monkeypatch.setattr(tr, "atomic_path", read_only)
     assert t.run() == "done"
-    warn = [e.message for e in events if e.kind == "notice"]
+    warn = [e.message for e in events if isinstance(e, Notice)]
     assert any("Read-only" in w and "sample grid" in w for w in warn)
-    assert [e for e in events if e.kind == "samples"]              # the UI still gets the live grid
+    assert [e for e in events if isinstance(e, Samples)]              # the UI still gets the live grid
 
 
 def test_out_of_memory_halves_the_batch(tmp_path, make_image_folder, tiny_config, monkeypatch):
@@ -127,7 +128,7 @@ def test_out_of_memory_halves_the_batch(tmp_path, make_image_folder, tiny_config
         return real_step()
     monkeypatch.setattr(t, "train_step", oom_once)
     assert t.run() == "done" and t.batch == 8
-    assert any("batch size halved to 8" in e.message for e in events if e.kind == "notice")
+    assert any("batch size halved to 8" in e.message for e in events if isinstance(e, Notice))
 
     t2 = Trainer.create(tmp_path / "run2", tiny_config(make_image_folder(4, name="b"), batch=1),
                         on_event=events.append, device="cpu")
@@ -136,7 +137,7 @@ def test_out_of_memory_halves_the_batch(tmp_path, make_image_folder, tiny_config
         raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
     monkeypatch.setattr(t2, "train_step", always_oom)
     assert t2.run() == "failed"
-    assert "even at batch size 1" in [e for e in events if e.kind == "failed"][-1].reason
+    assert "even at batch size 1" in [e for e in events if isinstance(e, Failed)][-1].reason
 
 
 def test_second_opener_is_told_the_project_is_in_use(tmp_path):

@@ -23,9 +23,10 @@ import time
 
 from ..checkpoint import save_generator
 from ..events import Notice, Quality
+from ..run import BEST_NAME
 from .quality import collapse_warning, evaluate_features, generate, real_features
 
-BEST_NAME = "best.safetensors"
+__all__ = ["QualityMonitor", "BEST_NAME", "default_counts"]
 
 
 def default_counts(device_type: str) -> tuple[int, int]:
@@ -36,7 +37,9 @@ def default_counts(device_type: str) -> tuple[int, int]:
 class QualityMonitor:
     def __init__(self, every_kimg: float | None = None, count: int | None = None, real_count: int | None = None,
                  budget: float = 0.05, patience: int = 4, min_every_kimg: float = 0.5, save_best: bool = True,
-                 first_after_sec: float | None = None, min_best_precision: float = 0.1):
+                 first_after_sec: float | None = None, min_best_precision: float = 0.1, inception=None):
+        """inception: an optional local Inception network (inception.InceptionFID) that adds true FID to
+        every measurement (Preferences → FID feature weights in the window, --inception on the commands)."""
         self.every_kimg = every_kimg           # None = automatic, from the measured cost
         self.count, self.real_count = count, real_count
         self.budget, self.patience, self.min_every_kimg = budget, patience, min_every_kimg
@@ -47,6 +50,8 @@ class QualityMonitor:
         self.min_best_precision = min_best_precision
         self.extractors = None                 # (primary, secondary) feature spaces
         self.real = None                       # their real features
+        self.inception = inception
+        self.real_inception = None             # the real images' Inception features, once per run
         self.history: list[dict] = []
         self.best_kid = math.inf
         self.ref_kid = math.inf                # best KID that counted as a real improvement
@@ -136,6 +141,8 @@ class QualityMonitor:
         fake = generate(trainer.G_ema, trainer.spec.z_dim, n_fake, trainer.device)
         feats = [e.features(fake, cancel) for e in self.extractors]
         report = evaluate_features(self.real[0], feats[0], secondary=(self.real[1], feats[1]))
+        if self.inception is not None:
+            report.fid = self._fid(trainer, fake, n_real)
         report.seconds = time.perf_counter() - t0
         rec = report.record(trainer.step, trainer.kimg)
         earlier = list(self.history)
@@ -149,7 +156,7 @@ class QualityMonitor:
             emit(Notice(f"Could not write metrics.jsonl ({e.strerror or e}); training continues.", "warning"))
         if improved and self.save_best:
             try:
-                save_generator(run.path / BEST_NAME, trainer.G_ema, trainer.spec,
+                save_generator(run.best_file, trainer.G_ema, trainer.spec,
                                {"quality": rec, "step": trainer.step, "kimg": trainer.kimg})
             except OSError as e:
                 emit(Notice(f"Could not save {BEST_NAME} ({e.strerror or e}); training continues.", "warning"))
@@ -163,6 +170,14 @@ class QualityMonitor:
         self._schedule(trainer, report.seconds)
         self.mark = (trainer.elapsed + (time.perf_counter() - t_call), trainer.nimg)   # elapsed will include us
         return rec
+
+    def _fid(self, trainer, fake, n_real: int) -> float:
+        from .quality import pick_real
+        from .scores import frechet_distance
+        if self.real_inception is None:
+            images = trainer.dataset.images
+            self.real_inception = self.inception.features(images[pick_real(images, n_real)])
+        return frechet_distance(self.real_inception, self.inception.features(fake))
 
     def plateau_message(self) -> str:
         eligible = [r for r in self.history if r.get("precision", 1.0) >= self.min_best_precision]

@@ -5,7 +5,7 @@ edit into an undoable command. `show_state` never re-emits (signals are blocked 
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QSlider, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
@@ -14,6 +14,22 @@ from ...core.explore import SEED_MAX, LatentState
 
 DIR_STEPS = 100          # slider units per σ
 DIR_SPAN = 5             # ±5 σ on the slider
+
+
+SLIDER_KEYS = {Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down, Qt.Key_PageUp, Qt.Key_PageDown, Qt.Key_Home,
+               Qt.Key_End}
+
+
+class KeepKeys(QObject):
+    """A focused slider keeps its own keys (arrows, Page Up/Down, Home, End) before the workspace's shortcuts
+    see them: the arrows change the seed elsewhere in Explore, and move the slider on a slider."""
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.ShortcutOverride and event.key() in SLIDER_KEYS \
+                and not event.modifiers() & ~Qt.KeypadModifier:
+            event.accept()
+            return True
+        return False
 
 
 class ValueSlider(QWidget):
@@ -26,6 +42,8 @@ class ValueSlider(QWidget):
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(int(round(lo * scale)), int(round(hi * scale)))
         self.slider.setPageStep(scale // 4 or 1)
+        self._keys = KeepKeys(self)
+        self.slider.installEventFilter(self._keys)
         self.label = QLabel()
         self.label.setMinimumWidth(44)
         self.label.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -105,7 +123,13 @@ class LatentControls(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(10, 10, 10, 10)
         outer.setSpacing(10)
+        for group in (self._latent_group(), self._directions_group(), self._mix_group()):
+            outer.addWidget(group)
+        outer.addStretch(1)
+        self.set_keyframe_labels([])
+        self._connect()
 
+    def _latent_group(self) -> QGroupBox:
         latent = QGroupBox("Latent")
         form = QFormLayout(latent)
         form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -125,8 +149,9 @@ class LatentControls(QWidget):
         self.psi = ValueSlider(0.0, 1.5, 100, "{:.2f}")
         self.psi.setToolTip("Truncation ψ: 1 = the full variety, lower = closer to the average image")
         form.addRow("Truncation ψ", self.psi)
-        outer.addWidget(latent)
+        return latent
 
+    def _directions_group(self) -> QGroupBox:
         dirs = QGroupBox("Directions")
         dl = QVBoxLayout(dirs)
         head = QHBoxLayout()
@@ -154,8 +179,9 @@ class LatentControls(QWidget):
         self.rows_lay.setContentsMargins(0, 0, 0, 0)
         self.rows_lay.setSpacing(2)
         dl.addWidget(self.rows_box)
-        outer.addWidget(dirs)
+        return dirs
 
+    def _mix_group(self) -> QGroupBox:
         mix = QGroupBox("Mix")
         mf = QFormLayout(mix)
         self.mix_source = QComboBox()
@@ -170,10 +196,9 @@ class LatentControls(QWidget):
         self.mix_t = ValueSlider(0.0, 1.0, 100, "{:.2f}")
         self.mix_t.setToolTip("Blend (spherical) from this latent (0) to the second one (1)")
         mf.addRow("Blend", self.mix_t)
-        outer.addWidget(mix)
-        outer.addStretch(1)
-        self.set_keyframe_labels([])
+        return mix
 
+    def _connect(self) -> None:
         self.seed.valueChanged.connect(self.seed_changed)
         self.prev.clicked.connect(lambda: self.seed.setValue(max(0, self.seed.value() - 1)))
         self.next.clicked.connect(lambda: self.seed.setValue(min(SEED_MAX, self.seed.value() + 1)))

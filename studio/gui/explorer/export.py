@@ -1,132 +1,126 @@
-"""Image export and PNG restore for the explorer (a mixin of ExplorerWorkspace).
+"""Image export and PNG restore for the explorer: dialogs and workers around the ExplorerDocument's methods.
 
-Every PNG carries the GAN Studio metadata (studio.core.pngmeta); dropping one back restores
-exactly its latent, opening its model first when that model is in a known project.
+Every PNG carries the GAN Studio metadata (studio.core.pngmeta); dropping one back restores exactly its
+latent, after finding and opening its model (hashing candidate files on a worker) when that model is in the
+current or a recent project, beside the image, or the bundled demo model.
 """
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
-import torch
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QWidget
 
-from ...core.checkpoint import file_identity, list_checkpoints
-from ...core.explore import batch_latents, contact_sheet, state_from_meta, state_to_meta
-from ...core.pngmeta import PngMetaError, read_png_meta, save_png
+from studio.core.errors import StudioError
+from studio.core.pngmeta import PngMetaError
+from studio.session.errors import describe_error
+from studio.session.preferences import export_folder
+
+from ..worker import Worker
 
 
-class ExportMixin:
+class ExplorerExport(QObject):
+    restored = Signal(str)                    # the PNG whose latent became the current one
+
+    def __init__(self, parent: QWidget, doc, studio, say: Callable[[str, str], None]):
+        super().__init__(parent)
+        self.parent_widget, self.doc, self.studio, self.say = parent, doc, studio, say
+
+    def default_dir(self) -> Path:
+        prefs = self.studio.prefs if self.studio is not None else None
+        return export_folder(prefs, self.doc.project)
+
     # ------------------------------------------------------------------ export
-    def _default_dir(self) -> Path:
-        return (self.project / "exports") if self.project else Path.home()
-
     def export_dialog(self, scale: int = 1) -> None:
-        if self.model is None:
+        if self.doc.model is None:
             return self.say("Open a model first.", "warning")
-        name = f"seed{self.state.seed:06d}{'' if scale == 1 else f'@{scale}x'}.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Export Image", str(self._default_dir() / name), "PNG (*.png)")
+        name = f"seed{self.doc.state.seed:06d}{'' if scale == 1 else f'@{scale}x'}.png"
+        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export Image", str(self.default_dir() / name),
+                                              "PNG (*.png)")
         if path:
             self.export_png(Path(path), scale)
 
-    def export_png(self, path: Path, scale: int = 1):
-        """Render the current latent and write it (with metadata) on a worker thread → the Task."""
-        model, z, st = self.model, self.current_z(), self.state
-        names = self.directions.names if self.directions else None
-        path = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
-
-        def work():
-            img = model.render(z[None])[0]
-            return save_png(path, img, state_to_meta(st, model, z, names), scale)
-        return self._export_task(work, f"Exported {path.name}")
+    def export_png(self, path: Path, scale: int = 1) -> Worker:
+        """Render the current latent and write it (with metadata) on a worker."""
+        doc = self.doc
+        z, state = doc.current_z(), doc.state        # this latent, whatever the hand does meanwhile
+        return self._run(lambda job: doc.export_png(path, scale, z=z, state=state), f"Exported {Path(path).name}")
 
     def sheet_dialog(self, n: int) -> None:
-        if self.model is None:
+        if self.doc.model is None:
             return self.say("Open a model first.", "warning")
-        name = "keyframes-sheet.png" if n == 0 else f"seeds{self.state.seed}-{self.state.seed + n - 1}.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Export Contact Sheet", str(self._default_dir() / name),
-                                              "PNG (*.png)")
+        seed = self.doc.state.seed
+        name = "keyframes-sheet.png" if n == 0 else f"seeds{seed}-{seed + n - 1}.png"
+        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export Contact Sheet",
+                                              str(self.default_dir() / name), "PNG (*.png)")
         if path:
             self.export_sheet(Path(path), n)
 
-    def export_sheet(self, path: Path, n: int):
+    def export_sheet(self, path: Path, n: int) -> Worker | None:
         """A contact sheet of n seeds from the current one (with ψ and directions), or of the keyframes (n=0)."""
-        model, st = self.model, self.state
-        dirs = self.directions.vectors if self.directions else None
-        if n == 0:
-            kfs = self.keyframes.keyframes()
-            if not kfs:
-                return self.say("There are no keyframes to put on a sheet yet (press K to add one).", "warning")
-            zs = torch.stack([k.z for k in kfs])
-            info = {"sheet": "keyframes", "labels": [k.label for k in kfs]}
-        else:
-            seeds = [st.seed + i for i in range(n)]
-            zs = batch_latents([st.replace(seed=s, base=None) for s in seeds], model.z_dim, dirs)
-            info = {"sheet": "seeds", "seeds": seeds}
-        meta = {"model": {"identity": model.identity, "name": model.path.name, "z_dim": model.z_dim},
-                "psi": float(st.psi), **info}
-        return self._export_task(lambda: save_png(path, contact_sheet(model, zs), meta), f"Exported {path.name}")
+        try:
+            zs, info = self.doc.sheet_latents(n)
+        except StudioError as e:
+            self.say(str(e), "warning")
+            return None
+        return self._run(lambda job: self.doc.export_sheet(path, zs, info), f"Exported {Path(path).name}")
 
-    def _export_task(self, work, done_text: str):
-        from .render_worker import Task
-        task = Task(work, self.worker.lock if self.worker else None, self)
-        task.done.connect(lambda p: self.say(f"{done_text} ({Path(p).parent})"))
-        task.failed.connect(lambda msg: self.say(f"Export failed, nothing was written: {msg}", "error"))
-        self._start(task)
-        return task
+    def _run(self, work, done_text: str) -> Worker:
+        w = Worker(work, name="export", parent=self)
+        w.returned.connect(lambda p: self.say(f"{done_text} ({Path(p).parent})", "info"))
+        w.errored.connect(lambda e: self.say(f"Export failed, nothing was written: {describe_error(e)}", "error"))
+        return w.start()
 
     # ------------------------------------------------------------------ restore from a PNG
-    def _find_model(self, identity: str, near: Path | None = None) -> Path | None:
-        """The model file whose identity an exported PNG recorded: looked for in the current project, the open
-        model's folder, the PNG's folder, the bundled demo model and the recent projects (small files first)."""
-        from ...core.demo_data import demo_model_path
-        recent = getattr(self.window(), "recent_projects", None)
-        folders = [self.project, getattr(self.model, "path", None) and self.model.path.parent, near]
-        folders += [Path(r) for r in (recent() if callable(recent) else [])]
-        seen, cands = set(), [demo_model_path()]
-        for folder in (Path(f) for f in folders if f):
-            cands += [folder / "best.safetensors"] + [p for _, p in list_checkpoints(folder / "checkpoints")] \
-                + [p for _, p in list_checkpoints(folder)]
-        cands.sort(key=lambda p: p.name != "best.safetensors" and p != demo_model_path())   # stable: order kept
-        QApplication.setOverrideCursor(Qt.WaitCursor)
+    def restore_from_png(self, path: Path):
+        """The PNG's latent becomes the current one: at once when the open model made it (→ True), after a
+        search for its model on a worker otherwise (→ the Worker; `restored` says when), False when it cannot."""
+        path, doc = Path(path), self.doc
         try:
-            for p in cands:
-                if p in seen:
-                    continue
-                seen.add(p)
-                try:
-                    if p.is_file() and file_identity(p) == identity:
-                        return p
-                except OSError:
-                    continue
-        finally:
-            QApplication.restoreOverrideCursor()
-        return None
-
-    def restore_from_png(self, path: Path) -> bool:
-        try:
-            meta = read_png_meta(path)
+            meta = doc.read_png(path)
         except PngMetaError as e:
-            self.say(f"Cannot restore from {Path(path).name}: {e}", "warning")
+            self.say(f"Cannot restore from {path.name}: {e}", "warning")
             return False
-        if self.model is None or (meta.identity and meta.identity != self.model.identity):
-            found = self._find_model(meta.identity, Path(path).parent) if meta.identity else None
-            if found is not None:
-                self.open_model(found)
-            elif self.model is None:
-                self.say(f"{Path(path).name} was made by {meta.model_name or 'another model'}, which is not in the "
-                         "current or recent projects nor beside the image: open that model first (File → Open "
-                         "Model…), then drop the image again.", "warning")
-                return False
-            else:
-                self.say(f"{Path(path).name} was made by {meta.model_name or 'another model'}; its latent is "
-                         "shown with the current model.", "warning")
-        if meta.z_dim != self.model.z_dim:
-            self.say(f"{Path(path).name} has a {meta.z_dim}-value latent but this model takes {self.model.z_dim}.",
-                     "error")
-            return False
-        dirs = self.directions.vectors if self.directions else None
-        self.edit(state_from_meta(meta, self.model.z_dim, dirs), f"Restore {Path(path).name}")
-        self.say(f"Restored the latent of {Path(path).name}")
-        return True
+        if not doc.needs_other_model(meta):
+            return self._restore(meta, path)
+        if not meta.identity:
+            return self._not_found(meta, path)
+        recent = [Path(p) for p in self.studio.recent.paths()] if self.studio is not None else []
+        folders, prefs = doc.model_search_folders(path.parent, recent), getattr(self.studio, "prefs", None)
 
+        def search(job):
+            found = doc.find_model(meta.identity, folders, job)
+            return doc.load(found, prefs) if found is not None else None
+        self.say(f"Looking for the model that made {path.name}…", "info")
+        w = Worker(search, name="find-model", parent=self)
+        w.returned.connect(lambda model: self._found(model, meta, path))
+        w.errored.connect(lambda e: self.say(f"Cannot restore from {path.name}: {describe_error(e)}", "error"))
+        return w.start()
+
+    def _found(self, model, meta, path: Path) -> None:
+        if model is None:
+            self._not_found(meta, path)
+            return
+        self.doc.set_model(model)
+        self._restore(meta, path)
+
+    def _not_found(self, meta, path: Path) -> bool:
+        made_by = meta.model_name or "another model"
+        if self.doc.model is None:
+            self.say(f"{path.name} was made by {made_by}, which is not in the current or recent projects nor "
+                     "beside the image: open that model first (File → Open Model…), then drop the image again.",
+                     "warning")
+            return False
+        self.say(f"{path.name} was made by {made_by}; its latent is shown with the current model.", "warning")
+        return self._restore(meta, path)
+
+    def _restore(self, meta, path: Path) -> bool:
+        try:
+            self.doc.restore(meta, path.name)
+        except StudioError as e:
+            self.say(str(e), "error")
+            return False
+        self.say(f"Restored the latent of {path.name}", "info")
+        self.restored.emit(str(path))
+        return True

@@ -1,9 +1,11 @@
 """Rendering off the UI thread: the newest request always wins, stale ones are dropped.
 
-The worker owns the generator. `request(z)` replaces whatever request is still waiting, so a burst of
-slider events costs one render, not one per event, and the picture never lags behind the hand.
-Each frame is written straight from the generator output into a fresh QImage's pixels (no extra
-numpy/PIL copies) under torch.inference_mode, with the input latent in a reused buffer.
+`request(z)` replaces whatever request is still waiting, so a burst of slider events costs one render, not
+one per event, and the picture never lags behind the hand. The render loop is a generator run by the window's
+one worker pattern (gui.worker.Worker): each frame it yields arrives on the UI thread as `frame`. Each frame
+is written straight from the generator output into a fresh QImage's pixels (no extra numpy/PIL copies) under
+torch.inference_mode, with the input latent in a reused buffer; `lock` (the document's render lock) is held
+while the generator runs, so exports and thumbnails never run it at the same time.
 """
 from __future__ import annotations
 
@@ -14,6 +16,8 @@ import numpy as np
 import torch
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
+
+from ..worker import Worker
 
 FORMATS = {3: QImage.Format_RGB888, 4: QImage.Format_RGBA8888}
 
@@ -26,7 +30,7 @@ class FrameRenderer:
         spec = model.spec
         self.h = self.w = spec.resolution
         self.c = spec.channels
-        self.z = torch.zeros(1, spec.z_dim, device=model.device, dtype=model._dtype())
+        self.z = torch.zeros(1, spec.z_dim, device=model.device, dtype=model.dtype)
 
     @torch.inference_mode()
     def render(self, z: torch.Tensor) -> QImage:
@@ -43,23 +47,24 @@ class FrameRenderer:
 
 
 class RenderWorker(QObject):
-    """Owns a daemon render thread (a plain thread: it can never outlive-and-abort a closing window)."""
     frame = Signal(QImage, int, float)      # the frame, request serial, render ms
     failed = Signal(str)
 
-    def __init__(self, model, parent=None):
+    def __init__(self, model, lock: threading.Lock | None = None, parent=None):
         super().__init__(parent)
         self.model = model
-        self.lock = threading.Lock()        # held while G runs (exports take it too)
+        self.lock = lock or threading.Lock()
         self._cond = threading.Condition()
         self._pending: tuple[torch.Tensor, int] | None = None
         self._quit = False
         self.requested = self.rendered = self.dropped = 0
         self._renderer = FrameRenderer(model)
-        self._thread = threading.Thread(target=self.run, name="explorer-render", daemon=True)
+        self._worker = Worker(self._loop, name="explorer-render", parent=self)
+        self._worker.yielded.connect(lambda f: self.failed.emit(f) if isinstance(f, str) else self.frame.emit(*f))
+        self._worker.errored.connect(lambda e: self.failed.emit(f"rendering failed: {e}"))
 
     def start(self) -> None:
-        self._thread.start()
+        self._worker.start()
 
     def request(self, z: torch.Tensor, serial: int) -> None:
         with self._cond:
@@ -73,10 +78,11 @@ class RenderWorker(QObject):
         with self._cond:
             self._quit = True
             self._cond.notify()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join(5.0)
+        self._worker.cancel()
+        self._worker.wait(5000)
 
-    def run(self) -> None:
+    def _loop(self, job):
+        """Wait for the newest request, render it, yield (frame, serial, ms) or a failure message; until stopped."""
         while True:
             with self._cond:
                 while self._pending is None and not self._quit:
@@ -89,51 +95,8 @@ class RenderWorker(QObject):
             try:
                 with self.lock:
                     img = self._renderer.render(z)
-                self.rendered += 1
-                self.frame.emit(img, serial, (time.perf_counter() - t0) * 1000.0)
-            except RuntimeError as e:
-                if "already deleted" in str(e):          # the window went away
-                    return
-                self._safe_fail(f"rendering failed: {e}")
-            except Exception as e:  # a broken model must not kill the thread silently
-                self._safe_fail(f"rendering failed: {e}")
-
-    def _safe_fail(self, msg: str) -> None:
-        try:
-            self.failed.emit(msg)
-        except RuntimeError:
-            pass
-
-
-class Task(QObject):
-    """Run fn() on a daemon thread (holding `lock` if given); done(result) or failed(message) arrive
-    on the UI thread. progress(fraction) may be emitted by fn."""
-    done = Signal(object)
-    failed = Signal(str)
-    progress = Signal(float)
-
-    def __init__(self, fn, lock=None, parent=None):
-        super().__init__(parent)
-        self.fn, self.lock = fn, lock
-        self._thread = threading.Thread(target=self.run, name="explorer-task", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wait(self, ms: int = 10000) -> None:
-        self._thread.join(ms / 1000)
-
-    def run(self) -> None:
-        try:
-            try:
-                if self.lock is not None:
-                    with self.lock:
-                        result = self.fn()
-                else:
-                    result = self.fn()
-            except Exception as e:
-                self.failed.emit(str(e) or type(e).__name__)
-                return
-            self.done.emit(result)
-        except RuntimeError:                               # receiver deleted meanwhile
-            pass
+            except Exception as e:  # noqa: BLE001 - a broken model is reported; the loop goes on
+                yield f"rendering failed: {e}"
+                continue
+            self.rendered += 1
+            yield img, serial, (time.perf_counter() - t0) * 1000.0

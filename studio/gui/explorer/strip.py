@@ -1,34 +1,25 @@
-"""Thumbnail strips of latents: the keyframe strip (reorder by drag, delete, jump to) and the
-favourites gallery. Both are saved in the project through studio.core.keyframes (JSON)."""
+"""Thumbnail strips of latents: the keyframe strip (reorder by drag, delete, jump to, easing) and the
+favourites gallery. Each is a view of a studio.session.latent_list.LatentList (which saves every change)."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView, QListWidget, QListWidgetItem, QMenu
 
-import torch
-
-from ...core.keyframes import EASINGS, Keyframe, KeyframeError, load_keyframes, save_keyframes
-from ..widgets.image_view import array_to_qimage
-from .render_worker import Task
+from studio.core.keyframes import EASINGS, Keyframe
+from studio.session.latent_list import LatentList
 
 ROLE = Qt.UserRole + 1
 
 
 class LatentStrip(QListWidget):
     activated_keyframe = Signal(object)     # Keyframe
-    changed = Signal()                      # order, labels or membership changed (already saved)
-    failed = Signal(str)
 
-    def __init__(self, filename: str, empty_text: str, parent=None, per_segment_easing: bool = False):
+    def __init__(self, latents: LatentList, empty_text: str, parent=None):
         super().__init__(parent)
-        self.filename = filename
-        self.per_segment_easing = per_segment_easing      # the keyframe strip: each keyframe may set its easing
-        self.path: Path | None = None
-        self.model_identity = ""
+        self.latents = latents
         self.empty_text = empty_text
+        self._thumbs: dict[int, QIcon] = {}     # id(keyframe) → its thumbnail
         self.setViewMode(QListView.IconMode)
         self.setFlow(QListView.LeftToRight)
         self.setWrapping(False)
@@ -50,55 +41,77 @@ class LatentStrip(QListWidget):
         delete.triggered.connect(self.delete_selected)
         self.addAction(delete)
 
-    # ------------------------------------------------------------------ data
-    def keyframes(self) -> list[Keyframe]:
-        return [self.item(i).data(ROLE) for i in range(self.count())]
+    @property
+    def per_segment_easing(self) -> bool:
+        return self.latents.per_segment_easing
 
-    def set_project(self, project: Path | None, z_dim: int | None = None) -> None:
+    def keyframes(self) -> list[Keyframe]:
+        return list(self.latents.items)
+
+    # ------------------------------------------------------------------ showing the list
+    def refresh(self) -> None:
+        """Show the list as it is now (after any change to it)."""
+        current = self.currentRow()
         self.blockSignals(True)
         self.clear()
+        for kf in self.latents.items:
+            it = QListWidgetItem(kf.label or "")
+            it.setData(ROLE, kf)
+            it.setFlags(it.flags() | Qt.ItemIsEditable | Qt.ItemIsDragEnabled)
+            it.setTextAlignment(Qt.AlignHCenter)
+            it.setIcon(self._thumbs.get(id(kf)) or self._blank())   # blank until rendered: the size is right
+            self._describe(it)
+            self.addItem(it)
+        alive = {id(k) for k in self.latents.items}
+        self._thumbs = {k: v for k, v in self._thumbs.items() if k in alive}
+        if 0 <= current < self.count():
+            self.setCurrentRow(current)
         self.blockSignals(False)
-        self.path = Path(project) / self.filename if project else None
-        if self.path and self.path.exists():
-            try:
-                kfs, self.model_identity = load_keyframes(self.path, z_dim)
-            except KeyframeError as e:
-                self.failed.emit(str(e))
-                kfs = []
-            for k in kfs:
-                self._add_item(k, None)
-        self.changed.emit()
-
-    def add(self, kf: Keyframe, thumb: QImage | None) -> None:
-        if not kf.label:
-            kf.label = f"{'Key' if 'key' in self.filename else 'Fav'} {self.count() + 1}"
-        self._add_item(kf, thumb)
-        self._save()
+        self.viewport().update()
 
     def set_thumbnail(self, row: int, img: QImage) -> None:
         if 0 <= row < self.count():
-            self.item(row).setIcon(QIcon(QPixmap.fromImage(img.scaled(self.iconSize(), Qt.KeepAspectRatio,
-                                                                      Qt.SmoothTransformation))))
+            icon = QIcon(QPixmap.fromImage(img.scaled(self.iconSize(), Qt.KeepAspectRatio, Qt.SmoothTransformation)))
+            self._thumbs[id(self.item(row).data(ROLE))] = icon
+            self.item(row).setIcon(icon)
+
+    def set_thumbnail_of(self, kf: Keyframe, img: QImage) -> None:
+        """The thumbnail of this keyframe (by identity), wherever it is now; nothing if it was removed."""
+        for row, other in enumerate(self.latents.items):
+            if other is kf:
+                self.set_thumbnail(row, img)
+                return
 
     def missing_thumbnails(self) -> list[int]:
-        return [i for i in range(self.count()) if self.item(i).icon().isNull()]
+        return [i for i, kf in enumerate(self.latents.items) if id(kf) not in self._thumbs]
 
+    def _blank(self) -> QIcon:
+        pm = QPixmap(self.iconSize())
+        pm.fill(Qt.transparent)
+        return QIcon(pm)
+
+    def _describe(self, it: QListWidgetItem) -> None:
+        kf = it.data(ROLE)
+        easing = f" · easing to next: {kf.easing}" if kf.easing else ""
+        it.setToolTip(f"{kf.label}\nseed {kf.seed if kf.seed is not None else '—'} · ψ {kf.psi:.2f}{easing}\n"
+                      "Double-click to jump to it, drag to reorder, Delete to remove"
+                      + (", right-click for easing" if self.per_segment_easing else ""))
+
+    # ------------------------------------------------------------------ edits (the list saves them)
     def delete_selected(self) -> None:
-        rows = sorted((self.row(it) for it in self.selectedItems()), reverse=True)
-        for r in rows:
-            self.takeItem(r)
-        if rows:
-            self._save()
+        self.latents.remove(self.row(it) for it in self.selectedItems())
 
     def move_row(self, src: int, dst: int) -> None:
-        """Reorder: the keyframe at src goes to position dst (saved at once)."""
-        if not (0 <= src < self.count()) or src == dst:
-            return
-        dst = max(0, min(dst, self.count() - 1))
-        it = self.takeItem(src)
-        self.insertItem(dst, it)
-        self.setCurrentItem(it)
-        self._save()
+        """Reorder: the item at src goes to position dst."""
+        self.latents.move(src, dst)
+        self.setCurrentRow(max(0, min(dst, self.count() - 1)))
+
+    def set_easing(self, row: int, easing: str) -> None:
+        """The easing of the segment leaving keyframe `row` ("" = the animation's default)."""
+        self.latents.set_easing(row, easing)
+
+    def _renamed(self, it: QListWidgetItem) -> None:
+        self.latents.rename(self.row(it), it.text())
 
     def dropEvent(self, event) -> None:
         """Drag to reorder. Handled here (not by QListView's icon-mode free placement) so the order changes."""
@@ -109,49 +122,6 @@ class LatentStrip(QListWidget):
         self.move_row(self.currentRow(), target.row() if target.isValid() else self.count() - 1)
         event.setDropAction(Qt.CopyAction)         # the view must not remove the 'moved' source item
         event.accept()
-
-    def _add_item(self, kf: Keyframe, thumb: QImage | None) -> None:
-        it = QListWidgetItem(kf.label or "")
-        it.setData(ROLE, kf)
-        it.setFlags(it.flags() | Qt.ItemIsEditable | Qt.ItemIsDragEnabled)
-        self._describe(it)
-        it.setTextAlignment(Qt.AlignHCenter)
-        self.blockSignals(True)
-        self.addItem(it)
-        self.blockSignals(False)
-        if thumb is not None:
-            self.set_thumbnail(self.count() - 1, thumb)
-
-    def set_easing(self, row: int, easing: str) -> None:
-        """The easing of the segment leaving keyframe `row` ("" = the animation's default); saved at once."""
-        it = self.item(row)
-        if it is None or easing not in ("",) + EASINGS:
-            return
-        it.data(ROLE).easing = easing
-        self._describe(it)
-        self._save()
-
-    def _describe(self, it: QListWidgetItem) -> None:
-        kf = it.data(ROLE)
-        easing = f" · easing to next: {kf.easing}" if kf.easing else ""
-        it.setToolTip(f"{kf.label}\nseed {kf.seed if kf.seed is not None else '—'} · ψ {kf.psi:.2f}{easing}\n"
-                      "Double-click to jump to it, drag to reorder, Delete to remove"
-                      + (", right-click for easing" if self.per_segment_easing else ""))
-
-    def _renamed(self, it: QListWidgetItem) -> None:
-        kf = it.data(ROLE)
-        if kf is not None and kf.label != it.text():
-            kf.label = it.text()[:200]
-            self._describe(it)
-            self._save()
-
-    def _save(self) -> None:
-        if self.path is not None:
-            try:
-                save_keyframes(self.path, self.keyframes(), self.model_identity)
-            except OSError as e:
-                self.failed.emit(f"could not save {self.path.name}: {e}")
-        self.changed.emit()
 
     def _menu(self, pos) -> None:
         it = self.itemAt(pos)
@@ -179,42 +149,7 @@ class LatentStrip(QListWidget):
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
         if self.count() == 0:
-            from PySide6.QtGui import QPainter
             p = QPainter(self.viewport())
             p.setPen(self.palette().placeholderText().color())
             p.drawText(self.viewport().rect(), Qt.AlignCenter, self.empty_text)
             p.end()
-
-
-class StripsMixin:
-    """Keyframes and favourites for ExplorerWorkspace: add the current latent, fill missing thumbnails."""
-
-    def _keyframe(self) -> Keyframe | None:
-        z = self.current_z()
-        return None if z is None else Keyframe(z.clone(), self.state.label, int(self.state.seed), float(self.state.psi))
-
-    def add_keyframe(self) -> None:
-        kf = self._keyframe()
-        if kf is not None:
-            self.keyframes.model_identity = self.model.identity
-            self.keyframes.add(kf, self.canvas.image)
-
-    def add_favourite(self) -> None:
-        kf = self._keyframe()
-        if kf is not None:
-            self.favourites.model_identity = self.model.identity
-            self.favourites.add(kf, self.canvas.image)
-            self.say(f"Added to favourites ({self.favourites.count()})")
-
-    def _fill_thumbnails(self) -> None:
-        if self.model is None:
-            return
-        for strip in (self.keyframes, self.favourites):
-            rows = [r for r in strip.missing_thumbnails() if len(strip.item(r).data(ROLE).z) == self.model.z_dim]
-            if rows:
-                zs = torch.stack([strip.item(r).data(ROLE).z for r in rows])
-                task = Task(lambda zs=zs: self.model.render(zs), self.worker.lock, self)
-                task.done.connect(lambda imgs, s=strip, rows=rows: [s.set_thumbnail(r, array_to_qimage(a))
-                                                                     for r, a in zip(rows, imgs)])
-                self._start(task)
-

@@ -1,0 +1,150 @@
+"""What every command shares: the usage error, argument types, progress printing and Ctrl-C.
+
+Commands are thin adapters over studio.session and studio.core: parse, call, print.
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from contextlib import contextmanager
+
+from studio.core.errors import StudioError
+from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, StepMetrics
+from studio.session.events import TrainingStarted
+
+DEVICE_CHOICES = ["auto", "cpu", "cuda", "mps"]
+
+
+class CliError(StudioError):
+    """One clear sentence for the user; the command exits with status 2."""
+
+
+def positive(kind):
+    def parse(text):
+        try:
+            v = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if v <= 0:
+            raise argparse.ArgumentTypeError(f"must be greater than 0, not {text}")
+        return v
+    return parse
+
+
+def direction(text):
+    from studio.core.explore import parse_direction
+    try:
+        return parse_direction(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def fmt_time(sec) -> str:
+    if sec is None:
+        return "--"
+    sec = int(sec)
+    h, rem = divmod(sec, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+class ProgressPrinter:
+    """Training events → a one-line progress bar on a terminal (a line per update otherwise), by event type."""
+
+    def __init__(self, stream=None):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.last_len = 0
+        self._handlers = {StepMetrics: self._step, Quality: self._quality, CheckpointSaved: self._checkpoint,
+                          Notice: self._notice, Failed: self._failed, Finished: self._finished,
+                          TrainingStarted: self._started}
+
+    def __call__(self, ev) -> None:
+        for cls in type(ev).__mro__:
+            handler = self._handlers.get(cls)
+            if handler is not None:
+                handler(ev)
+                return
+
+    def _step(self, ev: StepMetrics) -> None:
+        bar = ""
+        if ev.progress is not None:
+            filled = int(ev.progress * 24)
+            bar = "[" + "#" * filled + "." * (24 - filled) + f"] {ev.progress * 100:5.1f}% "
+        self._line(f"{bar}{ev.kimg:8.2f} kimg  step {ev.step}  {ev.images_per_sec:7.1f} img/s  "
+                   f"ETA {fmt_time(ev.eta_sec)}  G {ev.loss_g:.3f}  D {ev.loss_d:.3f}  "
+                   f"D(x) {ev.d_real:.2f}  D(G(z)) {ev.d_fake:.2f}")
+
+    def _quality(self, ev: Quality) -> None:
+        m = ev.metrics
+        fid = f"  FID {m['fid']:.2f}" if isinstance(m.get("fid"), (int, float)) else ""
+        self._print(f"quality at {ev.kimg:.2f} kimg: KID ({m.get('feature_space', '?')}) {m['kid']:.4f} ± "
+                    f"{m['kid_std']:.4f}  precision {m['precision']:.2f}  recall {m['recall']:.2f}  "
+                    f"coverage {m['coverage']:.2f}{fid}" + ("  (best so far)" if ev.best else ""))
+
+    def _checkpoint(self, ev: CheckpointSaved) -> None:
+        self._print(f"checkpoint saved: {ev.path}")
+
+    def _notice(self, ev: Notice) -> None:
+        self._print(("warning: " if ev.level != "info" else "") + ev.message)
+
+    def _failed(self, ev: Failed) -> None:
+        self._print(f"error: {ev.reason}")
+
+    def _finished(self, ev: Finished) -> None:
+        if ev.reason == "cancelled":
+            self._print("cancelled")
+        else:
+            self._print(f"{'stopped' if ev.reason == 'stopped' else 'finished'} at step {ev.step} "
+                        f"({ev.kimg:.2f} kimg)")
+
+    def _started(self, ev: TrainingStarted) -> None:
+        goal = f" until {ev.target_kimg:.2f} kimg" if ev.target_kimg else \
+            (f" for {ev.minutes:g} min" if ev.minutes else " until stopped")
+        self._print(f"training from step {ev.step} ({ev.kimg:.2f} kimg){goal}, batch {ev.batch}, on {ev.device}")
+
+    def _line(self, text: str) -> None:
+        if self.tty:
+            pad = max(0, self.last_len - len(text))
+            self.stream.write("\r" + text + " " * pad)
+            self.last_len = len(text)
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def _print(self, text: str) -> None:
+        if self.tty and self.last_len:
+            self.stream.write("\n")
+            self.last_len = 0
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def scan_progress(stream=None):
+    stream = stream or sys.stderr
+    tty = stream.isatty()
+
+    def cb(done, total, name=""):
+        if tty:
+            stream.write(f"\rscanning images {done}/{total}")
+            if done >= total:
+                stream.write("\n")
+            stream.flush()
+    return cb
+
+
+@contextmanager
+def stop_on_signals(stop, stopping, message: str = "stopping: saving a checkpoint (press Ctrl-C again to abort)"):
+    """Ctrl-C / SIGTERM call stop() (a clean stop); a second one, once stopping() is true, aborts."""
+    def on_signal(signum, frame):
+        if stopping():
+            raise KeyboardInterrupt
+        sys.stderr.write(f"\n{message}\n")
+        stop()
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)

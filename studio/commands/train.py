@@ -1,0 +1,152 @@
+"""`ganstudio train DATA_DIR --out RUN_DIR` and `ganstudio resume RUN_DIR`: adapters over TrainingSession.
+
+The settings come from the same rules as the window's Dataset page (studio.session.settings): the suggestion
+for the folder's usable image count on the run's device, an architecture's own settings, then every flag.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .common import DEVICE_CHOICES, CliError, ProgressPrinter, positive, scan_progress, stop_on_signals
+
+QUALITY_HELP = "skip the periodic quality measurement (KID etc., about 5%% of training time)"
+
+
+def add_parser(sub) -> None:
+    t = sub.add_parser("train", help="train a GAN on a folder of images",
+                       description="Scan DATA_DIR (recursively), cache it in the run folder and train.")
+    t.add_argument("data_dir", metavar="DATA_DIR")
+    t.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to create")
+    t.add_argument("--arch", choices=["dcgan", "fastgan", "projected"],
+                   help="architecture (default: chosen for the folder and the device)")
+    t.add_argument("--resolution", type=int, metavar="N", help="square size in px, a power of two 32-1024")
+    t.add_argument("--batch", type=positive(int), metavar="N")
+    dur = t.add_mutually_exclusive_group()
+    dur.add_argument("--minutes", type=positive(float), metavar="M", help="train for M minutes")
+    dur.add_argument("--kimg", type=positive(float), metavar="K",
+                     help="train on K thousand images (default: the suggestion, 20 on a CPU)")
+    t.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    t.add_argument("--seed", type=int)
+    t.add_argument("--augment", dest="augment", action="store_true", default=None,
+                   help="differentiable augmentation (default: on for fewer than 5,000 images)")
+    t.add_argument("--no-augment", dest="augment", action="store_false")
+    t.add_argument("--channels", choices=["rgb", "rgba"], default="rgb",
+                   help="rgba keeps transparency; rgb composites it on --background")
+    t.add_argument("--fit", choices=["crop", "pad", "stretch"], default="crop")
+    t.add_argument("--background", default="#ffffff", help="colour for transparency and padding")
+    t.add_argument("--mirror", action="store_true", help="random horizontal flips of the images")
+    t.add_argument("--width", type=positive(int), help="base channel width (default: the architecture's)")
+    t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
+    t.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
+                   help="auto (default): bf16 mixed precision where the hardware does bf16 natively (CUDA GPUs "
+                        "from Ampere on, CPUs with AVX512-BF16 or AMX: about 1.7-2x faster, slightly different "
+                        "numbers), fp32 elsewhere; bf16: always; fp32: full precision everywhere")
+    t.add_argument("--compile", action="store_true",
+                   help="compile G and D with torch.compile (compiles for a while at the start; same maths to "
+                        "rounding; falls back to eager with a notice where it cannot compile)")
+    t.add_argument("--show-skipped", type=int, default=20, metavar="N", help="list at most N skipped files")
+    t.add_argument("--no-quality", dest="quality", action="store_false", help=QUALITY_HELP)
+    t.add_argument("--inception", metavar="FILE", help="a local Inception TorchScript file "
+                   "(inception-2015-12-05.pt): adds true FID to the quality measurements")
+    t.set_defaults(func=run_train)
+
+    r = sub.add_parser("resume", help="continue a run from its newest checkpoint",
+                       description="Continue a run from its newest good checkpoint: for --kimg or --minutes more, "
+                       "else up to the run's own duration; a run that reached it trains as long again.")
+    r.add_argument("run_dir", metavar="RUN_DIR")
+    dur = r.add_mutually_exclusive_group()
+    dur.add_argument("--minutes", type=positive(float), metavar="M", help="train M more minutes")
+    dur.add_argument("--kimg", type=positive(float), metavar="K", help="train on K thousand more images")
+    r.add_argument("--device", choices=DEVICE_CHOICES, help="device for this session only")
+    r.add_argument("--precision", choices=["auto", "bf16", "fp32"], help="change the run's precision from now on")
+    r.add_argument("--compile", action=argparse.BooleanOptionalAction, default=None,
+                   help="turn torch.compile on or off from now on")
+    r.add_argument("--no-quality", dest="quality", action="store_false", help=QUALITY_HELP)
+    r.add_argument("--inception", metavar="FILE", help="a local Inception TorchScript file: adds true FID")
+    r.set_defaults(func=run_resume)
+
+
+def base_config(args):
+    """What the flags say about the data and the run, before the suggestion fills in the rest."""
+    from studio.core.config import TrainConfig
+    return TrainConfig(data_dir=str(Path(args.data_dir).resolve()), device=args.device, channels=args.channels,
+                       fit=args.fit, background=args.background, mirror=args.mirror, precision=args.precision,
+                       compile=args.compile)
+
+
+def config_from_args(args, count: int, device_type: str):
+    """The run's settings: the suggestion for `count` usable images on a `device_type` device (the same rule as
+    the window's), then every flag given."""
+    from studio.session.settings import suggested
+    cfg = suggested(count, device_type, base_config(args), resolution=args.resolution, arch=args.arch)
+    for name in ("batch", "seed", "width", "r1_gamma"):
+        if getattr(args, name) is not None:
+            setattr(cfg, name, getattr(args, name))
+    if args.augment is not None:
+        cfg.augment = args.augment
+    if args.kimg is not None or args.minutes is not None:
+        cfg.kimg, cfg.minutes = (args.kimg or 0.0), (args.minutes or 0.0)
+    return cfg.validate()
+
+
+def _prefs(args):
+    from studio.session.preferences import Preferences
+    return Preferences(feature_weights=args.inception or "") if args.inception else None
+
+
+def _train(session, printer, **run_kw) -> int:
+    session.subscribe(printer)
+    with stop_on_signals(session.stop, lambda: session.stopping):
+        reason = session.run(**run_kw)
+    if reason == "failed":
+        return 1 if session.started is not None else 2        # failed while training / could not start
+    return 130 if reason == "cancelled" else 0
+
+
+def run_train(args) -> int:
+    from studio.core.dataset import show_path
+    from studio.core.device import describe, precision_text, resolve_precision
+    from studio.session.devices import device_type, resolve_device
+    from studio.session.jobs import Job
+    from studio.session.project import Project
+    from studio.session.training import TrainingSession
+
+    data = Path(args.data_dir)
+    if not data.is_dir():
+        raise CliError(f"the image folder {data} does not exist or is not a folder")
+    device = resolve_device(args.device)                 # a device that is not there: one sentence, at once
+    kind = device_type(args.device)                      # the suggestion's device, as the window decides it
+    if Project(args.out).trained:
+        raise CliError(f"{args.out} already holds a training run: use resume, or choose a new folder")
+    project = Project.create(args.out, config_from_args(args, 0, kind))
+    job = Job()
+    job.on_progress(scan_progress())
+    with stop_on_signals(job.cancel, lambda: job.cancelled, "cancelling the scan"):
+        with project.locked_while():
+            dataset = project.scan(config_from_args(args, 0, kind), job)
+    cfg = config_from_args(args, len(dataset), kind)
+    for line in dataset.report.lines(limit=args.show_skipped):
+        print(line)
+    precision = precision_text(resolve_precision(cfg.precision, device), cfg.precision)
+    print(f"GAN Studio: training {cfg.arch} at {cfg.resolution} px ({cfg.channels.upper()}), batch {cfg.batch}, "
+          f"on {describe(device)}, {precision}{', compiled' if cfg.compile else ''}")
+    print(f"run folder: {show_path(project.path.resolve())}")
+    session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality)
+    return _train(session, ProgressPrinter(), cfg=cfg)
+
+
+def run_resume(args) -> int:
+    from studio.session.events import TrainingStarted
+    from studio.session.project import Project
+    from studio.session.training import TrainingSession
+
+    project = Project.open(args.run_dir)
+    if not project.trained:
+        raise CliError(f"{args.run_dir} has no checkpoint to resume from")
+    overrides = {k: getattr(args, k) for k in ("precision", "compile") if getattr(args, k) is not None}
+    session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality,
+                              config_overrides=overrides)
+    session.subscribe(lambda ev: print(f"resuming {args.run_dir} at step {ev.step} ({ev.kimg:.2f} kimg) on "
+                                       f"{ev.device}", flush=True), TrainingStarted)
+    return _train(session, ProgressPrinter(), kimg=args.kimg, minutes=args.minutes)

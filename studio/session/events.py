@@ -1,0 +1,113 @@
+"""Typed events and the small subscription API of the session layer.
+
+    unsubscribe = hub.subscribe(on_step, StepMetrics)     # called for StepMetrics (and subclasses) only
+    hub.subscribe(print)                                  # every event
+    hub.emit(StepMetrics(...))                            # calls the handlers on the emitting thread
+
+Handlers are chosen by the event's class (isinstance), never by a name string. `Inbox` is a thread-safe
+queue a UI thread drains on its own clock (the window: 30 times a second).
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from studio.core.events import Event
+
+Handler = Callable[[Any], None]
+
+
+class Hub:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._subs: list[tuple[Handler, tuple[type, ...]]] = []
+
+    def subscribe(self, handler: Handler, *types: type) -> Callable[[], None]:
+        """Call `handler(event)` for events of `types` (all events when none). Returns the unsubscribe call."""
+        entry = (handler, tuple(types) or (object,))
+        with self._lock:
+            self._subs.append(entry)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if entry in self._subs:
+                    self._subs.remove(entry)
+        return unsubscribe
+
+    def emit(self, event: object) -> None:
+        with self._lock:
+            subs = list(self._subs)
+        for handler, types in subs:
+            if isinstance(event, types):
+                handler(event)
+
+
+class Inbox:
+    """Events from a worker thread, kept in order until the UI thread takes them (`drain`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list = []
+
+    def put(self, event: object) -> None:
+        with self._lock:
+            if isinstance(event, ScanProgress) and self._items and isinstance(self._items[-1], ScanProgress):
+                self._items[-1] = event                   # only the newest progress matters
+            else:
+                self._items.append(event)
+
+    def drain(self) -> list:
+        with self._lock:
+            items, self._items = self._items, []
+        return items
+
+
+# ---------------------------------------------------------------- session events
+@dataclass
+class StateChanged(Event):
+    state: Any                     # training.TrainingState
+    previous: Any
+
+
+@dataclass
+class ScanProgress(Event):
+    done: int
+    total: int
+    name: str = ""
+
+
+@dataclass
+class TrainingStarted(Event):
+    """The trainer is ready: what it starts from and where it goes."""
+    step: int
+    kimg: float
+    device: str                    # "CPU (2 threads), fp32" and the like
+    target_kimg: float | None
+    minutes: float | None
+    batch: int
+
+
+@dataclass
+class ProjectChanged(Event):
+    project: Any                   # project.Project | None
+
+
+@dataclass
+class ModelChanged(Event):
+    model: Any                     # core.checkpoint.GeneratorModel | None
+
+
+@dataclass
+class LatentChanged(Event):
+    state: Any                     # core.explore.LatentState
+
+
+@dataclass
+class DirectionsChanged(Event):
+    directions: Any                # core.directions.Directions | None
+
+
+@dataclass
+class ListChanged(Event):
+    name: str                      # "keyframes" | "favourites"

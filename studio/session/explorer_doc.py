@@ -1,0 +1,274 @@
+"""ExplorerDocument: what Explore edits and Animate reads, Qt-free.
+
+    doc = ExplorerDocument(prefs)
+    model = ExplorerDocument.load(path, prefs)          # slow (reads + hashes the file): on a worker
+    doc.set_model(model)                               # fast: on the UI thread
+    doc.edit(doc.state.replace(seed=3), "Seed")        # one undoable step; doc.history.undo()
+    doc.add_keyframe(); doc.keyframes.items            # saved in the model's project
+    doc.subscribe(handler, LatentChanged)              # ModelChanged, LatentChanged, DirectionsChanged, ListChanged
+
+It owns the model, the current latent (LatentState) with its undo history, the GANSpace directions, the
+keyframes and the favourites; nobody keeps a copy. Slow work (loading, directions, exports, finding the model
+of a PNG) is offered as blocking methods that take a Job, for a worker to run.
+"""
+from __future__ import annotations
+
+import random
+import threading
+from pathlib import Path
+
+import torch
+
+from studio.core.checkpoint import file_identity, load_generator
+from studio.core.demo_data import demo_model_path
+from studio.core.directions import Directions, cache_path, directions_for, save_directions
+from studio.core.errors import StudioError
+from studio.core.events import Notice
+from studio.core.explore import LatentState, batch_latents, compose, contact_sheet, state_from_meta, state_to_meta
+from studio.core.keyframes import Keyframe
+from studio.core.pngmeta import read_png_meta, save_png
+from studio.core.run import BEST_NAME, RunFolder, list_checkpoints, run_of
+
+from .devices import load_model
+from .events import DirectionsChanged, Hub, LatentChanged, ListChanged, ModelChanged
+from .history import History
+from .latent_list import LatentList
+from .preferences import Preferences
+
+
+class ExplorerError(StudioError, ValueError):
+    pass
+
+
+class ExplorerDocument:
+    def __init__(self, prefs: Preferences | None = None, hub: Hub | None = None) -> None:
+        self.prefs = prefs
+        self.hub = hub or Hub()
+        self.model = None                                  # core.checkpoint.GeneratorModel
+        self.state = LatentState(seed=0)
+        self.directions: Directions | None = None
+        self.history = History(self._apply)
+        self.keyframes = LatentList("keyframes", "keyframes.json", "Key", per_segment_easing=True,
+                                    on_change=lambda error: self._list_changed("keyframes", error))
+        self.favourites = LatentList("favourites", "favourites.json", "Fav",
+                                     on_change=lambda error: self._list_changed("favourites", error))
+        self.home: Path | None = None                      # the window's project
+        self.render_lock = threading.Lock()                # held while the generator runs
+
+    def subscribe(self, handler, *types):
+        return self.hub.subscribe(handler, *types)
+
+    def _list_changed(self, name: str, error: str) -> None:
+        if error:
+            self.hub.emit(Notice(error, "warning"))
+        self.hub.emit(ListChanged(name))
+
+    # ------------------------------------------------------------------ project
+    @property
+    def project(self) -> Path | None:
+        """Where keyframes, favourites and directions are kept: the model's own project, else the window's."""
+        own = run_of(self.model.path) if self.model is not None else None
+        return own.path if own is not None else self.home
+
+    def set_home(self, path: Path | None) -> None:
+        self.home = Path(path) if path else None
+        self._load_lists()
+
+    def home_model(self) -> Path | None:
+        """The model the window's project opens with (None before its first checkpoint)."""
+        return RunFolder(self.home).model_file() if self.home else None
+
+    def _load_lists(self) -> None:
+        z_dim = self.model.z_dim if self.model is not None else None
+        self.keyframes.load(self.project, z_dim)
+        self.favourites.load(self.project, z_dim)
+
+    # ------------------------------------------------------------------ the model
+    @staticmethod
+    def load(path: Path | str, prefs: Preferences | None = None):
+        """Load a model for exploring (slow: call on a worker). Raises CheckpointError with a sentence."""
+        return load_model(path, None, prefs)
+
+    def set_model(self, model) -> None:
+        self.model, self.directions = model, None
+        self.history.clear()
+        self._load_lists()
+        self.hub.emit(ModelChanged(model))
+        self.hub.emit(DirectionsChanged(None))
+        self._apply(self.state)
+
+    # ------------------------------------------------------------------ the latent (undoable)
+    def edit(self, new: LatentState, text: str, key=None) -> bool:
+        """Make `new` the current latent as one undoable step (merged with the previous one of the same key)."""
+        if new.same_as(self.state):
+            return False
+        old = self.state
+        self._apply(new)
+        self.history.push(text, old, self.state, key)
+        return True
+
+    def _apply(self, state: LatentState) -> None:
+        zd = self.model.z_dim if self.model is not None else None
+        if zd and state.base is not None and len(state.base) != zd:
+            state = state.replace(base=None)                 # an edit made with another model
+        if zd and state.mix_z is not None and len(state.mix_z) != zd:
+            state = state.replace(mix_z=None, mix_t=0.0)
+        self.state = state
+        self.hub.emit(LatentChanged(state))
+
+    def current_z(self) -> torch.Tensor | None:
+        if self.model is None:
+            return None
+        return compose(self.state, self.model.z_dim, self.directions.vectors if self.directions else None)
+
+    def random_seed(self) -> bool:
+        return self.edit(self.state.replace(seed=random.randrange(0, 2 ** 31), base=None, label=""), "Random seed")
+
+    def step_seed(self, delta: int) -> bool:
+        from studio.core.explore import SEED_MAX
+        return self.edit(self.state.replace(seed=max(0, min(SEED_MAX, self.state.seed + delta)), base=None),
+                         "Seed")
+
+    def mix(self, source, t: float, key=None) -> bool:
+        """Blend toward a seed (int) or keyframe (('key', index)) by t."""
+        if isinstance(source, tuple):
+            kfs = self.keyframes.items
+            kz = kfs[source[1]].z if source[1] < len(kfs) else None
+            new = self.state.replace(mix_seed=None, mix_z=kz, mix_t=t)
+        else:
+            new = self.state.replace(mix_seed=source, mix_z=None, mix_t=t)
+        return self.edit(new, "Mix", key)
+
+    def jump_to(self, kf: Keyframe) -> bool:
+        if self.model is None or len(kf.z) != self.model.z_dim:
+            return False
+        return self.edit(LatentState(seed=kf.seed or 0, psi=1.0, base=kf.z.clone(), label=kf.label),
+                         f"Jump to {kf.label}")
+
+    # ------------------------------------------------------------------ directions
+    def cached_directions(self) -> Directions | None:
+        return directions_for(self.model, self.project, compute=False) if self.model is not None else None
+
+    def compute_directions(self, job=None) -> Directions:
+        """GANSpace directions of the current model, cached in its project (slow: on a worker)."""
+        model, project = self.model, self.project
+        own = load_generator(model.path, "cpu")             # own copy: the canvas keeps rendering meanwhile
+        return directions_for(own, project, progress=job.progress if job else None,
+                              cancel=job.cancel_event if job else None)
+
+    def set_directions(self, d: Directions | None) -> None:
+        self.directions = d
+        self.hub.emit(DirectionsChanged(d))
+        self._apply(self.state)
+
+    def direction_name(self, k: int) -> str:
+        d = self.directions
+        return d.names[k] if d is not None and k < len(d) else f"Direction {k + 1}"
+
+    def rename_direction(self, k: int, name: str) -> None:
+        d = self.directions
+        if d is None or not 0 <= k < len(d) or d.names[k] == name:
+            return
+        d.names[k] = name or f"Direction {k + 1}"
+        if self.project is not None:
+            save_directions(cache_path(self.project, self.model.identity), d)
+        self.hub.emit(DirectionsChanged(d))
+
+    # ------------------------------------------------------------------ keyframes and favourites
+    def _keyframe(self) -> Keyframe | None:
+        z = self.current_z()
+        return None if z is None else Keyframe(z.clone(), self.state.label, int(self.state.seed),
+                                               float(self.state.psi))
+
+    def add_keyframe(self) -> Keyframe | None:
+        kf = self._keyframe()
+        return self.keyframes.add(kf, self.model.identity) if kf is not None else None
+
+    def add_favourite(self) -> Keyframe | None:
+        kf = self._keyframe()
+        return self.favourites.add(kf, self.model.identity) if kf is not None else None
+
+    # ------------------------------------------------------------------ exports (blocking: on a worker)
+    def _need_model(self) -> None:
+        if self.model is None:
+            raise ExplorerError("Open a model first.")
+
+    def export_png(self, path: Path, scale: int = 1, z: torch.Tensor | None = None,
+                   state: LatentState | None = None) -> Path:
+        """The current latent (or `state` composed as `z`) as a PNG that remembers it (drop it back on the window
+        to return to it)."""
+        self._need_model()
+        model = self.model
+        z, st = (z, state) if z is not None and state is not None else (self.current_z(), self.state)
+        names = self.directions.names if self.directions else None
+        path = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
+        with self.render_lock:
+            img = model.render(z[None])[0]
+        return save_png(path, img, state_to_meta(st, model, z, names), scale)
+
+    def sheet_latents(self, n: int) -> tuple[torch.Tensor, dict]:
+        """The latents of a contact sheet: n seeds from the current one (with ψ and directions), or the keyframes
+        (n = 0)."""
+        self._need_model()
+        model, st = self.model, self.state
+        if n == 0:
+            kfs = self.keyframes.items
+            if not kfs:
+                raise ExplorerError("There are no keyframes to put on a sheet yet (press K to add one).")
+            return torch.stack([k.z for k in kfs]), {"sheet": "keyframes", "labels": [k.label for k in kfs]}
+        seeds = [st.seed + i for i in range(n)]
+        dirs = self.directions.vectors if self.directions else None
+        return batch_latents([st.replace(seed=s, base=None) for s in seeds], model.z_dim, dirs), \
+            {"sheet": "seeds", "seeds": seeds}
+
+    def export_sheet(self, path: Path, zs: torch.Tensor, info: dict) -> Path:
+        model = self.model
+        meta = {"model": {"identity": model.identity, "name": model.path.name, "z_dim": model.z_dim},
+                "psi": float(self.state.psi), **info}
+        with self.render_lock:
+            sheet = contact_sheet(model, zs)
+        return save_png(path, sheet, meta)
+
+    # ------------------------------------------------------------------ back from a PNG
+    @staticmethod
+    def read_png(path: Path):
+        """The GAN Studio metadata of an exported PNG (raises PngMetaError with a sentence)."""
+        return read_png_meta(path)
+
+    def needs_other_model(self, meta) -> bool:
+        return self.model is None or bool(meta.identity and meta.identity != self.model.identity)
+
+    def model_search_folders(self, near: Path | None, recent: list[Path]) -> list[Path]:
+        return [f for f in (self.project, self.model.path.parent if self.model else None, near, *recent) if f]
+
+    @staticmethod
+    def find_model(identity: str, folders: list[Path], job=None) -> Path | None:
+        """The model file with this identity (a hash of the file: slow, on a worker): the bundled demo model,
+        then each folder's best model and checkpoints (best models first)."""
+        demo = demo_model_path()
+        cands = [demo] if demo else []
+        for folder in (Path(f) for f in folders):
+            cands += [folder / BEST_NAME] + [p for _, p in list_checkpoints(folder / "checkpoints")] \
+                + [p for _, p in list_checkpoints(folder)]
+        cands.sort(key=lambda p: p.name != BEST_NAME and p != demo)   # stable: the order is kept
+        seen = set()
+        for p in cands:
+            if job is not None:
+                job.check()
+            if p in seen:
+                continue
+            seen.add(p)
+            try:
+                if p.is_file() and file_identity(p) == identity:
+                    return p
+            except OSError:
+                continue
+        return None
+
+    def restore(self, meta, name: str) -> None:
+        """Make the PNG's latent the current one (one undoable step)."""
+        self._need_model()
+        if meta.z_dim != self.model.z_dim:
+            raise ExplorerError(f"{name} has a {meta.z_dim}-value latent but this model takes {self.model.z_dim}.")
+        dirs = self.directions.vectors if self.directions else None
+        self.edit(state_from_meta(meta, self.model.z_dim, dirs), f"Restore {name}")

@@ -1,0 +1,221 @@
+"""TrainingSession: one training run of a project as an explicit state machine, for the window and the CLI.
+
+    session = TrainingSession(project, prefs)              # prefs: device, CPU threads, Inception weights
+    session.subscribe(print)                               # typed events (core.events + session.events)
+    session.run(cfg)            # blocks: scan + train a new run (cfg) or resume (None); returns the reason
+    session.pause(); session.resume(); session.stop()      # from any thread
+
+States: idle → scanning → training ⇄ paused → stopping → finished, or failed from any working state;
+finished and failed runs can run again (resume). Every change is announced with a StateChanged event.
+The session alone holds the trainer: nobody else reaches into it.
+"""
+from __future__ import annotations
+
+import threading
+from enum import Enum
+
+from studio.core.config import TrainConfig
+from studio.core.errors import Cancelled
+from studio.core.events import Failed, Finished, Notice
+
+from .devices import resolve_device
+from .errors import describe_error
+from .events import Hub, ScanProgress, StateChanged, TrainingStarted
+from .preferences import Preferences, apply_threads, inception
+from .project import Project
+from .settings import resume_plan
+
+
+class TrainingState(str, Enum):
+    IDLE = "idle"
+    SCANNING = "scanning"
+    TRAINING = "training"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    FINISHED = "finished"
+    FAILED = "failed"
+
+    @property
+    def working(self) -> bool:
+        return self in (TrainingState.SCANNING, TrainingState.TRAINING, TrainingState.PAUSED,
+                        TrainingState.STOPPING)
+
+
+S = TrainingState
+TRANSITIONS: dict[TrainingState, set[TrainingState]] = {
+    S.IDLE: {S.SCANNING},
+    S.SCANNING: {S.TRAINING, S.PAUSED, S.STOPPING, S.FINISHED, S.FAILED},
+    S.TRAINING: {S.PAUSED, S.STOPPING, S.FINISHED, S.FAILED},
+    S.PAUSED: {S.TRAINING, S.SCANNING, S.STOPPING, S.FINISHED, S.FAILED},   # resumed while still scanning
+    S.STOPPING: {S.FINISHED, S.FAILED},
+    S.FINISHED: {S.SCANNING},
+    S.FAILED: {S.SCANNING},
+}
+
+
+class SessionError(RuntimeError):
+    """A programming error: a transition the state machine does not have."""
+
+
+class TrainingSession:
+    def __init__(self, project: Project, prefs: Preferences | None = None, device: str | None = None,
+                 quality: bool = True, config_overrides: dict | None = None, hub: Hub | None = None) -> None:
+        """device: a choice made for this session only (--device); else Preferences, else the project's.
+        config_overrides: settings changed from now on when resuming (saved, e.g. precision, compile)."""
+        self.project, self.prefs, self.device_choice = project, prefs, device
+        self.quality, self.config_overrides = quality, dict(config_overrides or {})
+        self.hub = hub or Hub()
+        self._lock = threading.Lock()
+        self._state = TrainingState.IDLE
+        self._trainer = None
+        self._pause = False
+        self._cancel = threading.Event()
+        self.reason = ""                     # how the last run ended: done | stopped | cancelled | failed
+        self.started: TrainingStarted | None = None
+        self.last_step, self.last_kimg = 0, 0.0
+
+    # ------------------------------------------------------------------ state
+    @property
+    def state(self) -> TrainingState:
+        return self._state
+
+    def subscribe(self, handler, *types):
+        return self.hub.subscribe(handler, *types)
+
+    def _to(self, new: TrainingState, only_from: tuple = ()) -> bool:
+        with self._lock:
+            old = self._state
+            if only_from and old not in only_from:
+                return False
+            if new == old:
+                return False
+            if new not in TRANSITIONS[old]:
+                raise SessionError(f"a training session cannot go from {old.value} to {new.value}")
+            self._state = new
+        self.hub.emit(StateChanged(new, old))
+        return True
+
+    # ------------------------------------------------------------------ control (any thread)
+    def pause(self) -> bool:
+        self._pause = True
+        t = self._trainer
+        if t is not None:
+            t.pause()
+        return self._to(S.PAUSED, (S.TRAINING, S.SCANNING))
+
+    def resume(self) -> bool:
+        self._pause = False
+        t = self._trainer
+        if t is not None:
+            t.resume()
+        return self._to(S.TRAINING if t is not None else S.SCANNING, (S.PAUSED,))
+
+    def stop(self) -> bool:
+        """Stop (a checkpoint is saved first); while scanning, cancel the scan."""
+        self._cancel.set()
+        t = self._trainer
+        if t is not None:
+            t.stop()
+        return self._to(S.STOPPING, (S.SCANNING, S.TRAINING, S.PAUSED))
+
+    cancel = stop                                     # the worker pattern's name for it
+
+    @property
+    def stopping(self) -> bool:
+        return self._cancel.is_set()
+
+    @property
+    def paused(self) -> bool:
+        """Whether the trainer itself is paused (between two steps)."""
+        t = self._trainer
+        return bool(t is not None and t.paused)
+
+    @property
+    def step(self) -> int:
+        t = self._trainer
+        return t.step if t is not None else self.last_step
+
+    # ------------------------------------------------------------------ the run (blocks)
+    def run(self, cfg: TrainConfig | None = None, kimg: float | None = None, minutes: float | None = None) -> str:
+        """Train a new run from `cfg`, or resume the project's run (cfg None): `kimg` more thousand images or
+        `minutes`, else the run's own duration (settings.resume_plan). Holds the project's lock throughout.
+        Returns done | stopped | cancelled | failed (the reason is also in Finished / Failed events)."""
+        if self.state.working:
+            raise SessionError("this training session is already running")
+        self._cancel.clear()
+        self._pause = False
+        self._trainer = None
+        self.started = None
+        self._to(S.SCANNING)
+        try:
+            with self.project.locked_while():
+                return self._run_locked(cfg, kimg, minutes)
+        except Exception as e:  # noqa: BLE001 - the lock itself (another GAN Studio has the project)
+            self.hub.emit(Failed(describe_error(e, "Training could not start")))
+            return self._end("failed", S.FAILED)
+
+    def _run_locked(self, cfg, kimg, minutes) -> str:
+        try:
+            trainer = self._make_trainer(cfg)
+        except Cancelled:
+            self.hub.emit(Finished(0, 0.0, "cancelled"))
+            return self._end("cancelled", S.FINISHED)
+        except Exception as e:  # noqa: BLE001 - every failure reaches the artist as one sentence
+            self.hub.emit(Failed(describe_error(e, "Training could not start")))
+            return self._end("failed", S.FAILED)
+        plan = resume_plan(trainer.kimg, trainer.cfg, kimg, minutes)
+        if plan.notice:
+            self.hub.emit(Notice(plan.notice, "info"))
+        if self.quality:
+            self._watch_quality(trainer)
+        from studio.core.device import describe, precision_text
+        self.started = TrainingStarted(trainer.step, trainer.kimg, f"{describe(trainer.device)}, "
+                                       f"{precision_text(trainer.precision, trainer.cfg.precision)}",
+                                       plan.target_kimg, plan.minutes, trainer.batch)
+        self._trainer = trainer
+        self.hub.emit(self.started)
+        if self._pause:
+            trainer.pause()
+        if self._cancel.is_set():
+            trainer.stop()
+        elif not self._pause:
+            self._to(S.TRAINING, (S.SCANNING,))
+        try:
+            reason = trainer.run(kimg=plan.target_kimg, minutes=plan.minutes)
+        except Exception as e:  # noqa: BLE001 - Trainer.run reports its own failures; this is the rest
+            self.hub.emit(Failed(describe_error(e, "Training stopped")))
+            return self._end("failed", S.FAILED)
+        return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
+
+    def _make_trainer(self, cfg: TrainConfig | None):
+        from studio.core.trainer import Trainer
+        saved = cfg if cfg is not None else self.project.config()
+        device = resolve_device(self.device_choice, self.prefs, saved.device)
+        apply_threads(self.prefs)
+
+        def progress(done, total, name=""):
+            self.hub.emit(ScanProgress(done, total, str(name)))
+        if cfg is not None:
+            return Trainer.create(self.project.path, cfg, on_event=self.hub.emit, progress=progress,
+                                  cancel=self._cancel, device=device)
+        return Trainer.open(self.project.path, on_event=self.hub.emit, progress=progress, cancel=self._cancel,
+                            device=device, config_overrides=self.config_overrides)
+
+    def _watch_quality(self, trainer) -> None:
+        """Quality measurements every so often (≤ 5 % of the time), with true FID when Preferences name an
+        Inception file."""
+        from studio.core.metrics import QualityMonitor
+        try:
+            net = inception(self.prefs, trainer.device)
+        except Exception as e:  # noqa: BLE001 - FID is a bonus: say why, measure the rest
+            self.hub.emit(Notice(f"True FID is off for this session: {describe_error(e)}", "warning"))
+            net = None
+        trainer.evaluator = QualityMonitor(inception=net)
+
+    def _end(self, reason: str, state: TrainingState) -> str:
+        self.reason = reason
+        t, self._trainer = self._trainer, None        # the trainer's memory (images, models) goes with it
+        if t is not None:
+            self.last_step, self.last_kimg = t.step, t.kimg
+        self._to(state)
+        return reason
