@@ -177,6 +177,12 @@ def suggestion(count: int, device: str = "cpu", resolution: int | None = None,
     """Defaults for a folder of `count` images on `device` ('cpu', 'cuda' or 'mps'), with the reasons."""
     gpu = not device.startswith("cpu")
     why: list[str] = []
+    if arch is None and resolution is not None and resolution < 64:
+        arch = "dcgan"
+        why.append(f"DCGAN: the architecture for {resolution} px (projected starts at 64 px).")
+    elif arch is None and resolution is not None and resolution > 512:
+        arch = "fastgan"
+        why.append(f"FastGAN: the architecture for {resolution} px (projected goes up to 512 px).")
     arch = arch or "projected"
     if arch == "projected":
         why.append("Projected GAN: the discriminator looks through a pretrained network, so recognisable "

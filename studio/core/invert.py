@@ -15,8 +15,10 @@ The search optimises z for the EMA generator in eval mode (deterministic, as the
 - with a mask, only the known pixels count: the pixel term is masked, and each feature depth counts only
   the cells whose receptive field is mostly known.
 
-Everything is in torch on the model's device; progress(fraction, preview_uint8) is called every few steps
-and `cancel` (a threading.Event) ends the search with Cancelled before anything is returned.
+Everything is in torch on the model's device. `search()` and `restore_steps()` are generators that yield a
+Step (fraction done, the best reconstruction so far) every few optimisation steps and return the result, so a
+worker can show a live preview and pause or cancel between steps; `invert()` and `restore()` drive them, with
+progress(fraction, preview_uint8) and `cancel` (a threading.Event: Cancelled, nothing returned).
 """
 from __future__ import annotations
 
@@ -58,6 +60,12 @@ class InvertSettings:
             raise InvertError(f"restarts must be from 1 to 64, not {self.restarts}")
         self.candidates = max(self.candidates, self.restarts)
         return self
+
+
+@dataclass
+class Step:
+    fraction: float              # of the search done
+    preview: np.ndarray | None   # uint8 (H, W, C): the best reconstruction so far (every preview_every steps)
 
 
 @dataclass
@@ -141,7 +149,21 @@ def _pixel_error(x: torch.Tensor, target: torch.Tensor, known: torch.Tensor | No
 
 # ---------------------------------------------------------------------------------------------- search
 def _to_tensor(img: np.ndarray, device) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(img)).to(device).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+    return torch.tensor(np.asarray(img), device=device).permute(2, 0, 1)[None].float() / 127.5 - 1.0
+
+
+def _drive(steps, progress, cancel):
+    """Run a search generator to its end: report each Step, stop with Cancelled when asked."""
+    while True:
+        if cancel is not None and cancel.is_set():
+            steps.close()
+            raise Cancelled("the search was cancelled")
+        try:
+            step = next(steps)
+        except StopIteration as done:
+            return done.value
+        if progress is not None:
+            progress(step.fraction, step.preview)
 
 
 def invert(model, target: np.ndarray, settings: InvertSettings | None = None, mask: np.ndarray | None = None,
@@ -150,6 +172,12 @@ def invert(model, target: np.ndarray, settings: InvertSettings | None = None, ma
     """Find the latent whose image is closest to `target` (uint8 HxWxC at the model's size).
 
     mask: bool HxW, True where the target's pixels are missing (they do not guide the search)."""
+    return _drive(search(model, target, settings, mask), progress, cancel)
+
+
+def search(model, target: np.ndarray, settings: InvertSettings | None = None, mask: np.ndarray | None = None):
+    """The inversion as a generator: yields a Step after every optimisation step (with a preview every
+    `preview_every` steps and at the end), returns the InvertResult."""
     s = (settings or InvertSettings()).validate()
     spec, dev, G = model.spec, model.device, model.G
     if target.shape != (spec.resolution, spec.resolution, spec.channels):
@@ -173,17 +201,12 @@ def invert(model, target: np.ndarray, settings: InvertSettings | None = None, ma
         shell = (z.square().mean(dim=1) - 1.0).square()
         return s.perceptual * pd + s.pixel * px + s.prior * shell, pd, px
 
-    def check_cancel():
-        if cancel is not None and cancel.is_set():
-            raise Cancelled("the search was cancelled")
-
     # 1. rank random candidates with one forward pass each (in chunks), keep the best as starting points
     gen = torch.Generator().manual_seed(s.seed)
     cands = torch.randn(s.candidates, spec.z_dim, generator=gen)
     scores = []
     with torch.no_grad():
         for i in range(0, s.candidates, 16):
-            check_cancel()
             zc = cands[i:i + 16].to(dev)
             scores.append(losses(G(zc.to(dtype)).float(), zc)[0].cpu())
     order = torch.cat(scores).argsort()[:s.restarts]
@@ -194,7 +217,6 @@ def invert(model, target: np.ndarray, settings: InvertSettings | None = None, ma
     best_loss = torch.full((s.restarts,), math.inf, device=dev)
     best_z = z.detach().clone()
     for step in range(s.steps):
-        check_cancel()
         for g in opt.param_groups:
             g["lr"] = s.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / s.steps)))
         x = G(z.to(dtype)).float()
@@ -206,11 +228,12 @@ def invert(model, target: np.ndarray, settings: InvertSettings | None = None, ma
         opt.zero_grad(set_to_none=True)
         loss.sum().backward()
         opt.step()
-        if progress is not None and (step % s.preview_every == 0 or step == s.steps - 1):
+        preview = None
+        if step % s.preview_every == 0 or step == s.steps - 1:
             k = int(best_loss.argmin())
             with torch.no_grad():
                 preview = to_uint8(G(best_z[k:k + 1].to(dtype)).float())[0]
-            progress((step + 1) / s.steps, preview)
+        yield Step((step + 1) / s.steps, preview)           # every step: pause and cancel answer at once
 
     # 3. the final latents count too (the last step may have improved them)
     with torch.no_grad():
@@ -222,7 +245,6 @@ def invert(model, target: np.ndarray, settings: InvertSettings | None = None, ma
         zk = best_z[k:k + 1]
         x = G(zk.to(dtype)).float()
         _, pd, px = losses(x, zk)
-    check_cancel()
     return InvertResult(zk[0].float().cpu(), to_uint8(x)[0], float(pd), float(px) / 2.0, s.steps)
 
 
@@ -263,9 +285,15 @@ def restore(model, target: np.ndarray, mask: np.ndarray, settings: InvertSetting
             feather: float | None = None, progress=None, cancel=None) -> RestoreResult:
     """Fill the masked (True) pixels of `target` with what the model paints there, blended with a feathered
     edge that lies in the mask's surroundings; pixels beyond the feather keep their original values."""
+    return _drive(restore_steps(model, target, mask, settings, feather), progress, cancel)
+
+
+def restore_steps(model, target: np.ndarray, mask: np.ndarray, settings: InvertSettings | None = None,
+                  feather: float | None = None):
+    """restore() as a generator of Steps (previews of the model's fill), returning the RestoreResult."""
     if not mask.any():
         raise InvertError("the mask is empty: paint (or draw in white) the damaged or missing part first")
-    res = invert(model, target, settings, mask, progress, cancel)
+    res = yield from search(model, target, settings, mask)
     feather = max(1.0, target.shape[0] / 32) if feather is None else feather
     w = blend_weights(mask, feather)[..., None]
     out = target.astype(np.float32) * (1 - w) + res.image.astype(np.float32) * w

@@ -198,6 +198,19 @@ class MainWindow(QMainWindow):
         w.open_model(Path(path))
         self.show_workspace("explore")
 
+    def _picture_tool(self, name: str) -> None:
+        """File ▸ Find Image in Model… / Restore a Picture…: Explore's picture tools, on its model."""
+        w = self._workspaces.get("explore")
+        if w is None:
+            self.show_message("The explorer is still starting; try again in a moment.", "info")
+            return
+        self.show_workspace("explore")
+        if w.model is None:
+            self.show_message("Open a model in Explore first (File ▸ Open Model…, or the demo model on the "
+                              "welcome screen): pictures are found in and restored with that model.", "warning")
+            return
+        getattr(w.pictures, name)()
+
     def show_message(self, text: str, level: str = "info") -> None:
         self.log.add(text, level)
         self.statusBar().showMessage(text, 8000 if level == "info" else 15000)
@@ -270,6 +283,11 @@ class MainWindow(QMainWindow):
                                     "Export from the current workspace (Ctrl+E)")
         self.act_open_model = self._act("Open &Model…", self.choose_model, "Ctrl+Shift+O", None,
                                         "Explore a checkpoint or exported model (.safetensors)")
+        self.act_find_image = self._act("&Find Image in Model…", lambda: self._picture_tool("find_dialog"),
+                                        "Ctrl+Shift+F", None, "Find one of your own pictures in the model shown in "
+                                        "Explore, and explore from it (or drop the picture on the canvas)")
+        self.act_restore = self._act("&Restore a Picture…", lambda: self._picture_tool("restore_dialog"), None,
+                                     None, "Repair the damaged or missing part of a picture with the model")
         self.act_quit = self._act("&Quit", self.close, K.Quit)
         if self.act_quit.shortcut().isEmpty():
             self.act_quit.setShortcut(QKeySequence("Ctrl+Q"))
@@ -285,6 +303,8 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_new, self.act_open, self.act_open_model])
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(lambda: self.projects.fill_recent(self.recent_menu))
+        m.addSeparator()
+        m.addActions([self.act_find_image, self.act_restore])
         m.addSeparator()
         m.addActions([self.act_export, self.act_close])
         m.addSeparator()

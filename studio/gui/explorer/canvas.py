@@ -1,5 +1,7 @@
 """The explorer canvas: zoom (wheel, fit, 100 %, 200 %), pan, smooth or crisp pixels,
-a checkerboard behind transparent models and a before/after toggle."""
+a checkerboard behind transparent models and a before/after toggle. With a MaskBrush set (the Restore tool)
+the left button paints the mask over the image (shown as a translucent layer, the brush as a ring) and the
+right or middle button pans."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -11,6 +13,7 @@ from .. import theme
 
 class ExplorerCanvas(QWidget):
     zoom_changed = Signal(float)
+    stroke_finished = Signal()                  # a brush stroke ended (the mask changed)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -22,6 +25,9 @@ class ExplorerCanvas(QWidget):
         self.pan = QPointF(0, 0)
         self._drag: QPointF | None = None
         self._checker: QPixmap | None = None
+        self.brush = None                       # a MaskBrush while the Restore tool paints
+        self._painting = False
+        self._hover: QPointF | None = None
         self.placeholder = "Open a model to explore its latent space\n\nFile ▸ Open Model…, or drop a .safetensors " \
                            "checkpoint or a GAN Studio PNG here"
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
@@ -40,6 +46,21 @@ class ExplorerCanvas(QWidget):
     def show_before(self, on: bool) -> None:
         self.showing_before = bool(on) and self.before is not None
         self.update()
+
+    def set_brush(self, brush) -> None:
+        """Paint with `brush` (a MaskBrush the size of the image), or stop painting (None)."""
+        self.brush, self._painting = brush, False
+        self.setMouseTracking(brush is not None)
+        self.setCursor(Qt.CrossCursor if brush is not None else Qt.OpenHandCursor)
+        self.update()
+
+    def to_image(self, pos: QPointF) -> QPointF:
+        """Widget coordinates → image pixel coordinates."""
+        r = self.target_rect()
+        if self.image is None or r.width() <= 0:
+            return QPointF(-1, -1)
+        return QPointF((pos.x() - r.left()) * self.image.width() / r.width(),
+                       (pos.y() - r.top()) * self.image.height() / r.height())
 
     def set_smooth(self, on: bool) -> None:
         self.smooth = bool(on)
@@ -115,6 +136,16 @@ class ExplorerCanvas(QWidget):
         p.setPen(QPen(QColor(c["border"]), 1))
         p.setBrush(Qt.NoBrush)
         p.drawRect(r.adjusted(-0.5, -0.5, 0.5, 0.5))
+        if self.brush is not None and not self.showing_before:
+            p.setOpacity(0.55)
+            p.drawImage(r, self.brush.overlay(QColor(c["bad"])))
+            p.setOpacity(1.0)
+            if self._hover is not None:
+                radius = self.brush.size / 2 * r.width() / self.image.width()
+                p.setPen(QPen(QColor("#ffffff"), 1.5))
+                p.drawEllipse(self._hover, radius, radius)
+                p.setPen(QPen(QColor("#000000"), 1, Qt.DotLine))
+                p.drawEllipse(self._hover, radius + 1.5, radius + 1.5)
         if self.showing_before:
             self._chip(p, "BEFORE", c["warn"])
         p.end()
@@ -140,11 +171,21 @@ class ExplorerCanvas(QWidget):
         self.set_zoom(self.scale() * (1.25 ** steps), event.position())
 
     def mousePressEvent(self, event) -> None:
-        if event.button() in (Qt.LeftButton, Qt.MiddleButton):
+        if self.brush is not None and event.button() == Qt.LeftButton and self.image is not None:
+            self._painting = True
+            self.brush.begin(self.to_image(event.position()))
+            self.update()
+            return
+        if event.button() in (Qt.LeftButton, Qt.MiddleButton, Qt.RightButton):
             self._drag = event.position()
             self.setCursor(Qt.ClosedHandCursor)
 
     def mouseMoveEvent(self, event) -> None:
+        if self.brush is not None:
+            self._hover = event.position()
+            if self._painting:
+                self.brush.move(self.to_image(event.position()))
+            self.update()
         if self._drag is not None:
             self.pan += event.position() - self._drag
             self._drag = event.position()
@@ -153,8 +194,20 @@ class ExplorerCanvas(QWidget):
             self.update()
 
     def mouseReleaseEvent(self, event) -> None:
+        if self._painting:
+            self._painting = False
+            self.brush.end()
+            self.stroke_finished.emit()
+            return
         self._drag = None
-        self.setCursor(Qt.OpenHandCursor)
+        self.setCursor(Qt.CrossCursor if self.brush is not None else Qt.OpenHandCursor)
+
+    def leaveEvent(self, event) -> None:
+        self._hover = None
+        self.update()
 
     def mouseDoubleClickEvent(self, event) -> None:
+        if self.brush is not None:                      # painting: a quick second click is another dab
+            self.mousePressEvent(event)
+            return
         self.fit()

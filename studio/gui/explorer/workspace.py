@@ -4,7 +4,9 @@ The document owns the model, the latent and its undo history, the directions, ke
 widget shows them and turns the hand's edits into document edits (merged while one slider is dragged). Slow
 work goes through gui.worker.Worker: loading a model (read + hash), finding directions, thumbnails, exports and
 the model search of a dropped PNG; the RenderWorker renders the newest latent off the UI thread.
-Keys (K, F, R, ←/→, 0, 1, 2, S, B) work while focus is anywhere in this workspace.
+Keys (K, F, R, ←/→, 0, 1, 2, S, B) work while focus is anywhere in this workspace. The artist's own pictures
+come in through PictureTools: drop any image (or File ▸ Find Image in Model…) to find it in the model, or
+File ▸ Restore a Picture… to repair one with the model (a brush over the canvas; [ ] brush size, E erase).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from studio.core.events import Notice
 from studio.session.errors import describe_error
 from studio.session.events import DirectionsChanged, LatentChanged, ListChanged, ModelChanged
 from studio.session.explorer_doc import ExplorerDocument
+from studio.session.image_search import has_latent, is_picture
 
 from ..shortcuts import workspace_action
 from ..widgets.image_view import array_to_qimage
@@ -27,6 +30,7 @@ from ..worker import Worker
 from .canvas import ExplorerCanvas
 from .controls import LatentControls
 from .export import ExplorerExport
+from .picture_tools import PictureTools
 from .render_worker import RenderWorker
 from .strip import LatentStrip
 
@@ -54,6 +58,7 @@ class ExplorerWorkspace(QWidget):
         self._build()
         self.exports = ExplorerExport(self, self.doc, studio, self.say)
         self.restored = self.exports.restored
+        self.pictures.finished.connect(self._render)
         for cls, handler in ((ModelChanged, self._on_model), (LatentChanged, self._on_latent),
                              (DirectionsChanged, self._on_directions), (ListChanged, self._on_list),
                              (Notice, lambda ev: self.say(ev.message, ev.level))):
@@ -76,6 +81,7 @@ class ExplorerWorkspace(QWidget):
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         self.canvas = ExplorerCanvas()
+        self.pictures = PictureTools(self, self.doc, self.canvas, self.studio, self.say)
         self.setFocusProxy(self.canvas)                      # shown → the canvas has focus: keys work at once
         self.controls = LatentControls()
         scroll = QScrollArea()
@@ -108,6 +114,14 @@ class ExplorerWorkspace(QWidget):
         self.act_smooth = a("Smooth", lambda on: self.canvas.set_smooth(on), "S", checkable=True)
         self.act_before = a("A/B", lambda on: self.canvas.show_before(on), "B", checkable=True)
         self.tb.addSeparator()
+        a("Find image…", self.pictures.find_dialog,
+          tip="Find one of your own pictures in the model (or drop it on the canvas)")
+        a("Restore…", self.pictures.restore_dialog, tip="Repair a damaged picture with what the model learnt")
+        workspace_action(self, "Smaller brush", lambda: self._brush_step(1 / 1.25), Qt.Key_BracketLeft)
+        workspace_action(self, "Larger brush", lambda: self._brush_step(1.25), Qt.Key_BracketRight)
+        workspace_action(self, "Erase with the brush", self._toggle_erase, Qt.Key_E)
+        workspace_action(self, "Leave the picture tool", self._leave_picture, Qt.Key_Escape)
+        self.tb.addSeparator()
         exp = QToolButton()
         exp.setText("Export")
         exp.setPopupMode(QToolButton.InstantPopup)
@@ -135,6 +149,8 @@ class ExplorerWorkspace(QWidget):
         ll.setContentsMargins(0, 0, 0, 0)
         ll.setSpacing(0)
         ll.addWidget(self.tb)
+        ll.addWidget(self.pictures.find_bar)
+        ll.addWidget(self.pictures.restore_bar)
         ll.addWidget(self.canvas, 1)
         ll.addLayout(info)
         self.keyframes = LatentStrip(self.doc.keyframes, "Press K to add the current latent as a keyframe")
@@ -333,7 +349,8 @@ class ExplorerWorkspace(QWidget):
         if serial <= self._shown_serial:
             return                                           # an older frame than the one shown
         self._shown_serial = serial
-        self.canvas.set_image(img)
+        if not self.pictures.owns_canvas:                    # a search or the Restore tool shows its own
+            self.canvas.set_image(img)
         sent = self._sent_at.pop(serial, None)
         for k in [k for k in self._sent_at if k < serial]:
             del self._sent_at[k]
@@ -350,6 +367,7 @@ class ExplorerWorkspace(QWidget):
             self.worker = None
 
     def shutdown(self) -> None:
+        self.pictures.shutdown()
         for w in (self._loader, self._dir_worker):
             if w is not None:
                 w.cancel()
@@ -359,15 +377,39 @@ class ExplorerWorkspace(QWidget):
         self.shutdown()
         super().closeEvent(event)
 
+    # ------------------------------------------------------------------ the artist's own pictures
+    def find_image(self, path):
+        """Find the picture at `path` in the open model (on a worker; see PictureTools)."""
+        return self.pictures.find(Path(path))
+
+    def _brush_step(self, factor: float) -> None:
+        if self.pictures.mode == "restore":
+            bar = self.pictures.restore_bar
+            bar.size.setValue(max(1, round(bar.size.value() * factor + (0.5 if factor > 1 else -0.5))))
+
+    def _toggle_erase(self) -> None:
+        if self.pictures.mode == "restore":
+            self.pictures.restore_bar.erase.toggle()
+
+    def _leave_picture(self) -> None:
+        if self.pictures.mode == "restore":
+            self.pictures.end_restore()
+        elif self.pictures.mode == "find":
+            self.pictures.close_find()
+
     # ------------------------------------------------------------------ drops
     def dragEnterEvent(self, event) -> None:
         urls = event.mimeData().urls()
-        if urls and urls[0].toLocalFile().lower().endswith((".safetensors", ".png")):
+        if urls and (urls[0].toLocalFile().lower().endswith(".safetensors") or is_picture(urls[0].toLocalFile())):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:
-        path = Path(event.mimeData().urls()[0].toLocalFile())
-        if path.suffix.lower() == ".png":
-            self.restore_from_png(path)
-        else:
-            self.open_model(path)
+        self.open_dropped(Path(event.mimeData().urls()[0].toLocalFile()))
+
+    def open_dropped(self, path: Path):
+        """A model opens; a GAN Studio PNG returns to its latent at once; any other picture is searched for."""
+        if path.suffix.lower() == ".safetensors":
+            return self.open_model(path)
+        if path.suffix.lower() == ".png" and has_latent(path):
+            return self.restore_from_png(path)
+        return self.find_image(path)

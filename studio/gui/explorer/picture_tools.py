@@ -1,0 +1,293 @@
+"""Explore's tools for the artist's own pictures: find one in the model, restore a damaged one.
+
+Find: a dropped picture (or File ▸ Find Image in Model…) is fitted to the model and searched on a worker; the
+canvas shows the best match so far, the FindBar the picture beside it with progress and Cancel. The found latent
+becomes the current one as one undoable step, and B (A/B) compares the model's picture with the artist's.
+
+Restore: File ▸ Restore a Picture… shows the picture on the canvas with a brush (RestoreBar: size, erase, undo
+stroke, clear); Restore fills the painted part on a worker with live previews, A/B shows the damaged picture,
+Export writes the result. The canvas shows latents again when the tool is done.
+All the work is in studio.session.image_search; this object only shows and forwards.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog
+
+from studio.core.errors import StudioError
+from studio.session import image_search as search
+from studio.session.errors import describe_error
+from studio.session.preferences import export_folder
+
+from ..widgets.image_view import array_to_qimage
+from ..worker import Worker
+from .mask_brush import MaskBrush
+from .picture_panels import FindBar, RestoreBar
+
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
+
+
+class PictureTools(QObject):
+    found = Signal(object)           # the InvertResult whose latent became the current one
+    restored = Signal(object)        # the RestoreResult shown on the canvas
+    finished = Signal()              # the canvas is the latents' again
+
+    def __init__(self, workspace, doc, canvas, studio, say):
+        super().__init__(workspace)
+        self.ws, self.doc, self.canvas, self.studio, self.say = workspace, doc, canvas, studio, say
+        self.find_bar, self.restore_bar = FindBar(), RestoreBar()
+        self.worker: Worker | None = None
+        self.picture: search.Picture | None = None
+        self.brush: MaskBrush | None = None
+        self.result = None
+        self.mode: str | None = None         # None | "find" | "restore": who owns the canvas
+        fb, rb = self.find_bar, self.restore_bar
+        fb.cancel_requested.connect(self.cancel)
+        fb.close_requested.connect(self.close_find)
+        rb.restore_requested.connect(self.run_restore)
+        rb.cancel_requested.connect(self.cancel)
+        rb.export_requested.connect(self.export_dialog)
+        rb.done_requested.connect(self.end_restore)
+        rb.brush_changed.connect(self._set_brush_size)
+        rb.erase_changed.connect(self._set_erase)
+        rb.clear_requested.connect(self._clear_mask)
+        rb.undo_requested.connect(self._undo_stroke)
+        canvas.stroke_finished.connect(self._stroke_done)
+
+    @property
+    def owns_canvas(self) -> bool:
+        """While searching or restoring, the canvas shows this tool's pictures, not the latent's frames."""
+        return self.mode == "restore" or (self.mode == "find" and self.busy)
+
+    @property
+    def busy(self) -> bool:
+        return self.worker is not None and self.worker.is_running()
+
+    def _start_dir(self) -> Path:
+        prefs = self.studio.prefs if self.studio is not None else None
+        return export_folder(prefs, self.doc.project)
+
+    def _picture(self, path) -> search.Picture | None:
+        try:
+            return search.fit_picture(self.doc, path)
+        except StudioError as e:
+            self.say(str(e), "warning")
+            return None
+
+    # ------------------------------------------------------------------ find
+    def find_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.ws, "Find Image in Model", str(Path.home()), IMAGE_FILTER)
+        if path:
+            self.find(Path(path))
+
+    def find(self, path) -> Worker | None:
+        """Search `path` in the open model on a worker (the newest request replaces a running one)."""
+        pic = self._picture(path)
+        if pic is None:
+            return None
+        self.end_restore()
+        self.cancel()
+        self.picture, self.mode = pic, "find"
+        self.find_bar.begin(pic.name, pic.image)
+        self.canvas.set_before(array_to_qimage(pic.image))
+        w = Worker(lambda job: search.find_steps(self.doc, pic), name="find-image", parent=self)
+        w.yielded.connect(lambda step, w=w: self._find_step(w, step))
+        w.returned.connect(lambda res, w=w: self._found(w, pic, res))
+        w.errored.connect(lambda e, w=w: self._failed(w, f"Could not search {pic.name}: {describe_error(e)}"))
+        w.cancelled.connect(lambda w=w: self._find_cancelled(w, pic))
+        self.worker = w
+        self.say(f"Finding {pic.name} in the model…", "info")
+        return w.start()
+
+    def _find_step(self, w: Worker, step) -> None:
+        if w is not self.worker:
+            return
+        self.find_bar.preview(step.fraction, step.preview)
+        if step.preview is not None:
+            self.canvas.set_image(array_to_qimage(step.preview))
+
+    def _found(self, w: Worker, pic, res) -> None:
+        if w is not self.worker:
+            return
+        self.worker = None
+        try:
+            search.apply_found(self.doc, pic, res)
+        except StudioError as e:
+            self._failed(None, str(e))
+            return
+        self.canvas.set_before(array_to_qimage(pic.image))       # A/B: the artist's picture
+        self.find_bar.found.set_array(res.image)
+        self.find_bar.done(f"Found {pic.name} in the model",
+                           f"Perceptual distance {res.distance:.3f}, mean pixel difference {res.pixel_error:.1%}. "
+                           "Press B to compare with your picture; sliders, mixing, keyframes (K) and Animate work "
+                           "from here; Undo (Ctrl+Z) returns to where you were.")
+        self.say(f"Found {pic.name}: it is now the current latent (Undo returns).", "info")
+        self.found.emit(res)
+
+    def _find_cancelled(self, w: Worker, pic) -> None:
+        if w is not self.worker:
+            return
+        self.worker = None
+        self.find_bar.done(f"Search for {pic.name} cancelled", "Nothing changed.")
+        self.say(f"Search for {pic.name} cancelled; nothing changed.", "info")
+        self.finished.emit()
+
+    def _failed(self, w: Worker | None, text: str) -> None:
+        if w is not None and w is not self.worker:
+            return
+        self.worker = None
+        bar = self.find_bar if self.mode == "find" else self.restore_bar
+        if self.mode == "find":
+            self.find_bar.done("The search stopped", text)
+        else:
+            self.restore_bar.set_working(False, restored=self.result is not None)
+            self.restore_bar.say("Restore stopped", text)
+        bar.set_progress(None)
+        self.say(text, "error")
+        if self.mode == "find":
+            self.finished.emit()
+
+    def close_find(self) -> None:
+        self.cancel()
+        self.find_bar.hide()
+        if self.mode == "find":
+            self.mode = None
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+
+    # ------------------------------------------------------------------ restore
+    def restore_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.ws, "Restore a Picture", str(Path.home()), IMAGE_FILTER)
+        if path:
+            self.start_restore(Path(path))
+
+    def start_restore(self, path) -> bool:
+        pic = self._picture(path)
+        if pic is None:
+            return False
+        self.close_find()
+        self.picture, self.mode, self.result = pic, "restore", None
+        h, w = pic.image.shape[:2]
+        self.brush = MaskBrush(w, h)
+        image = array_to_qimage(pic.image)
+        self.canvas.set_image(image)
+        self.canvas.set_before(image)
+        self.canvas.set_brush(self.brush)
+        self.canvas.fit()
+        self.restore_bar.begin(pic.name, w, self.brush.size)
+        self.canvas.setFocus()
+        return True
+
+    def _set_brush_size(self, size: float) -> None:
+        if self.brush is not None:
+            self.brush.size = size
+            self.canvas.update()
+
+    def _set_erase(self, on: bool) -> None:
+        if self.brush is not None:
+            self.brush.erase = on
+
+    def _clear_mask(self) -> None:
+        if self.brush is not None:
+            self.brush.clear()
+            self.canvas.update()
+
+    def _undo_stroke(self) -> None:
+        if self.brush is not None and self.brush.undo():
+            self.canvas.update()
+
+    def _stroke_done(self) -> None:
+        if self.brush is not None and self.result is not None:      # painting again after a restore: start over
+            self.result = None
+            self.canvas.set_image(array_to_qimage(self.picture.image))
+            self.restore_bar.set_working(False, restored=False)
+
+    def run_restore(self) -> Worker | None:
+        if self.mode != "restore" or self.brush is None or self.busy:
+            return None
+        mask = self.brush.to_array()
+        if not mask.any():
+            self.restore_bar.say(f"Restore {self.picture.name}", "Paint over the damaged or missing part first.")
+            self.say("Paint over the damaged or missing part first (left button on the canvas).", "warning")
+            return None
+        if mask.all():
+            self.say("The mask covers the whole picture: leave the undamaged part unpainted so it can guide "
+                     "the model.", "warning")
+            return None
+        pic = self.picture
+        self.canvas.set_image(array_to_qimage(pic.image))
+        self.canvas.set_brush(None)                               # the result is not painted on
+        self.restore_bar.set_working(True)
+        self.restore_bar.say(f"Restoring {pic.name}…", "The model repaints the masked part from the rest.")
+        self.restore_bar.set_progress(0.0)
+        w = Worker(lambda job: search.restore_steps(self.doc, pic, mask), name="restore", parent=self)
+        w.yielded.connect(lambda step, w=w: self._restore_step(w, step))
+        w.returned.connect(lambda res, w=w: self._restored(w, res))
+        w.errored.connect(lambda e, w=w: self._failed(w, f"Could not restore {pic.name}: {describe_error(e)}"))
+        w.cancelled.connect(lambda w=w: self._restore_cancelled(w))
+        self.worker = w
+        return w.start()
+
+    def _restore_step(self, w: Worker, step) -> None:
+        if w is self.worker:
+            self.restore_bar.set_progress(step.fraction)
+            if step.preview is not None:
+                self.canvas.set_image(array_to_qimage(step.preview))
+
+    def _restored(self, w: Worker, res) -> None:
+        if w is not self.worker:
+            return
+        self.worker, self.result = None, res
+        self.canvas.set_image(array_to_qimage(res.image))
+        self.canvas.set_before(array_to_qimage(self.picture.image))
+        self.restore_bar.set_working(False, restored=True)
+        self.restore_bar.set_progress(None)
+        self.restore_bar.say(f"Restored {self.picture.name}",
+                             "B compares with the damaged picture; Export… saves it; paint again to redo.")
+        self.say(f"Restored {self.picture.name}.", "info")
+        self.restored.emit(res)
+
+    def _restore_cancelled(self, w: Worker) -> None:
+        if w is not self.worker:
+            return
+        self.worker = None
+        self.canvas.set_image(array_to_qimage(self.picture.image))
+        self.canvas.set_brush(self.brush)
+        self.restore_bar.set_working(False, restored=False)
+        self.restore_bar.set_progress(None)
+        self.restore_bar.say(f"Restore {self.picture.name}", "Cancelled: the mask is still there.")
+
+    def export_dialog(self) -> None:
+        if self.result is None:
+            return
+        name = f"{Path(self.picture.name).stem}-restored.png"
+        path, _ = QFileDialog.getSaveFileName(self.ws, "Export Restored Picture", str(self._start_dir() / name),
+                                              "PNG (*.png)")
+        if path:
+            self.export(Path(path))
+
+    def export(self, path: Path) -> Path | None:
+        try:
+            written = search.save_restored(path, self.result.image)
+        except OSError as e:
+            self.say(f"Export failed, nothing was written: {describe_error(e)}", "error")
+            return None
+        self.say(f"Exported {written.name} ({written.parent})", "info")
+        return written
+
+    def end_restore(self) -> None:
+        if self.mode != "restore":
+            return
+        self.cancel()
+        self.canvas.set_brush(None)
+        self.canvas.set_before(None)
+        self.restore_bar.hide()
+        self.mode, self.brush, self.result = None, None, None
+        self.finished.emit()
+
+    def shutdown(self) -> None:
+        self.cancel()

@@ -1,0 +1,123 @@
+"""Bringing the artist's own pictures into the model: find one in the latent space, or restore a damaged one.
+
+The Explore document's side of it, Qt-free; the window runs the generators on a worker (previews arrive as
+yielded Steps, pause and cancel work between optimisation steps) and the command line drives the same core
+functions (studio/commands/invert.py).
+
+    pic = fit_picture(doc, path)                        # fitted to the model by its training rules
+    result = yield from find_steps(doc, pic)            # on a worker
+    apply_found(doc, pic, result)                       # the found latent becomes the current one: one undo step
+    restored = yield from restore_steps(doc, pic, mask)  # the masked pixels filled by the model, feathered in
+    save_restored(path, restored)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.errors import StudioError
+from studio.core.explore import LatentState
+from studio.core.files import atomic_path
+from studio.core.invert import InvertSettings, Step, blend_weights, prepare_image, search
+from studio.core.invert import restore_steps as core_restore_steps
+from studio.core.run import find_config
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
+
+
+class SearchError(StudioError, ValueError):
+    pass
+
+
+@dataclass
+class Picture:
+    """An outside picture, fitted to the open model's size by the rules the model was trained with."""
+    name: str
+    image: np.ndarray            # uint8 (resolution, resolution, channels)
+    path: Path | None = None
+
+
+def is_picture(path: Path | str) -> bool:
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def has_latent(path: Path | str) -> bool:
+    """Whether the file is a GAN Studio PNG (it has a 'ganstudio' text chunk: its latent is restored, not
+    searched for; damaged metadata is then reported by the restore)."""
+    from studio.core.pngmeta import MAX_FILE, PngMetaError, read_text
+    path = Path(path)
+    try:
+        if path.stat().st_size > MAX_FILE:
+            return False
+        return read_text(path.read_bytes()) is not None
+    except (OSError, PngMetaError):
+        return False
+
+
+def fit_picture(doc, path: Path | str) -> Picture:
+    """Read `path` and fit it to the open model (its project's crop/pad rule and background, else crop on white).
+    Raises SearchError (a sentence) when no model is open or the file is not a usable image."""
+    model = doc.model
+    if model is None:
+        raise SearchError("Open a model first: the picture is searched for in the model shown in Explore.")
+    spec = model.spec
+    cfg = find_config(model.path, model)
+    fit, background = (cfg.fit, cfg.background_rgb) if cfg is not None else ("crop", (255, 255, 255))
+    path = Path(path)
+    return Picture(path.name, prepare_image(path, spec.resolution, spec.channels, fit, background), path)
+
+
+def _own_model(doc):
+    """A private copy of the open model for the search, so the canvas keeps rendering meanwhile."""
+    from studio.core.checkpoint import load_generator
+    return load_generator(doc.model.path, doc.model.device)
+
+
+def find_steps(doc, picture: Picture, settings: InvertSettings | None = None):
+    """Generator: search the picture in the open model; yields core Steps, returns the InvertResult."""
+    if doc.model is None:
+        raise SearchError("Open a model first.")
+    return (yield from search(_own_model(doc), picture.image, settings))
+
+
+def apply_found(doc, picture: Picture, result) -> bool:
+    """The found latent becomes the current one, as one undoable step (sliders, mixing, keyframes work from it)."""
+    if doc.model is None or len(result.z) != doc.model.z_dim:
+        raise SearchError("The model changed during the search: search again with the model now open.")
+    return doc.edit(LatentState(seed=0, psi=1.0, base=result.z.clone(), label=f"Found: {picture.name}"),
+                    f"Find {picture.name}")
+
+
+def restore_steps(doc, picture: Picture, mask: np.ndarray, settings: InvertSettings | None = None,
+                  feather: float | None = None):
+    """Generator: fill the mask (True = missing) with the model's painting; each Step's preview is the picture
+    with the fill found so far blended in. Returns the core RestoreResult."""
+    if doc.model is None:
+        raise SearchError("Open a model first.")
+    if mask.shape != picture.image.shape[:2]:
+        raise SearchError("The mask does not fit the picture: paint it again.")
+    feather = max(1.0, mask.shape[0] / 32) if feather is None else feather
+    w = blend_weights(mask, feather)[..., None] if mask.any() else None
+    steps = core_restore_steps(_own_model(doc), picture.image, mask, settings, feather)
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as done:
+            return done.value
+        if step.preview is not None and w is not None:
+            blended = picture.image * (1 - w) + step.preview * w
+            step = Step(step.fraction, np.clip(blended + 0.5, 0, 255).astype(np.uint8))
+        yield step
+
+
+def save_restored(path: Path | str, image: np.ndarray) -> Path:
+    """Write the restored picture as a PNG, whole or not at all."""
+    from PIL import Image
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        path = path.with_suffix(".png")
+    with atomic_path(path, ".png") as tmp:
+        Image.fromarray(image).save(tmp, format="PNG")
+    return path

@@ -1,0 +1,163 @@
+"""The artist's own pictures in Explore: drop one to find it in the model (progress, preview, A/B, one undo step),
+File ▸ Find Image in Model… and the Restore tool with its brush, as a person uses them in the window."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtTest import QTest
+
+from studio.core.checkpoint import load_generator, save_generator
+from studio.core.latent import seed_to_z
+from studio.core.models import ModelSpec, build_generator
+from studio.core.pngmeta import save_png
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    torch.manual_seed(0)
+    spec = ModelSpec("dcgan", 32, 3, 32, 8)
+    path = tmp_path_factory.mktemp("pic") / "g.safetensors"
+    save_generator(path, build_generator(spec), spec)
+    return path
+
+
+@pytest.fixture
+def window(make_main_window, qtbot, model_path):
+    w = make_main_window()
+    ws = w.workspace("explore")
+    ws.auto_directions = False
+    with qtbot.waitSignal(ws.frame_shown, timeout=20000):
+        w.open_model(model_path)
+    return w, ws
+
+
+def _drop(widget, path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    ev = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    widget.dropEvent(ev)
+
+
+def test_drop_an_outside_picture_find_it_compare_and_undo(window, qtbot, tmp_path, shot):
+    w, ws = window
+    model = load_generator(ws.model.path)
+    target = model.render(seed_to_z(77, model.z_dim)[None])[0]          # a picture the model can make
+    Image.fromarray(np.kron(target, np.ones((4, 4, 1), np.uint8))).save(tmp_path / "mine.jpg", quality=95)
+    before = ws.doc.state
+    previews = []
+    ws.pictures.find_bar.found.updates = 0
+    with qtbot.waitSignal(ws.pictures.found, timeout=120_000) as found:
+        _drop(ws, tmp_path / "mine.jpg")
+        assert ws.pictures.find_bar.isVisible() and ws.pictures.find_bar.btn_cancel.isVisible()
+        qtbot.waitUntil(lambda: ws.pictures.find_bar.progress.value() > 0, timeout=60_000)
+        previews.append(ws.pictures.find_bar.progress.value())
+    res = found.args[0]
+    assert ws.pictures.find_bar.found.updates >= 2                        # the reconstruction grew on screen
+    # the found latent is now the explorer's state: one undoable step, labelled with the picture
+    st = ws.doc.state
+    assert st.base is not None and torch.equal(st.base, res.z) and "mine.jpg" in st.label
+    assert res.pixel_error < 0.1
+    qtbot.waitUntil(lambda: ws.settled, timeout=10_000)
+    shot(w, "explore-found-picture")
+    # A/B: B shows the artist's picture (fitted to the model), B again the model's
+    ws.canvas.setFocus()
+    QTest.keyClick(ws.canvas, Qt.Key_B)
+    assert ws.canvas.showing_before and ws.canvas.before.width() == 32
+    QTest.keyClick(ws.canvas, Qt.Key_B)
+    assert not ws.canvas.showing_before
+    # keyframes work from it (K in the real window), and Ctrl+Z takes the search back
+    QTest.keyClick(ws.canvas, Qt.Key_K)
+    assert len(ws.doc.keyframes.items) == 1
+    assert torch.allclose(ws.doc.keyframes.items[0].z, res.z)
+    QTest.keyClick(ws.canvas, Qt.Key_Z, Qt.ControlModifier)
+    assert ws.doc.state.same_as(before)
+
+
+def test_a_gan_studio_png_still_jumps_to_its_latent_at_once(window, qtbot, tmp_path):
+    w, ws = window
+    z = seed_to_z(5, ws.model.z_dim)
+    from studio.core.explore import LatentState, state_to_meta
+    img = ws.model.render(z[None])[0]
+    save_png(tmp_path / "made.png", img, state_to_meta(LatentState(seed=5), ws.model, z))
+    with qtbot.waitSignal(ws.restored, timeout=10_000):
+        _drop(ws, tmp_path / "made.png")
+    assert not ws.pictures.find_bar.isVisible() and ws.pictures.worker is None
+    assert ws.doc.state.seed == 5
+
+
+def test_cancel_changes_nothing(window, qtbot, tmp_path):
+    w, ws = window
+    Image.fromarray(np.full((40, 40, 3), 200, np.uint8)).save(tmp_path / "grey.png")
+    before = ws.doc.state
+    ws.find_image(tmp_path / "grey.png")
+    qtbot.waitUntil(lambda: ws.pictures.find_bar.progress.value() > 0, timeout=60_000)
+    with qtbot.waitSignal(ws.pictures.finished, timeout=20_000):
+        qtbot.mouseClick(ws.pictures.find_bar.btn_cancel, Qt.LeftButton)
+    assert ws.doc.state is before and not ws.doc.history.can_undo
+    assert "cancelled" in ws.pictures.find_bar.title.text()
+
+
+def test_bad_pictures_get_a_sentence(window, qtbot, tmp_path):
+    w, ws = window
+    (tmp_path / "notes.png").write_text("not an image")
+    messages = []
+    ws.notice.connect(lambda text, level: messages.append(text))
+    assert ws.find_image(tmp_path / "notes.png") is None
+    assert messages and "notes.png" in messages[-1] and "cannot be used" in messages[-1]
+    assert not ws.pictures.find_bar.isVisible()
+
+
+def test_restore_tool_paints_a_mask_restores_and_exports(window, qtbot, tmp_path, shot):
+    w, ws = window
+    img = ws.model.render(seed_to_z(9, ws.model.z_dim)[None])[0].copy()
+    img[10:20, 10:20] = 0                                                # a hole
+    Image.fromarray(img).save(tmp_path / "damaged.png")
+    assert ws.pictures.start_restore(tmp_path / "damaged.png")
+    bar = ws.pictures.restore_bar
+    assert bar.isVisible() and ws.canvas.brush is not None
+    # Restore with nothing painted: a sentence, no work
+    assert ws.pictures.run_restore() is None and "Paint" in bar.detail.text()
+    # paint over the hole with the mouse on the canvas
+    r = ws.canvas.target_rect()
+    scale = r.width() / 32
+
+    def at(x, y):
+        return QPoint(int(r.left() + x * scale), int(r.top() + y * scale))
+    QTest.keyClick(ws.canvas, Qt.Key_BracketRight)                       # a bigger brush
+    QTest.mousePress(ws.canvas, Qt.LeftButton, Qt.NoModifier, at(12, 12))
+    for x, y in ((17, 12), (17, 17), (12, 17), (15, 15)):
+        QTest.mouseMove(ws.canvas, at(x, y))
+    QTest.mouseRelease(ws.canvas, Qt.LeftButton, Qt.NoModifier, at(15, 15))
+    mask = ws.pictures.brush.to_array()
+    assert mask[12:18, 12:18].all() and not mask[0:5, 0:5].any()
+    shot(w, "explore-restore-mask")
+    with qtbot.waitSignal(ws.pictures.restored, timeout=120_000) as done:
+        qtbot.mouseClick(bar.btn_restore, Qt.LeftButton)
+    res = done.args[0]
+    far = np.ones((32, 32), bool)
+    far[5:25, 5:25] = False
+    assert np.array_equal(res.image[far], img[far])                      # away from the mask: untouched
+    assert np.abs(res.image[mask].astype(int) - img[mask]).mean() > 5   # the hole was repainted
+    assert bar.btn_export.isEnabled()
+    out = ws.pictures.export(tmp_path / "fixed.png")
+    assert out is not None and np.array_equal(np.asarray(Image.open(out)), res.image)
+    shot(w, "explore-restored")
+    QTest.keyClick(ws.canvas, Qt.Key_Escape)                             # leave the tool: latents again
+    assert ws.pictures.mode is None and not bar.isVisible() and ws.canvas.brush is None
+
+
+def test_file_menu_finds_and_restores_on_the_explore_model(window, qtbot, monkeypatch, tmp_path):
+    w, ws = window
+    from PySide6.QtWidgets import QFileDialog
+    Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(tmp_path / "p.png")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(tmp_path / "p.png"), "")))
+    w.show_workspace("train")
+    w.act_restore.trigger()
+    assert w.current_workspace() == "explore" and ws.pictures.mode == "restore"
+    ws.pictures.end_restore()
+    w.act_find_image.trigger()
+    assert ws.pictures.mode == "find" and ws.pictures.worker is not None
+    ws.pictures.cancel()
+    qtbot.waitUntil(lambda: not ws.pictures.busy, timeout=20_000)
