@@ -37,6 +37,9 @@ def add_parser(sub) -> None:
     t.add_argument("--background", default="#ffffff", help="colour for transparency and padding")
     t.add_argument("--mirror", action="store_true", help="random horizontal flips of the images")
     t.add_argument("--width", type=positive(int), help="base channel width (default: the architecture's)")
+    t.add_argument("--init-from", dest="init_from", metavar="MODEL_OR_RUN",
+                   help="start from this model's weights (a run folder, a checkpoint, an exported model, or demo): "
+                        "G, and D when the file has one; the architecture and size must match")
     t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
     t.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="auto (default): bf16 mixed precision where the hardware does bf16 natively (CUDA GPUs "
@@ -70,9 +73,11 @@ def add_parser(sub) -> None:
 def base_config(args):
     """What the flags say about the data and the run, before the suggestion fills in the rest."""
     from studio.core.config import TrainConfig
+    from studio.session.devices import model_source
+    init = str(model_source(args.init_from).resolve()) if getattr(args, "init_from", None) else ""
     return TrainConfig(data_dir=str(Path(args.data_dir).resolve()), device=args.device, channels=args.channels,
                        fit=args.fit, background=args.background, mirror=args.mirror, precision=args.precision,
-                       compile=args.compile)
+                       compile=args.compile, init_from=init)
 
 
 def config_from_args(args, count: int, device_type: str):
@@ -119,7 +124,12 @@ def run_train(args) -> int:
     kind = device_type(args.device)                      # the suggestion's device, as the window decides it
     if Project(args.out).trained:
         raise CliError(f"{args.out} already holds a training run: use resume, or choose a new folder")
-    project = Project.create(args.out, config_from_args(args, 0, kind))
+    first = config_from_args(args, 0, kind)
+    if first.init_from:                                  # a model that does not fit: one sentence, nothing written
+        from studio.core.models import ModelSpec
+        from studio.core.train_state import init_source
+        init_source(first.init_from, ModelSpec.from_config(first))
+    project = Project.create(args.out, first)
     job = Job()
     job.on_progress(scan_progress())
     with stop_on_signals(job.cancel, lambda: job.cancelled, "cancelling the scan"):

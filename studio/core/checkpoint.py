@@ -89,8 +89,8 @@ def _refuse_unsafe(path: Path, head: bytes) -> None:
                               "opens pickles because they can run arbitrary code; use a .safetensors checkpoint.")
 
 
-def read_file(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
-    """Read and validate a GAN Studio safetensors file → (tensors, decoded metadata)."""
+def _read(path: Path, header_only: bool) -> tuple[bytes, int]:
+    """(bytes, header length): the header alone, or the whole file."""
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -105,29 +105,50 @@ def read_file(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
             if 8 + n > size:
                 raise CheckpointError(f"{path.name} is truncated (header runs past the end of the file)")
             f.seek(0)
-            data = f.read()
+            return f.read(8 + n if header_only else -1), n
     except FileNotFoundError:
         raise CheckpointError(f"{path} does not exist") from None
     except IsADirectoryError:
         raise CheckpointError(f"{path} is a folder, not a checkpoint file") from None
     except OSError as e:
         raise CheckpointError(f"cannot read {path} ({e.strerror or e})") from None
-    try:
-        header = json.loads(data[8:8 + n])
-        tensors = st_load(data)
-    except Exception as e:  # safetensors raises its own error types for damaged files
-        raise CheckpointError(f"{path.name} is damaged or truncated ({str(e)[:200]})") from None
+
+
+def _metadata(path: Path, header: dict) -> dict:
     raw = header.get("__metadata__") or {}
     if raw.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} is a safetensors file but not a GAN Studio model "
+        raise CheckpointError(f"{Path(path).name} is a safetensors file but not a GAN Studio model "
                               "(no GAN Studio metadata)")
     meta = {}
     for k, v in raw.items():
         try:
             meta[k] = json.loads(v) if k not in RAW_KEYS else v
         except json.JSONDecodeError:
-            raise CheckpointError(f"{path.name} has damaged metadata ('{k}')") from None
-    return tensors, meta
+            raise CheckpointError(f"{Path(path).name} has damaged metadata ('{k}')") from None
+    return meta
+
+
+def read_file(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
+    """Read and validate a GAN Studio safetensors file → (tensors, decoded metadata)."""
+    data, n = _read(path, header_only=False)
+    try:
+        header = json.loads(data[8:8 + n])
+        tensors = st_load(data)
+    except Exception as e:  # safetensors raises its own error types for damaged files
+        raise CheckpointError(f"{Path(path).name} is damaged or truncated ({str(e)[:200]})") from None
+    return tensors, _metadata(path, header)
+
+
+def read_metadata(path: Path) -> dict:
+    """The decoded GAN Studio metadata alone: reads only the file's header (fast, whatever the file's size)."""
+    data, n = _read(path, header_only=True)
+    try:
+        header = json.loads(data[8:8 + n])
+    except (ValueError, UnicodeDecodeError) as e:
+        raise CheckpointError(f"{Path(path).name} is damaged or truncated ({str(e)[:200]})") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{Path(path).name} is damaged (its header is not a table)")
+    return _metadata(path, header)
 
 
 def check_finite(tensors: dict[str, torch.Tensor], prefix: str, name: str) -> None:

@@ -71,7 +71,7 @@ def init_source(source: Path | str, spec) -> Path:
     source = Path(source)
     found = [p for _, p in ckpt.list_checkpoints(source / "checkpoints")] if source.is_dir() else []
     path = found[0] if found else ckpt.resolve_model_path(source)
-    _, meta = ckpt.read_file(path)
+    meta = ckpt.read_metadata(path)
     try:
         theirs = ModelSpec.from_dict(meta["model"])
     except (KeyError, TypeError, ValueError) as e:

@@ -34,10 +34,18 @@ def device_type(explicit: str | None = None, prefs: Preferences | None = None, p
 def load_model(path: Path | str, explicit: str | None = None, prefs: Preferences | None = None):
     """A generator (run folder, checkpoint or exported model; `demo` = the bundled demo model) loaded on the
     resolved device. Slow (reads and hashes the file): call it on a worker, never on a UI thread."""
-    from studio.core.checkpoint import CheckpointError, load_generator
+    from studio.core.checkpoint import load_generator
+    return load_generator(model_source(path), resolve_device(explicit, prefs))
+
+
+def model_source(path: Path | str) -> Path:
+    """Where a model named on the command line or in a dialog is: `demo` is the bundled demo model (unless a file
+    or folder of that name exists here), anything else is a path."""
     if str(path) == "demo" and not Path(path).exists():
+        from studio.core.checkpoint import CheckpointError
         from studio.core.demo_data import demo_model_path
-        path = demo_model_path()
-        if path is None:
+        found = demo_model_path()
+        if found is None:
             raise CheckpointError("the bundled demo model is missing from this installation (see ganstudio --version)")
-    return load_generator(Path(path), resolve_device(explicit, prefs))
+        return Path(found)
+    return Path(path)
