@@ -19,9 +19,10 @@ from studio.core.errors import Cancelled
 from studio.session.errors import describe_error
 from studio.session.events import ProjectChanged
 from studio.session.history import History
-from studio.session.settings import suggested
+from studio.session.settings import check_start_model, suggested, suggested_why
 
 from .dataset_view import DatasetView
+from .widgets.elided_label import ElidedLabel
 from .widgets.icons import icon
 from .worker import Worker
 
@@ -33,6 +34,15 @@ ARCHS = (("projected", "Projected GAN — learns fastest, 64–512 px"), ("dcgan
 PRECISIONS = (("auto", "Automatic — bf16 where native"), ("bf16", "bf16 mixed — faster"),
               ("fp32", "fp32 — full precision"))
 RESCAN_KEYS = ("resolution", "fit", "channels")
+
+
+def _model_name(path: str) -> str:
+    """A model file as the artist knows it: its project's name (for a project's checkpoint or best model)."""
+    from pathlib import Path
+    p = Path(path)
+    if p.parent.name == "checkpoints":
+        return f"{p.parent.parent.name} ({p.name})"
+    return f"{p.parent.name} / {p.name}" if p.parent.name else p.name
 
 
 class ProjectPage(QWidget):
@@ -75,9 +85,7 @@ class ProjectPage(QWidget):
         sl.setSpacing(10)
         src = QGroupBox("Images")
         f = QFormLayout(src)
-        self.folder_label = QLabel("—")
-        self.folder_label.setWordWrap(True)
-        self.folder_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.folder_label = ElidedLabel("—")
         self.btn_folder = QPushButton(icon("folder"), " Change folder…")
         self.btn_folder.clicked.connect(self._choose_folder)
         f.addRow(self.folder_label)
@@ -94,6 +102,24 @@ class ProjectPage(QWidget):
         f2 = QFormLayout(model)
         self.w_arch = self._combo(ARCHS)
         f2.addRow("Architecture", self.w_arch)
+        start = QVBoxLayout()
+        start.setSpacing(4)
+        self.w_init = ElidedLabel("A new model")
+        self.w_init.setProperty("role", "subtitle")
+        self.btn_init = QPushButton("Start from…")
+        self.btn_init.setToolTip("Fine-tune: start from a model you trained before (a checkpoint, a project's "
+                                 "best.safetensors or an exported model) instead of from scratch. The architecture "
+                                 "and size must match; a related folder reaches good pictures much sooner.")
+        self.btn_init.clicked.connect(self._choose_start_model)
+        self.btn_init_clear = QPushButton("New")
+        self.btn_init_clear.setToolTip("Start from scratch")
+        self.btn_init_clear.clicked.connect(lambda: self._set_start_model(""))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.btn_init, 1)
+        buttons.addWidget(self.btn_init_clear)
+        start.addWidget(self.w_init)
+        start.addLayout(buttons)
+        f2.addRow("Start from", start)
         train = QGroupBox("Training")
         f3 = QFormLayout(train)
         self.w_augment = QCheckBox("Augmentation (DiffAugment)")
@@ -119,6 +145,12 @@ class ProjectPage(QWidget):
         self.hint.setWordWrap(True)
         self.hint.setProperty("role", "caption")
         sl.addWidget(self.hint)
+        self.why = QLabel("")
+        self.why.setObjectName("SuggestionWhy")
+        self.why.setWordWrap(True)
+        self.why.setProperty("role", "caption")
+        self.why.setToolTip("How these defaults were chosen: benchmarks/README.md (quality per minute of training)")
+        sl.addWidget(self.why)
         sl.addStretch(1)
         self.btn_start = QPushButton(icon("play", "#ffffff"), " Start training")
         self.btn_start.setProperty("primary", True)
@@ -128,6 +160,7 @@ class ProjectPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)     # the settings wrap to the panel's width
         scroll.setWidget(side)
         scroll.setMinimumWidth(300)
         scroll.setMaximumWidth(420)
@@ -147,6 +180,8 @@ class ProjectPage(QWidget):
     @staticmethod
     def _combo(items) -> QComboBox:
         c = QComboBox()
+        c.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)   # shrink to the panel, not grow
+        c.setMinimumContentsLength(12)
         for data, text in items:
             c.addItem(text, data)
         return c
@@ -170,6 +205,11 @@ class ProjectPage(QWidget):
             self.w_duration.setValue(float(d[unit] or 20.0))
             self.w_batch.setValue(int(d["batch"]))
             self.folder_label.setText(d["data_dir"] or "—")
+            init = d.get("init_from") or ""
+            self.w_init.setText(_model_name(init) if init else "A new model")
+            if init:
+                self.w_init.setToolTip(init)
+            self.btn_init_clear.setEnabled(bool(init))
         finally:
             self._applying = False
         self._validate()
@@ -206,12 +246,24 @@ class ProjectPage(QWidget):
 
     def _validate(self) -> bool:
         try:
-            self.read_config().validate()
+            cfg = self.read_config().validate()
         except ConfigError as e:
             self._show_problem(str(e))
             return False
-        self._show_problem("")
-        return True
+        problem = check_start_model(cfg)          # the model to start from must fit these settings
+        self._show_problem(problem)
+        return not problem
+
+    def _choose_start_model(self) -> None:
+        start = self.cfg.init_from or str(self.studio.projects_dir())
+        path, _ = QFileDialog.getOpenFileName(self, "Start from a model", start,
+                                              "GAN Studio models (*.safetensors)")
+        if path:
+            self._set_start_model(path)
+
+    def _set_start_model(self, path: str) -> None:
+        if path != self.cfg.init_from:
+            self.apply_config(dict(self.cfg.to_dict(), init_from=path), record=True)
 
     def _show_problem(self, text: str) -> None:
         self.hint.setText(text or ("Settings are fixed once training has started: start a new project to change "
@@ -285,6 +337,7 @@ class ProjectPage(QWidget):
 
     def _on_scanned(self, ds, device_type: str) -> None:
         self.dataset, self.scan_error, self.device_type = ds, "", device_type
+        self.why.setText(suggested_why(len(ds), device_type))
         if not self._suggested:
             self._suggested = True
             self.apply_config(suggested(len(ds), device_type, self.cfg))
@@ -318,4 +371,5 @@ class ProjectPage(QWidget):
         for box in self.settings_boxes:
             box.setEnabled(True)
         self.folder_label.setText("—")
+        self.why.setText("")
         self._validate()

@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from studio.core.config import ARCH_DEFAULTS, TrainConfig, suggest, with_arch
+from studio.core.config import ARCH_DEFAULTS, TrainConfig, suggest, suggestion, with_arch
 
-__all__ = ["with_arch", "suggested", "ResumePlan", "resume_plan", "SUGGESTED_KEYS"]
+__all__ = ["with_arch", "suggested", "suggested_why", "ResumePlan", "resume_plan", "SUGGESTED_KEYS", "check_start_model"]
 
 # what a suggestion decides; every other setting (data, preprocessing, precision, seed, device …) is kept
 SUGGESTED_KEYS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "loss") + \
@@ -27,6 +27,27 @@ def suggested(count: int, device_type: str, base: TrainConfig | None = None,
     s = suggest(count, device_type, resolution, arch)
     base = base or TrainConfig()
     return dataclasses.replace(base, **{k: getattr(s, k) for k in SUGGESTED_KEYS})
+
+
+def suggested_why(count: int, device_type: str) -> str:
+    """Why the suggestion for `count` usable images on a `device_type` device is what it is, in sentences."""
+    where = "this CPU" if device_type == "cpu" else ("this GPU" if device_type == "cuda" else "this Mac's GPU")
+    return f"Suggested for {count:,} image{'s' if count != 1 else ''} on {where}: {suggestion(count, device_type).why}"
+
+
+def check_start_model(cfg: TrainConfig) -> str:
+    """'' when cfg.init_from (if any) fits cfg's architecture and size, else the sentence that says what differs.
+    Reads only the model file's header: fast enough for the window to ask on every edit."""
+    if not cfg.init_from:
+        return ""
+    from studio.core.errors import StudioError
+    from studio.core.models import ModelSpec
+    from studio.core.train_state import init_source
+    try:
+        init_source(cfg.init_from, ModelSpec.from_config(cfg))
+    except StudioError as e:
+        return str(e)[:1].upper() + str(e)[1:] + "."
+    return ""
 
 
 @dataclass

@@ -154,3 +154,53 @@ def test_preferences_device_is_used_and_a_missing_gpu_is_explained(make_main_win
     qtbot.waitUntil(lambda: tv.shown_state == S.FAILED and tv.failure_dialog is not None, timeout=30_000)
     assert "CUDA" in tv.failure_dialog.text() and "Preferences" in tv.failure_dialog.text()
     tv.failure_dialog.close()
+
+
+def test_dataset_page_says_why_and_starts_from_a_model(make_main_window, make_image_folder, tiny_config, qtbot,
+                                                       monkeypatch, tmp_path, shot):
+    """The suggestion comes with its reasons; "Start from…" takes a matching model and refuses another with the
+    sentence that says what differs (Start stays off), and the run really starts from it."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from studio.core.trainer import Trainer
+    data = make_image_folder(30, 48)
+    w = make_main_window()
+    w.resize(1440, 900)
+    assert w.new_project(data)
+    page = w.project_page
+    qtbot.waitUntil(lambda: page.dataset is not None and page.cfg.arch == "projected", timeout=60_000)
+    why = page.why.text()
+    assert "30 images" in why and "Projected GAN" in why and "64 px" in why and "Augmentation on" in why
+    page.apply_config(_tiny(tiny_config, data), record=True)            # tiny dcgan 32 px for a quick run
+    qtbot.waitUntil(lambda: page.dataset is not None and page.dataset.resolution == 32, timeout=30_000)
+    # a model that does not fit: the sentence, Start off
+    other = Trainer.create(tmp_path / "other", tiny_config(data, resolution=64), device="cpu")
+    other.run()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "other" / "best.safetensors")
+                                                      if (tmp_path / "other" / "best.safetensors").exists() else
+                                                      str(sorted((tmp_path / "other" / "checkpoints").glob("*"))[-1]),
+                                                      "")))
+    qtbot.mouseClick(page.btn_init, Qt.LeftButton)
+    assert "64 px" in page.hint.text() and "32 px" in page.hint.text() and not page.btn_start.isEnabled()
+    shot(w, "dataset-start-from-mismatch")
+    qtbot.mouseClick(page.btn_init_clear, Qt.LeftButton)                 # New: from scratch again
+    assert page.cfg.init_from == "" and page.btn_start.isEnabled()
+    # a matching one: accepted, shown by its project's name; New takes it back
+    same = Trainer.create(tmp_path / "same", tiny_config(data), device="cpu")
+    same.run()
+    ckpt_file = sorted((tmp_path / "same" / "checkpoints").glob("*.safetensors"))[-1]
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: (str(ckpt_file), "")))
+    qtbot.mouseClick(page.btn_init, Qt.LeftButton)
+    assert page.cfg.init_from == str(ckpt_file) and "same" in page.w_init.full_text() and page.btn_start.isEnabled()
+    page.history.undo()
+    assert page.cfg.init_from == "" and page.w_init.full_text() == "A new model"
+    page.history.redo()
+    assert page.cfg.init_from == str(ckpt_file)
+    tv = w.training_view
+    page.btn_start.click()
+    qtbot.waitUntil(lambda: tv.state == S.TRAINING, timeout=60_000)
+    qtbot.waitUntil(lambda: any("Starting from" in w.log.item(i).text() for i in range(w.log.count())),
+                    timeout=30_000)
+    tv.btn_stop.click()
+    qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=60_000)
