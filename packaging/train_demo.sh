@@ -5,23 +5,29 @@
 # fonts-noto-color-emoji package. It is needed only here, at training time; the app never reads it.
 #   apt-get update && apt-get install -y fonts-noto-color-emoji
 #
-# Usage: packaging/train_demo.sh [WORK_DIR] [MINUTES]     (run from the repository root)
-#        MINUTES 0 = only export the existing run in WORK_DIR; on an existing run, MINUTES more are trained.
+# Two stages, both plain `ganstudio train` with the default recipe (projected, 64 px, width 16, batch 16):
+#   1. every single-codepoint emoji of the font (1,371 pictures) for EMOJI_KIMG thousand images;
+#   2. the 131 face emoji (smileys, cat and animal faces) for FACES_KIMG thousand images, started from stage 1
+#      with --init-from: the faces are what the demo shows, the whole set taught it shapes and colours first.
+#
+# Usage: packaging/train_demo.sh [WORK_DIR] [EMOJI_KIMG] [FACES_KIMG]      (run from the repository root)
+#        A stage whose run folder exists is not trained again; EMOJI_KIMG=0 FACES_KIMG=0 only exports.
 set -eu
 WORK=${1:-/tmp/demo_train}
-MINUTES=${2:-32}
+EMOJI_KIMG=${2:-120}
+FACES_KIMG=${3:-150}
 PY=${PY:-.venv/bin/python}
 FONT=${FONT:-/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf}
-mkdir -p "$WORK/emoji"
+mkdir -p "$WORK/emoji" "$WORK/faces"
 
-# 1. Render every single-codepoint pictograph of the font (no flags, skin-tone swatches or keycaps)
-#    at the one size the bitmap font has (109), centred on white, as 128x128 PNGs.
-"$PY" - "$FONT" "$WORK/emoji" <<'PYEOF'
+# 1. Render the emoji at the one size the bitmap font has (109), centred on white, as 128x128 PNGs: every
+#    single-codepoint pictograph (no flags, skin-tone swatches or keycaps) into emoji/, the faces into faces/.
+"$PY" - "$FONT" "$WORK" <<'PYEOF'
 import struct, sys
 from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
-font_path, out = sys.argv[1], Path(sys.argv[2])
+font_path, work = sys.argv[1], Path(sys.argv[2])
 data = Path(font_path).read_bytes()
 count = struct.unpack(">H", data[4:6])[0]
 tables = {data[12 + 16 * i:16 + 16 * i].decode("latin-1"): struct.unpack(">II", data[20 + 16 * i:28 + 16 * i])
@@ -35,50 +41,59 @@ for i in range(struct.unpack(">H", data[cmap + 2:cmap + 4])[0]):
         for g in range(struct.unpack(">I", data[s + 12:s + 16])[0]):
             a, b, _ = struct.unpack(">III", data[s + 16 + 12 * g:s + 28 + 12 * g])
             codepoints.update(range(a, b + 1))
-keep = sorted(c for c in codepoints if (0x2190 <= c <= 0x2BFF or 0x1F000 <= c <= 0x1FAFF)
-              and not 0x1F1E6 <= c <= 0x1F1FF and not 0x1F3FB <= c <= 0x1F3FF)
+every = sorted(c for c in codepoints if (0x2190 <= c <= 0x2BFF or 0x1F000 <= c <= 0x1FAFF)
+               and not 0x1F1E6 <= c <= 0x1F1FF and not 0x1F3FB <= c <= 0x1F3FF)
+FACES = [(0x1F600, 0x1F637), (0x1F641, 0x1F644), (0x1F910, 0x1F915), (0x1F917, 0x1F917), (0x1F920, 0x1F925),
+         (0x1F927, 0x1F92F), (0x1F970, 0x1F976), (0x1F978, 0x1F97A), (0x1F9D0, 0x1F9D0), (0x1FAE0, 0x1FAE4),
+         (0x1FAE8, 0x1FAE8), (0x263A, 0x263A), (0x2639, 0x2639), (0x1F638, 0x1F640),          # smileys, cats
+         (0x1F42D, 0x1F431), (0x1F432, 0x1F432), (0x1F434, 0x1F43D), (0x1F981, 0x1F981),       # animal faces
+         (0x1F984, 0x1F984), (0x1F98A, 0x1F98A), (0x1F99D, 0x1F99D), (0x1F428, 0x1F428)]
+faces = sorted({c for a, b in FACES for c in range(a, b + 1)} & codepoints)
 font = ImageFont.truetype(font_path, 109)
-n = 0
-for c in keep:
-    im = Image.new("RGBA", (160, 140), (0, 0, 0, 0))
-    ImageDraw.Draw(im).text((4, 4), chr(c), font=font, embedded_color=True)
-    box = im.getbbox()
-    if not box:
-        continue
-    glyph = im.crop(box)
-    side = max(glyph.size) + 8
-    sq = Image.new("RGB", (side, side), (255, 255, 255))
-    sq.paste(glyph, ((side - glyph.width) // 2, (side - glyph.height) // 2), glyph)
-    sq.resize((128, 128), Image.Resampling.LANCZOS).save(out / f"u{c:05x}.png")
-    n += 1
-print(f"rendered {n} emoji to {out}")
+
+def render(cps, out):
+    n = 0
+    for c in cps:
+        im = Image.new("RGBA", (160, 140), (0, 0, 0, 0))
+        ImageDraw.Draw(im).text((4, 4), chr(c), font=font, embedded_color=True)
+        box = im.getbbox()
+        if not box:
+            continue
+        glyph = im.crop(box)
+        side = max(glyph.size) + 8
+        sq = Image.new("RGB", (side, side), (255, 255, 255))
+        sq.paste(glyph, ((side - glyph.width) // 2, (side - glyph.height) // 2), glyph)
+        sq.resize((128, 128), Image.Resampling.LANCZOS).save(out / f"u{c:05x}.png")
+        n += 1
+    print(f"rendered {n} emoji to {out}")
+
+render(every, work / "emoji")
+render(faces, work / "faces")
 PYEOF
 
-# 2. Train on the CPU: dcgan, 64 px, width 24, batch 16, mirrored, DiffAugment on. One thread: the
-#    2 cores were shared with other jobs, and OpenMP threads waiting on each other made 2 threads 10x slower.
-#    --no-quality: the demo was trained before train measured quality by default (same steps as then);
-#    --precision fp32: and before auto meant bf16 on CPUs that have it (same maths as then).
-if [ "$MINUTES" = 0 ]; then
-  echo "exporting $WORK/run without training"
-elif [ ! -f "$WORK/run/config.json" ]; then
-  OMP_NUM_THREADS=1 nice -n 5 "$PY" -m studio.cli train "$WORK/emoji" --out "$WORK/run" --arch dcgan --resolution 64 \
-    --width 24 --batch 16 --mirror --device cpu --seed 7 --no-quality --precision fp32 --minutes "$MINUTES"
-else   # continue a stopped run
-  OMP_NUM_THREADS=1 nice -n 5 "$PY" -m studio.cli resume "$WORK/run" --no-quality --minutes "$MINUTES"
+# 2. Train: the default recipe on the CPU, a fixed number of images (so the result does not depend on how busy
+#    the machine is), seed 7, quality measured as in any run (best.safetensors is the best KID in Lite1).
+if [ "$EMOJI_KIMG" != 0 ] && [ ! -f "$WORK/run-emoji/config.json" ]; then
+  "$PY" -m studio.cli train "$WORK/emoji" --out "$WORK/run-emoji" --device cpu --seed 7 --kimg "$EMOJI_KIMG"
+fi
+if [ "$FACES_KIMG" != 0 ] && [ ! -f "$WORK/run-faces/config.json" ]; then
+  "$PY" -m studio.cli train "$WORK/faces" --out "$WORK/run-faces" --device cpu --seed 7 --kimg "$FACES_KIMG" \
+    --init-from "$WORK/run-emoji"
 fi
 
-# 3. Export G_ema in fp16 and the sample sheet (studio/resources/models/).
-"$PY" - "$WORK/run" <<'PYEOF'
+# 3. Export the faces run's best model (G_ema, fp16) and the sample sheet (studio/resources/models/).
+"$PY" - "$WORK/run-faces" <<'PYEOF'
 import sys
 from studio.core.checkpoint import load_generator, save_generator
-m = load_generator(sys.argv[1], "cpu")
-# values are JSON objects: read_file() JSON-decodes every metadata value except format/version/kind
-meta = {"demo": {"name": "Emoji demo (dcgan 64 px)", "data": "Noto Color Emoji (SIL OFL 1.1)",
-                 "config": m.meta.get("config"), "state": m.meta.get("state")}}
+m = load_generator(sys.argv[1], "cpu")                 # a run folder opens with its best.safetensors
+meta = {"demo": {"name": "Emoji faces (projected, 64 px)", "data": "Noto Color Emoji faces (SIL OFL 1.1)",
+                 "source": m.path.name, "quality": m.meta.get("quality"), "step": m.meta.get("step"),
+                 "kimg": m.meta.get("kimg")}}
 save_generator("studio/resources/models/demo.safetensors", m.G, m.spec, meta, half=True)
-print("wrote studio/resources/models/demo.safetensors")
+print(f"wrote studio/resources/models/demo.safetensors from {m.path}")
 PYEOF
-"$PY" -m studio.cli generate studio/resources/models/demo.safetensors --count 64 --seed 0 --out "$WORK/sheet"
+rm -rf "$WORK/sheet"
+"$PY" -m studio.cli generate demo --count 64 --seed 0 --out "$WORK/sheet"
 "$PY" - "$WORK/sheet" <<'PYEOF'
 import sys
 from pathlib import Path

@@ -1,0 +1,84 @@
+"""The artist's own pictures, Qt-free: fitted by the model's training rules, found as one undoable edit,
+restored with previews that are the picture with the fill blended in."""
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from studio.core.checkpoint import load_generator, save_generator
+from studio.core.config import TrainConfig
+from studio.core.errors import StudioError
+from studio.core.latent import seed_to_z
+from studio.core.models import ModelSpec, build_generator
+from studio.session import image_search as search
+from studio.session.explorer_doc import ExplorerDocument
+
+
+@pytest.fixture
+def doc(tmp_path):
+    """An explorer document with a tiny model inside a project whose pictures are padded on black."""
+    torch.manual_seed(0)
+    spec = ModelSpec("dcgan", 32, 3, 32, 8)
+    proj = tmp_path / "proj"
+    (proj / "checkpoints").mkdir(parents=True)
+    TrainConfig(fit="pad", background="#000000").save(proj / "config.json")
+    save_generator(proj / "best.safetensors", build_generator(spec), spec)
+    d = ExplorerDocument()
+    d.set_model(load_generator(proj / "best.safetensors"))
+    return d
+
+
+def test_a_picture_is_fitted_by_the_models_training_rules(doc, tmp_path):
+    Image.fromarray(np.full((20, 40, 3), 255, np.uint8)).save(tmp_path / "wide.png")
+    pic = search.fit_picture(doc, tmp_path / "wide.png")
+    assert pic.image.shape == (32, 32, 3) and pic.name == "wide.png"
+    assert pic.image[0, 16].sum() == 0 and pic.image[16, 16].sum() == 765       # padded on the project's black
+    assert search.is_picture("a.JPG") and not search.is_picture("a.safetensors")
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    with pytest.raises(StudioError) as e:
+        search.fit_picture(doc, tmp_path / "bad.png")
+    assert "bad.png" in str(e.value)
+    empty = ExplorerDocument()
+    with pytest.raises(search.SearchError, match="Open a model"):
+        search.fit_picture(empty, tmp_path / "wide.png")
+
+
+def test_found_latent_is_one_undoable_edit(doc):
+    target = doc.model.render(seed_to_z(3, doc.model.z_dim)[None])[0]
+    pic = search.Picture("mine.png", target)
+    steps = search.find_steps(doc, pic)
+    fractions = []
+    while True:
+        try:
+            fractions.append(next(steps).fraction)
+        except StopIteration as done:
+            res = done.value
+            break
+    assert fractions[-1] == 1.0 and len(fractions) > 10
+    before = doc.state
+    assert search.apply_found(doc, pic, res)
+    assert torch.equal(doc.state.base, res.z) and "mine.png" in doc.state.label
+    assert torch.equal(doc.current_z(), res.z)                   # ψ 1, no directions: exactly the found latent
+    doc.history.undo()
+    assert doc.state.same_as(before)
+
+
+def test_restore_previews_blend_the_fill_into_the_picture(doc):
+    img = doc.model.render(seed_to_z(4, doc.model.z_dim)[None])[0]
+    mask = np.zeros((32, 32), bool)
+    mask[8:16, 8:16] = True
+    pic = search.Picture("p.png", img)
+    gen = search.restore_steps(doc, pic, mask, search.InvertSettings(steps=12, preview_every=4))
+    previews = []
+    while True:
+        try:
+            step = next(gen)
+        except StopIteration as done:
+            res = done.value
+            break
+        if step.preview is not None:
+            previews.append(step.preview)
+    assert previews and all(np.array_equal(p[0:4, 0:4], img[0:4, 0:4]) for p in previews)   # far pixels kept
+    assert np.array_equal(res.image[0:4, 0:4], img[0:4, 0:4])
+    with pytest.raises(search.SearchError, match="mask"):
+        next(search.restore_steps(doc, pic, np.zeros((8, 8), bool)))
