@@ -30,6 +30,7 @@ BACKBONE = "lite0"
 PROJ_SEED = 20211206              # the random projections are drawn once from this seed, then saved
 PIXEL_HEAD = True                 # the low-resolution pixel-space head beside the projected ones
 PIXEL_RES = 32
+PIXEL_WEIGHT = 4                  # how many projected heads' worth the pixel head counts for in the loss
 G_MAX_CH = 256
 
 
@@ -83,21 +84,26 @@ class Generator(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------- D
-def _down(cin: int, cout: int) -> nn.Module:
-    return nn.Sequential(conv(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True))
+def _down(cin: int, cout: int, norm: bool) -> nn.Module:
+    if norm:
+        return nn.Sequential(conv(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.LeakyReLU(0.2, True))
+    return nn.Sequential(conv(cin, cout, 4, 2, 1, bias=True), nn.LeakyReLU(0.2, True))
 
 
 class Head(nn.Module):
     """A small patch discriminator on one feature map: strided convs down to 4×4 (or the map's size if smaller),
-    a 3×3 conv for context, then one logit per cell."""
+    a 3×3 conv for context, then one logit per cell. `norm`: BatchNorm after each strided conv (Projected GAN's
+    heads have it). The pixel head has none: D sees real and fake in separate batches, and batch statistics
+    normalise away whatever a whole batch shares — a grey instead of a white background, every red turned orange
+    (tests/test_learning.py). Its convolutions are spectrally normalised, which keeps it stable without."""
 
-    def __init__(self, cin: int, size: int, width: int, max_ch: int = 128):
+    def __init__(self, cin: int, size: int, width: int, max_ch: int = 128, norm: bool = True):
         super().__init__()
         layers: list[nn.Module] = []
         c, r = cin, size
         while r > 4:
             cout = min(max_ch, c * 2) if c >= width else width
-            layers.append(_down(c, cout))
+            layers.append(_down(c, cout, norm))
             c, r = cout, r // 2
         mid = min(c, 64)
         layers += [conv(c, mid, 3, 1, 1, bias=True), nn.LeakyReLU(0.2, True), conv(mid, 1, 1, 1, 0, bias=True)]
@@ -150,7 +156,7 @@ class Discriminator(nn.Module):
         self.proj = RandomProjection([t.channels for t in taps], couts)
         hw = max(16, width * 2)
         self.heads = nn.ModuleList(Head(c, max(1, resolution // t.stride), hw) for c, t in zip(couts, taps))
-        self.pixel = Head(channels, min(PIXEL_RES, resolution), hw) if PIXEL_HEAD else None
+        self.pixel = Head(channels, min(PIXEL_RES, resolution), hw, norm=False) if PIXEL_HEAD else None
         for m in [*self.heads, *([self.pixel] if self.pixel is not None else [])]:
             m.apply(init_weights)
 
@@ -180,6 +186,7 @@ class Discriminator(nn.Module):
         logits = [head(f) for head, f in zip(self.heads, feats)]
         if self.pixel is not None:
             small = F.adaptive_avg_pool2d(x, PIXEL_RES) if x.shape[-1] > PIXEL_RES else x
-            logits.append(self.pixel(small))
+            pix = self.pixel(small)
+            logits.extend([pix] * PIXEL_WEIGHT)
         out = torch.cat(logits, dim=1)
         return (out, x.new_zeros(())) if with_recon else out
