@@ -5,6 +5,10 @@
     session.run(cfg)            # blocks: scan + train a new run (cfg) or resume (None); returns the reason
     session.pause(); session.resume(); session.stop()      # from any thread
 
+    with joined(device_choice) as (world, device):         # one of several processes (torchrun's environment)
+        TrainingSession(project, …, world=world, world_device=device).run(…)   # rank 0
+        Replica(world, device).run()                        # every other rank: no project, nothing written
+
 States: idle → scanning → training ⇄ paused → stopping → finished, or failed from any working state;
 finished and failed runs can run again (resume). Every change is announced with a StateChanged event.
 The session alone holds the trainer: nobody else reaches into it.
@@ -12,9 +16,11 @@ The session alone holds the trainer: nobody else reaches into it.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from enum import Enum
 
 from studio.core.config import TrainConfig
+from studio.core.distributed import ALONE, World
 from studio.core.errors import Cancelled
 from studio.core.events import Failed, Finished, Notice
 
@@ -59,10 +65,13 @@ class SessionError(RuntimeError):
 
 class TrainingSession:
     def __init__(self, project: Project, prefs: Preferences | None = None, device: str | None = None,
-                 quality: bool = True, config_overrides: dict | None = None, hub: Hub | None = None) -> None:
+                 quality: bool = True, config_overrides: dict | None = None, hub: Hub | None = None,
+                 world: World = ALONE, world_device=None) -> None:
         """device: a choice made for this session only (--device); else Preferences, else the project's.
-        config_overrides: settings changed from now on when resuming (saved, e.g. precision, compile)."""
+        config_overrides: settings changed from now on when resuming (saved, e.g. precision, compile).
+        world, world_device: rank 0 of several training processes and its device (joined())."""
         self.project, self.prefs, self.device_choice = project, prefs, device
+        self.world, self.world_device = world, world_device
         self.quality, self.config_overrides = quality, dict(config_overrides or {})
         self.hub = hub or Hub()
         self._lock = threading.Lock()
@@ -169,9 +178,10 @@ class TrainingSession:
         if self.quality:
             self._watch_quality(trainer)
         from studio.core.device import describe, precision_text
-        self.started = TrainingStarted(trainer.step, trainer.kimg, f"{describe(trainer.device)}, "
+        self.started = TrainingStarted(trainer.step, trainer.kimg, f"{processes_text(self.world.size)}"
+                                       f"{describe(trainer.device)}, "
                                        f"{precision_text(trainer.precision, trainer.cfg.precision)}",
-                                       plan.target_kimg, plan.minutes, trainer.batch)
+                                       plan.target_kimg, plan.minutes, trainer.batch, self.world.size)
         self._trainer = trainer
         self.hub.emit(self.started)
         if self._pause:
@@ -190,16 +200,16 @@ class TrainingSession:
     def _make_trainer(self, cfg: TrainConfig | None):
         from studio.core.trainer import Trainer
         saved = cfg if cfg is not None else self.project.config()
-        device = resolve_device(self.device_choice, self.prefs, saved.device)
+        device = self.world_device or resolve_device(self.device_choice, self.prefs, saved.device)
         apply_threads(self.prefs)
 
         def progress(done, total, name=""):
             self.hub.emit(ScanProgress(done, total, str(name)))
         if cfg is not None:
             return Trainer.create(self.project.path, cfg, on_event=self.hub.emit, progress=progress,
-                                  cancel=self._cancel, device=device)
+                                  cancel=self._cancel, device=device, world=self.world)
         return Trainer.open(self.project.path, on_event=self.hub.emit, progress=progress, cancel=self._cancel,
-                            device=device, config_overrides=self.config_overrides)
+                            device=device, config_overrides=self.config_overrides, world=self.world)
 
     def _watch_quality(self, trainer) -> None:
         """Quality measurements every so often (≤ 5 % of the time), with true FID when Preferences name an
@@ -219,3 +229,53 @@ class TrainingSession:
             self.last_step, self.last_kimg = t.step, t.kimg
         self._to(state)
         return reason
+
+
+# ---------------------------------------------------------------------------- several training processes
+def processes_text(n: int) -> str:
+    """'4 processes × ' before a device's description when training runs in several processes, else ''."""
+    return f"{n} processes × " if n > 1 else ""
+
+
+@contextmanager
+def joined(device_choice: str | None = None):
+    """(world, device) of this process among torchrun's training processes, for the block; (ALONE, None) when it
+    runs alone. Leaving waits for the others (rank 0 may still be saving) and closes the process group."""
+    from studio.core import distributed
+    world, device = distributed.join(device_choice or "auto")
+    try:
+        yield world, device
+    finally:
+        distributed.leave(world)
+
+
+class Replica:
+    """A training process of rank > 0: the settings, the weights and the goal come from rank 0, the images from the
+    same folder; it reports only failures (on_event) and never writes the run folder.
+
+        Replica(world, device).run()      # blocks; returns done | stopped | failed. stop() from a signal handler
+    """
+
+    def __init__(self, world: World, device, prefs: Preferences | None = None, on_event=None) -> None:
+        self.world, self.device, self.prefs = world, device, prefs
+        self.emit = on_event or (lambda ev: None)
+        self.stopping = False
+        self._trainer = None
+
+    def stop(self) -> None:
+        """Ask every rank to stop at the next agreed step (rank 0 saves a checkpoint)."""
+        self.stopping = True
+        if self._trainer is not None:
+            self._trainer.stop()
+
+    def run(self) -> str:
+        from studio.core.trainer import Trainer
+        apply_threads(self.prefs)
+        try:
+            self._trainer = Trainer.join(self.world, on_event=self.emit, device=self.device)
+            if self.stopping:
+                self._trainer.stop()
+            return self._trainer.run()
+        except Exception as e:  # noqa: BLE001 - one sentence, like every other failure
+            self.emit(Failed(describe_error(e, f"Training process {self.world.rank} stopped")))
+            return "failed"
