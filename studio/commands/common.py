@@ -170,7 +170,8 @@ def launching(args) -> bool:
 
 def launch(args, resume_hint: str) -> int:
     """Run this very command in --nproc processes per machine through torchrun's elastic launch."""
-    from studio.core.distributed import launch as elastic
+    from studio.core.distributed import check_launch, launch as elastic
+    check_launch(args.nnodes, args.rdzv_endpoint)
     print(f"GAN Studio: starting {args.nproc} training process{'es' if args.nproc > 1 else ''}"
           + (f" on each of {args.nnodes} machines" if args.nnodes > 1 else "") + " (torchrun)", flush=True)
     rc = elastic(args.nproc, args.argv, args.nnodes, args.rdzv_endpoint, resume_hint)

@@ -32,7 +32,10 @@ How the work and the maths are shared — the choices, and why:
 """
 from __future__ import annotations
 
+import logging
 import os
+import re
+import socket
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -213,8 +216,9 @@ def leave(world: World) -> None:
 
 def lost_rank_message(e: BaseException) -> str:
     """A collective failed: most often another rank died, and torchrun's agent is stopping the rest."""
-    return ("Training stopped: another training process ended or could not be reached "
-            f"({str(e).strip().splitlines()[0][:160] if str(e).strip() else type(e).__name__}). The run folder "
+    text = re.sub(r"^\[[^\]]*\]\s*", "", str(e).strip().splitlines()[0] if str(e).strip() else "")
+    why = text.split(". ")[0][:200] or type(e).__name__
+    return (f"Training stopped: another training process ended or could not be reached ({why}). The run folder "
             "keeps the newest checkpoint: continue with ganstudio resume.")
 
 
@@ -228,11 +232,7 @@ def launch(nproc: int, argv: list[str], nnodes: int = 1, endpoint: str | None = 
     from torch.distributed.elastic.rendezvous import RendezvousError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
-    if nnodes > 1 and not endpoint:
-        raise DistributedError("training on several machines needs --rdzv-endpoint HOST:PORT (the same on every "
-                               "machine)")
-    if endpoint and ":" not in endpoint:
-        raise DistributedError(f"the rendezvous endpoint must be HOST:PORT, not '{endpoint}'")
+    check_launch(nnodes, endpoint)
     if "OMP_NUM_THREADS" not in os.environ:        # as torchrun does: the CPU cores shared out, not oversubscribed
         os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // nproc))
     cfg = LaunchConfig(min_nodes=nnodes, max_nodes=nnodes, nproc_per_node=nproc, run_id=uuid.uuid4().hex[:12],
@@ -240,6 +240,7 @@ def launch(nproc: int, argv: list[str], nnodes: int = 1, endpoint: str | None = 
                        rdzv_configs={"timeout": 600 if nnodes > 1 else 60}, max_restarts=0, monitor_interval=0.2,
                        start_method="spawn")
     where = endpoint or "this machine"
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)   # its failures are said below, once
     try:
         elastic_launch(cfg, sys.executable)("-m", "studio.cli", *argv)
     except SignalException:
@@ -255,12 +256,49 @@ def launch(nproc: int, argv: list[str], nnodes: int = 1, endpoint: str | None = 
     return 0
 
 
+def check_launch(nnodes: int, endpoint: str | None) -> None:
+    """DistributedError, before anything starts, for a rendezvous that cannot work. HOST:PORT must name a host that
+    resolves and, on this machine, a port no other program listens on (torchrun would take that program for the
+    rendezvous and wait for it)."""
+    if nnodes > 1 and not endpoint:
+        raise DistributedError("training on several machines needs --rdzv-endpoint HOST:PORT (the same on every "
+                               "machine)")
+    if not endpoint:
+        return
+    if ":" not in endpoint:
+        raise DistributedError(f"the rendezvous endpoint must be HOST:PORT, not '{endpoint}'")
+    host, _, port = endpoint.rpartition(":")
+    host = host.strip("[]")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise DistributedError(f"the rendezvous endpoint must be HOST:PORT with a port from 1 to 65535, not "
+                               f"'{endpoint}'")
+    try:
+        addrs = {a[4][0] for a in socket.getaddrinfo(host, int(port), proto=socket.IPPROTO_TCP)}
+    except OSError:
+        raise DistributedError(f"the rendezvous host '{host}' is not known here: give the first machine's name or "
+                               "address in --rdzv-endpoint HOST:PORT") from None
+    try:
+        mine = {a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None)}
+    except OSError:
+        mine = set()
+    if not addrs & (mine | {"127.0.0.1", "::1"}):
+        return                                       # another machine's: it hosts the rendezvous
+    with socket.socket(socket.AF_INET6 if ":" in min(addrs) else socket.AF_INET) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((min(addrs), int(port)))
+        except OSError:
+            raise DistributedError(rendezvous_message(OSError("address already in use"), endpoint)) from None
+
+
 def failure_message(e, resume_hint: str = "") -> str:
     """torchrun's ChildFailedError as one sentence: which rank ended how."""
     parts = []
-    for rank, f in sorted(e.failures.items()):
+    failures = sorted(e.failures.items())
+    first = [(r, f) for r, f in failures if f.signal_name() != "SIGTERM"]     # SIGTERM: stopped by the agent
+    for rank, f in first or failures:
         how = f"was killed by {f.signal_name()}" if f.exitcode < 0 else f"exited with status {f.exitcode}"
-        parts.append(f"rank {rank} (process {f.pid}) {how}")
+        parts.append(f"training process {rank} (pid {f.pid}) {how}")
     hint = f"; continue from the newest checkpoint with: {resume_hint}" if resume_hint else ""
     return f"training stopped: {', '.join(parts)}, so the other training processes were stopped too{hint}"
 
