@@ -161,3 +161,41 @@ def test_sharded_augmentation_is_the_whole_batch_split():
     whole = diff_augment(x, policy, torch.Generator().manual_seed(1))
     parts = [diff_augment(x[r * 2:(r + 1) * 2], policy, torch.Generator().manual_seed(1), (r, 3)) for r in range(3)]
     torch.testing.assert_close(torch.cat(parts), whole)
+
+
+def test_all_gpus_is_offered_with_more_than_one_gpu():
+    from studio.session.devices import ALL_GPUS, device_options, training_processes
+    from studio.session.preferences import Preferences
+    assert ALL_GPUS not in dict(device_options(gpus=1))
+    assert dict(device_options(gpus=4))[ALL_GPUS] == "All GPUs (4)"
+    assert training_processes(None, Preferences(device=ALL_GPUS), "auto", gpus=4) == 4
+    assert training_processes(None, Preferences(device=ALL_GPUS), "auto", gpus=1) == 1     # one GPU: as 'cuda'
+    assert training_processes("cuda", Preferences(device=ALL_GPUS), "auto", gpus=4) == 1   # --device cuda wins
+    Preferences(device=ALL_GPUS).check()
+
+
+@pytest.mark.slow
+def test_the_window_trains_on_all_gpus_through_the_launcher(monkeypatch, tmp_path, make_image_folder, tiny_config):
+    """'All GPUs (2)' in the window: the session launches 2 processes (here on the CPU: the GPU count and the
+    processes' device are monkeypatched) and shows rank 0's events; the state machine runs as for one process."""
+    from studio.core.events import Finished, Samples, StepMetrics
+    from studio.session import devices, training
+    from studio.session.events import TrainingStarted
+    from studio.session.preferences import Preferences
+    from studio.session.project import Project
+    monkeypatch.setattr(devices, "gpu_count", lambda: 2)
+    monkeypatch.setattr(training, "launched_device", lambda: "cpu")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    cfg = tiny_config(make_image_folder(24), batch=8, kimg=0.032, log_every=2)
+    project = Project.create(tmp_path / "run", cfg)
+    project.lock()                                       # as the window holds it: rank 0 (its child) shares it
+    session = training.TrainingSession(project, Preferences(device=devices.ALL_GPUS), quality=False)
+    seen = []
+    session.subscribe(seen.append)
+    assert session.run(cfg) == "done"
+    started = [e for e in seen if isinstance(e, TrainingStarted)]
+    assert len(started) == 1 and started[0].processes == 2 and "2 processes × CPU" in started[0].device
+    assert [e for e in seen if isinstance(e, StepMetrics)] and [e for e in seen if isinstance(e, Samples)]
+    assert [e.reason for e in seen if isinstance(e, Finished)] == ["done"]
+    assert session.state == training.TrainingState.FINISHED and session.last_step == 4
+    assert project.trained and project.locked

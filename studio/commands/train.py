@@ -104,8 +104,9 @@ def _prefs(args):
 
 
 def _train(session, printer, **run_kw) -> int:
+    from studio.session.launched import relay
     session.subscribe(printer)
-    with stop_on_signals(session.stop, lambda: session.stopping):
+    with stop_on_signals(session.stop, lambda: session.stopping), relay(session):   # relay: started by the window
         reason = session.run(**run_kw)
     if reason == "failed":
         return 1 if session.started is not None else 2        # failed while training / could not start
@@ -198,8 +199,9 @@ def _resume_main(args, world, world_device) -> int:
     from studio.session.project import Project
     from studio.session.training import TrainingSession
 
+    from studio.session.launched import linked
     project = Project.open(args.run_dir)
-    if not project.trained:
+    if not project.trained and not linked():             # the window starts new runs on all GPUs this way
         raise CliError(f"{args.run_dir} has no checkpoint to resume from")
     overrides = {k: getattr(args, k) for k in ("precision", "compile") if getattr(args, k) is not None}
     session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality,

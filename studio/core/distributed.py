@@ -223,24 +223,29 @@ def lost_rank_message(e: BaseException) -> str:
 
 
 # ---------------------------------------------------------------------------- the launcher
-def launch(nproc: int, argv: list[str], nnodes: int = 1, endpoint: str | None = None, resume_hint: str = "") -> int:
+def launch(nproc: int, argv: list[str], nnodes: int = 1, endpoint: str | None = None, resume_hint: str = "",
+           env: dict | None = None) -> int:
     """Run `python -m studio.cli ARGV` in `nproc` processes per node through torchrun's elastic launch (c10d
-    rendezvous, no restarts: one rank that dies stops them all). Raises DistributedError in one
-    sentence. endpoint HOST:PORT: where the nodes meet (default: this machine, a free port). Returns 0, or 130 after Ctrl-C."""
+    rendezvous, no restarts: one rank that dies stops them all). Raises DistributedError in one sentence.
+    endpoint HOST:PORT: where the nodes meet (default: this machine, a free port). env: more environment for the
+    processes. Returns 0, or 130 after Ctrl-C."""
     from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.elastic.rendezvous import RendezvousError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
 
     check_launch(nnodes, endpoint)
+    env = dict(env or {})
     if "OMP_NUM_THREADS" not in os.environ:        # as torchrun does: the CPU cores shared out, not oversubscribed
-        os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // nproc))
+        env["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // nproc))
     cfg = LaunchConfig(min_nodes=nnodes, max_nodes=nnodes, nproc_per_node=nproc, run_id=uuid.uuid4().hex[:12],
                        rdzv_backend="c10d", rdzv_endpoint=endpoint or "localhost:0",
                        rdzv_configs={"timeout": 600 if nnodes > 1 else 60}, max_restarts=0, monitor_interval=0.2,
                        start_method="spawn")
     where = endpoint or "this machine"
     logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)   # its failures are said below, once
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)                         # the processes inherit this process's environment (restored)
     try:
         elastic_launch(cfg, sys.executable)("-m", "studio.cli", *argv)
     except SignalException:
@@ -253,6 +258,12 @@ def launch(nproc: int, argv: list[str], nnodes: int = 1, endpoint: str | None = 
         if "rendezvous" in type(e).__name__.lower() or "EADDRINUSE" in str(e) or "address already in use" in str(e):
             raise DistributedError(rendezvous_message(e, where)) from None
         raise
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
     return 0
 
 

@@ -22,9 +22,9 @@ from enum import Enum
 from studio.core.config import TrainConfig
 from studio.core.distributed import ALONE, World
 from studio.core.errors import Cancelled
-from studio.core.events import Failed, Finished, Notice
+from studio.core.events import Failed, Finished, Notice, StepMetrics
 
-from .devices import resolve_device
+from .devices import resolve_device, training_processes
 from .errors import describe_error
 from .events import Hub, ScanProgress, StateChanged, TrainingStarted
 from .preferences import Preferences, apply_threads, inception
@@ -164,6 +164,10 @@ class TrainingSession:
             return self._end("failed", S.FAILED)
 
     def _run_locked(self, cfg, kimg, minutes) -> str:
+        processes = training_processes(self.device_choice, self.prefs,
+                                       (cfg if cfg is not None else self.project.config()).device)
+        if processes > 1 and not self.world.active:
+            return self._run_launched(cfg, kimg, minutes, processes)
         try:
             trainer = self._make_trainer(cfg)
         except Cancelled:
@@ -196,6 +200,49 @@ class TrainingSession:
             self.hub.emit(Failed(describe_error(e, "Training stopped")))
             return self._end("failed", S.FAILED)
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
+
+    def _run_launched(self, cfg, kimg, minutes, processes: int) -> str:
+        """All GPUs: `ganstudio resume` in one process per GPU through torchrun's launcher; rank 0 reports here."""
+        from studio.core.distributed import launch
+        from . import launched
+        try:
+            if cfg is not None:
+                self.project.save_config(cfg)
+            remote = launched.RemoteTrainer()
+            remote.link = launched.Link(lambda ev: self._from_rank0(ev, remote))
+        except Exception as e:  # noqa: BLE001 - one sentence
+            self.hub.emit(Failed(describe_error(e, "Training could not start")))
+            return self._end("failed", S.FAILED)
+        self._trainer = remote
+        if self._pause:
+            remote.pause()
+        if self._cancel.is_set():
+            remote.stop()
+        argv = launched.resume_argv(self.project.path, launched_device(), kimg, minutes, self.quality)
+        try:
+            launch(processes, argv, resume_hint="Start training again in the window", env=remote.link.env())
+        except Exception as e:  # noqa: BLE001 - how the processes ended, in one sentence (unless rank 0 said it)
+            if remote.reason != "failed":
+                self.hub.emit(Failed(describe_error(e, "Training stopped")))
+            remote.reason = "failed"
+        finally:
+            remote.link.close()
+        reason = remote.reason or ("cancelled" if self._cancel.is_set() and self.started is None else "done")
+        return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
+
+    def _from_rank0(self, ev, remote) -> None:
+        """An event of the launched run's rank 0 (the link's thread): the state follows it, then it goes on."""
+        if isinstance(ev, TrainingStarted):
+            self.started = ev
+        elif isinstance(ev, StepMetrics):
+            remote.step, remote.kimg = ev.step, ev.kimg
+        elif isinstance(ev, Finished):
+            remote.step, remote.kimg, remote.reason = ev.step, ev.kimg, ev.reason
+        elif isinstance(ev, Failed):
+            remote.reason = "failed"
+        self.hub.emit(ev)
+        if isinstance(ev, TrainingStarted) and not self._pause and not self._cancel.is_set():
+            self._to(S.TRAINING, (S.SCANNING,))
 
     def _make_trainer(self, cfg: TrainConfig | None):
         from studio.core.trainer import Trainer
@@ -232,6 +279,11 @@ class TrainingSession:
 
 
 # ---------------------------------------------------------------------------- several training processes
+def launched_device() -> str:
+    """The --device of the processes the window starts for 'All GPUs' (tests put the CPU here)."""
+    return "cuda"
+
+
 def processes_text(n: int) -> str:
     """'4 processes × ' before a device's description when training runs in several processes, else ''."""
     return f"{n} processes × " if n > 1 else ""
