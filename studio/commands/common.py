@@ -142,7 +142,8 @@ def stop_on_signals(stop, stopping, message: str = "stopping: saving a checkpoin
     def on_signal(signum, frame):
         if stopping():
             raise KeyboardInterrupt
-        sys.stderr.write(f"\n{message}\n")
+        if message:
+            sys.stderr.write(f"\n{message}\n")
         stop()
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:

@@ -117,7 +117,7 @@ def _replica(world, device, args) -> int:
     """A training process of rank > 0 (torchrun): trains its share, prints only its failures."""
     from studio.session.training import Replica
     replica = Replica(world, device, _prefs(args), replica_printer(world.rank))
-    with stop_on_signals(replica.stop, lambda: replica.stopping):
+    with stop_on_signals(replica.stop, lambda: replica.stopping, message=""):     # rank 0 says it
         return 1 if replica.run() == "failed" else 0
 
 
@@ -169,6 +169,7 @@ def _train_main(args, world, world_device) -> int:
         with project.locked_while():
             dataset = project.scan(config_from_args(args, 0, kind), job)
     cfg = config_from_args(args, len(dataset), kind)
+    world.check_batch(cfg.batch)                         # several processes: the batch is shared out evenly
     for line in dataset.report.lines(limit=args.show_skipped):
         print(line)
     precision = precision_text(resolve_precision(cfg.precision, device), cfg.precision)

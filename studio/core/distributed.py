@@ -32,7 +32,6 @@ How the work and the maths are shared — the choices, and why:
 """
 from __future__ import annotations
 
-import logging
 import os
 import re
 import socket
@@ -204,14 +203,11 @@ def join(device_choice: str = "auto") -> tuple[World, torch.device | None]:
 
 
 def leave(world: World) -> None:
-    """Wait for the others (rank 0 may still be saving), then close the process group."""
-    if not world.active or not torch.distributed.is_initialized():
-        return
-    try:
-        torch.distributed.barrier()
-    except RuntimeError:
-        pass                                   # a rank is gone: nothing left to wait for
-    torch.distributed.destroy_process_group()
+    """Close the process group. No barrier: after the last agreed step only rank 0 works (its final samples and
+    checkpoint, no collectives), and a rank that failed must not wait for the others: its exit is what makes
+    torchrun's agent stop them."""
+    if world.active and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
 
 
 def lost_rank_message(e: BaseException) -> str:
@@ -243,7 +239,6 @@ def launch(nproc: int, argv: list[str], nnodes: int = 1, endpoint: str | None = 
                        rdzv_configs={"timeout": 600 if nnodes > 1 else 60}, max_restarts=0, monitor_interval=0.2,
                        start_method="spawn")
     where = endpoint or "this machine"
-    logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)   # its failures are said below, once
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)                         # the processes inherit this process's environment (restored)
     try:

@@ -21,7 +21,7 @@ from enum import Enum
 
 from studio.core.config import TrainConfig
 from studio.core.distributed import ALONE, World
-from studio.core.errors import Cancelled
+from studio.core.errors import Cancelled, StudioError
 from studio.core.events import Failed, Finished, Notice, StepMetrics
 
 from .devices import resolve_device, training_processes
@@ -292,7 +292,7 @@ def processes_text(n: int) -> str:
 @contextmanager
 def joined(device_choice: str | None = None):
     """(world, device) of this process among torchrun's training processes, for the block; (ALONE, None) when it
-    runs alone. Leaving waits for the others (rank 0 may still be saving) and closes the process group."""
+    runs alone. Leaving closes the process group."""
     from studio.core import distributed
     world, device = distributed.join(device_choice or "auto")
     try:
@@ -329,5 +329,7 @@ class Replica:
                 self._trainer.stop()
             return self._trainer.run()
         except Exception as e:  # noqa: BLE001 - one sentence, like every other failure
-            self.emit(Failed(describe_error(e, f"Training process {self.world.rank} stopped")))
+            from studio.core.distributed import lost_rank_message
+            lost = isinstance(e, RuntimeError) and not isinstance(e, StudioError)     # a collective failed
+            self.emit(Failed(lost_rank_message(e) if lost else describe_error(e, "Training stopped")))
             return "failed"
