@@ -210,6 +210,19 @@ def leave(world: World) -> None:
         torch.distributed.destroy_process_group()
 
 
+def per_process(batch: int, world: World) -> str:
+    """'even at batch size 1', or 'at 8 images per process' when the batch is shared out."""
+    return f"at {batch // world.size} images per process (a smaller batch helps too)" if world.active else \
+        f"even at batch size {batch}"
+
+
+def lost_peer(e: BaseException) -> bool:
+    """Whether a failure came from a collective: a rank died, hung or could not be reached."""
+    words = ("gloo", "nccl", "connection", "timed out", "timeout", "peer", "broken pipe", "process group")
+    return isinstance(e, getattr(torch.distributed, "DistError", ())) or \
+        (isinstance(e, RuntimeError) and any(w in str(e).lower() for w in words))
+
+
 def lost_rank_message(e: BaseException) -> str:
     """A collective failed: most often another rank died, and torchrun's agent is stopping the rest."""
     text = re.sub(r"^\[[^\]]*\]\s*", "", str(e).strip().splitlines()[0] if str(e).strip() else "")

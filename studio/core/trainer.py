@@ -222,9 +222,8 @@ class Trainer:
                     acc += self.train_step()
                 except torch.cuda.OutOfMemoryError:
                     if self.world.active or not self._shrink_batch():   # ranks cannot shrink apart: stop
-                        return self._fail("The GPU ran out of memory even at batch size "
-                                          f"{self.batch // self.world.size}: use a smaller batch, resolution or "
-                                          "architecture width, or train on the CPU.")
+                        return self._fail(f"The GPU ran out of memory {distributed.per_process(self.batch, self.world)}"
+                                          ": use a smaller resolution or architecture width, or train on the CPU.")
                     continue
                 except Exception as e:  # noqa: BLE001 - compile failures only; the rest goes on up
                     if self.world.active or not (self.compiled and compiled.is_compile_error(e)):
@@ -258,7 +257,7 @@ class Trainer:
                 if self.evaluator is not None and self.world.main and self.evaluator.due(self):
                     self.evaluator(self)
         except Exception as e:  # noqa: BLE001 - report every failure to the UI in words
-            if self.world.active and isinstance(e, RuntimeError):
+            if self.world.active and distributed.lost_peer(e):
                 return self._fail(distributed.lost_rank_message(e))
             return self._fail(f"Training stopped: {type(e).__name__}: {e}")
         if self.sampled_step != self.step:

@@ -329,7 +329,7 @@ class Replica:
                 self._trainer.stop()
             return self._trainer.run()
         except Exception as e:  # noqa: BLE001 - one sentence, like every other failure
-            from studio.core.distributed import lost_rank_message
-            lost = isinstance(e, RuntimeError) and not isinstance(e, StudioError)     # a collective failed
+            from studio.core.distributed import lost_peer, lost_rank_message
+            lost = lost_peer(e) and not isinstance(e, StudioError)                  # a collective failed
             self.emit(Failed(lost_rank_message(e) if lost else describe_error(e, "Training stopped")))
             return "failed"
