@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         from .gui.app import main as gui_main
         return gui_main()
     args = build_parser().parse_args(argv)
+    args.argv = list(argv)                # --nproc: the training processes run the same command
     if not getattr(args, "func", None):
         build_parser().print_help()
         return 0

@@ -14,6 +14,8 @@ from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Qualit
 from studio.session.events import TrainingStarted
 
 DEVICE_CHOICES = ["auto", "cpu", "cuda", "mps"]
+LAUNCH_HELP = ("train in N processes on this machine (one per GPU, or sharing the CPU cores) through torchrun's "
+               "launcher; the batch is shared out, so it must be divisible by the number of processes")
 
 
 class CliError(StudioError):
@@ -140,7 +142,8 @@ def stop_on_signals(stop, stopping, message: str = "stopping: saving a checkpoin
     def on_signal(signum, frame):
         if stopping():
             raise KeyboardInterrupt
-        sys.stderr.write(f"\n{message}\n")
+        if message:
+            sys.stderr.write(f"\n{message}\n")
         stop()
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -148,3 +151,39 @@ def stop_on_signals(stop, stopping, message: str = "stopping: saving a checkpoin
     finally:
         for s, h in old.items():
             signal.signal(s, h)
+
+
+def add_launch_args(p) -> None:
+    """--nproc, --nnodes and --rdzv-endpoint: training in several processes (studio/core/distributed.py)."""
+    p.add_argument("--nproc", type=positive(int), default=1, metavar="N", help=LAUNCH_HELP)
+    p.add_argument("--nnodes", type=positive(int), default=1, metavar="M",
+                   help="machines taking part (start the same command on each, with the same --rdzv-endpoint)")
+    p.add_argument("--rdzv-endpoint", dest="rdzv_endpoint", metavar="HOST:PORT",
+                   help="where the machines meet: the first machine's address and a free port (default: this "
+                        "machine, any free port)")
+
+
+def launching(args) -> bool:
+    """Whether this command should start the training processes rather than train itself."""
+    from studio.core.distributed import in_worker
+    return (args.nproc > 1 or args.nnodes > 1) and not in_worker()
+
+
+def launch(args, resume_hint: str) -> int:
+    """Run this very command in --nproc processes per machine through torchrun's elastic launch."""
+    from studio.core.distributed import check_launch, launch as elastic
+    check_launch(args.nnodes, args.rdzv_endpoint)
+    print(f"GAN Studio: starting {args.nproc} training process{'es' if args.nproc > 1 else ''}"
+          + (f" on each of {args.nnodes} machines" if args.nnodes > 1 else "") + " (torchrun)", flush=True)
+    rc = elastic(args.nproc, args.argv, args.nnodes, args.rdzv_endpoint, resume_hint)
+    if rc == 130:
+        print("stopped", file=sys.stderr)
+    return rc
+
+
+def replica_printer(rank: int):
+    """What a training process of rank > 0 prints: its failures only (rank 0 reports the progress)."""
+    def show(ev) -> None:
+        if isinstance(ev, Failed):
+            print(f"error (training process {rank}): {ev.reason}", file=sys.stderr, flush=True)
+    return show

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .common import DEVICE_CHOICES, CliError, ProgressPrinter, positive, scan_progress, stop_on_signals
+from .common import (DEVICE_CHOICES, CliError, ProgressPrinter, add_launch_args, launch, launching, positive,
+                     replica_printer, scan_progress, stop_on_signals)
 
 QUALITY_HELP = "skip the periodic quality measurement (KID etc., about 5%% of training time)"
 
@@ -52,6 +53,7 @@ def add_parser(sub) -> None:
     t.add_argument("--no-quality", dest="quality", action="store_false", help=QUALITY_HELP)
     t.add_argument("--inception", metavar="FILE", help="a local Inception TorchScript file "
                    "(inception-2015-12-05.pt): adds true FID to the quality measurements")
+    add_launch_args(t)
     t.set_defaults(func=run_train)
 
     r = sub.add_parser("resume", help="continue a run from its newest checkpoint",
@@ -67,6 +69,7 @@ def add_parser(sub) -> None:
                    help="turn torch.compile on or off from now on")
     r.add_argument("--no-quality", dest="quality", action="store_false", help=QUALITY_HELP)
     r.add_argument("--inception", metavar="FILE", help="a local Inception TorchScript file: adds true FID")
+    add_launch_args(r)
     r.set_defaults(func=run_resume)
 
 
@@ -101,26 +104,56 @@ def _prefs(args):
 
 
 def _train(session, printer, **run_kw) -> int:
+    from studio.session.launched import relay
     session.subscribe(printer)
-    with stop_on_signals(session.stop, lambda: session.stopping):
+    with stop_on_signals(session.stop, lambda: session.stopping), relay(session):   # relay: started by the window
         reason = session.run(**run_kw)
     if reason == "failed":
         return 1 if session.started is not None else 2        # failed while training / could not start
     return 130 if reason == "cancelled" else 0
 
 
+def _replica(world, device, args) -> int:
+    """A training process of rank > 0 (torchrun): trains its share, prints only its failures."""
+    from studio.session.training import Replica
+    replica = Replica(world, device, _prefs(args), replica_printer(world.rank))
+    with stop_on_signals(replica.stop, lambda: replica.stopping, message=""):     # rank 0 says it
+        return 1 if replica.run() == "failed" else 0
+
+
+def _processes(args) -> int:
+    return args.nproc * args.nnodes
+
+
 def run_train(args) -> int:
+    from studio.session.project import Project
+    from studio.session.training import joined
+
+    data = Path(args.data_dir)
+    if not data.is_dir():
+        raise CliError(f"the image folder {data} does not exist or is not a folder")
+    if launching(args):                                  # the same checks as below, before any process starts
+        if Project(args.out).trained:
+            raise CliError(f"{args.out} already holds a training run: use resume, or choose a new folder")
+        if args.batch is not None:
+            from studio.core.distributed import World
+            World(0, _processes(args)).check_batch(args.batch)
+        return launch(args, f"ganstudio resume {args.out} --nproc {args.nproc}")
+    with joined(args.device) as (world, device):
+        if not world.main:
+            return _replica(world, device, args)
+        return _train_main(args, world, device)
+
+
+def _train_main(args, world, world_device) -> int:
     from studio.core.dataset import show_path
     from studio.core.device import describe, precision_text, resolve_precision
     from studio.session.devices import device_type, resolve_device
     from studio.session.jobs import Job
     from studio.session.project import Project
-    from studio.session.training import TrainingSession
+    from studio.session.training import TrainingSession, processes_text
 
-    data = Path(args.data_dir)
-    if not data.is_dir():
-        raise CliError(f"the image folder {data} does not exist or is not a folder")
-    device = resolve_device(args.device)                 # a device that is not there: one sentence, at once
+    device = world_device or resolve_device(args.device)   # a device that is not there: one sentence, at once
     kind = device_type(args.device)                      # the suggestion's device, as the window decides it
     if Project(args.out).trained:
         raise CliError(f"{args.out} already holds a training run: use resume, or choose a new folder")
@@ -136,27 +169,44 @@ def run_train(args) -> int:
         with project.locked_while():
             dataset = project.scan(config_from_args(args, 0, kind), job)
     cfg = config_from_args(args, len(dataset), kind)
+    world.check_batch(cfg.batch)                         # several processes: the batch is shared out evenly
     for line in dataset.report.lines(limit=args.show_skipped):
         print(line)
     precision = precision_text(resolve_precision(cfg.precision, device), cfg.precision)
     print(f"GAN Studio: training {cfg.arch} at {cfg.resolution} px ({cfg.channels.upper()}), batch {cfg.batch}, "
-          f"on {describe(device)}, {precision}{', compiled' if cfg.compile else ''}")
-    print(f"run folder: {show_path(project.path.resolve())}")
-    session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality)
+          f"on {processes_text(world.size)}{describe(device)}, {precision}{', compiled' if cfg.compile else ''}")
+    print(f"run folder: {show_path(project.path.resolve())}", flush=True)
+    session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality, world=world,
+                              world_device=world_device)
     return _train(session, ProgressPrinter(), cfg=cfg)
 
 
 def run_resume(args) -> int:
+    from studio.session.project import Project
+    from studio.session.training import joined
+
+    if launching(args):                                  # the same check as below, before any process starts
+        if not Project.open(args.run_dir).trained:
+            raise CliError(f"{args.run_dir} has no checkpoint to resume from")
+        return launch(args, f"ganstudio resume {args.run_dir} --nproc {args.nproc}")
+    with joined(args.device) as (world, device):
+        if not world.main:
+            return _replica(world, device, args)
+        return _resume_main(args, world, device)
+
+
+def _resume_main(args, world, world_device) -> int:
     from studio.session.events import TrainingStarted
     from studio.session.project import Project
     from studio.session.training import TrainingSession
 
+    from studio.session.launched import linked
     project = Project.open(args.run_dir)
-    if not project.trained:
+    if not project.trained and not linked():             # the window starts new runs on all GPUs this way
         raise CliError(f"{args.run_dir} has no checkpoint to resume from")
     overrides = {k: getattr(args, k) for k in ("precision", "compile") if getattr(args, k) is not None}
     session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality,
-                              config_overrides=overrides)
+                              config_overrides=overrides, world=world, world_device=world_device)
     session.subscribe(lambda ev: print(f"resuming {args.run_dir} at step {ev.step} ({ev.kimg:.2f} kimg) on "
                                        f"{ev.device}", flush=True), TrainingStarted)
     return _train(session, ProgressPrinter(), kimg=args.kimg, minutes=args.minutes)

@@ -140,6 +140,12 @@ class Dataset:
         return int(self.images.shape[0])
 
     @property
+    def identity(self) -> str:
+        """The usable files' names and the images' shape, hashed: equal when two processes see the same data."""
+        h = hashlib.sha256(json.dumps([list(self.images.shape), self.report.usable]).encode("utf-8", "replace"))
+        return h.hexdigest()[:16]
+
+    @property
     def resolution(self) -> int:
         return int(self.images.shape[1])
 
@@ -162,8 +168,9 @@ def no_images_message(root: Path, report: ScanReport) -> str:
 
 
 def build_dataset(cfg: TrainConfig, cache_dir: Path | None = None, progress: Progress | None = None,
-                  cancel=None) -> Dataset:
-    """Scan cfg.data_dir and preprocess it, or load the matching cache from cache_dir."""
+                  cancel=None, write_cache: bool = True) -> Dataset:
+    """Scan cfg.data_dir and preprocess it, or load the matching cache from cache_dir. write_cache=False: a
+    reader only (a training process of rank > 0): a missing cache is built in memory, nothing is written."""
     root = Path(cfg.data_dir)
     if not root.is_dir():
         raise DatasetError(f"The image folder {show_path(root)} does not exist or is not a folder.")
@@ -185,7 +192,7 @@ def build_dataset(cfg: TrainConfig, cache_dir: Path | None = None, progress: Pro
                 pass  # stale or damaged cache: rebuild it
     bg = parse_colour(cfg.background)
     n, res, c = len(files), cfg.resolution, cfg.img_channels
-    ctx = atomic_path(cache_npy) if cache_npy is not None else None
+    ctx = atomic_path(cache_npy) if cache_npy is not None and write_cache else None
     tmp = ctx.__enter__() if ctx is not None else None
     try:
         if tmp is not None:

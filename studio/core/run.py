@@ -138,6 +138,9 @@ class RunFolder:
                 fd = os.open(self.lock_file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 holder = self._lock_holder()
+                if holder is not None and holder.get("pid") == os.getppid() and "TORCHELASTIC_RUN_ID" in os.environ \
+                        and holder.get("host") == socket.gethostname():
+                    return       # a training process torchrun's agent started in the holder (the window: All GPUs)
                 if holder is not None and self._alive(holder):
                     raise ProjectLocked(f"The project {self.path.name} is open in another GAN Studio "
                                         f"(process {holder.get('pid')}); close it there first.") from None

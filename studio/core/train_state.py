@@ -31,7 +31,7 @@ def pack(t) -> tuple[dict, dict]:
     tensors["fixed_z"] = t.fixed_z.contiguous()
     meta = {"kind": "training", "model": t.spec.to_dict(), "config": t.cfg.to_dict(),
             "state": {"step": t.step, "nimg": t.nimg, "elapsed": t.elapsed, "batch": t.batch,
-                      "nan_failures": t.nan_failures},
+                      "nan_failures": t.nan_failures, "world_size": t.world.size},
             "opt_g": og_meta, "opt_d": od_meta}
     return tensors, meta
 
@@ -41,6 +41,31 @@ def load(t, path: Path) -> None:
     tensors, meta = ckpt.read_file(path)
     for prefix in ("G", "G_ema", "D"):
         ckpt.check_finite(tensors, prefix, path.name)
+    apply(t, tensors, meta)
+
+
+def share(t) -> None:
+    """Rank 0's whole training state onto every rank of a data-parallel run (distributed.py): at the start of each
+    session and after a rollback, so only rank 0 ever reads the run folder."""
+    packed = t.world.from_main(pack(t) if t.world.main else None)
+    if not t.world.main:
+        apply(t, *packed)
+
+
+def world_notice(path: Path, world_size: int) -> str | None:
+    """A sentence when the checkpoint at `path` was written by a run with another number of processes."""
+    before = int(ckpt.read_metadata(path).get("state", {}).get("world_size", 1))
+    if before == world_size:
+        return None
+    def procs(n):
+        return f"{n} process{'es' if n != 1 else ''}"
+    return (f"This run was trained with {procs(before)} and continues with {procs(world_size)} from its newest "
+            f"checkpoint ({path.name}): each step sees the same images, but BatchNorm statistics and noise are "
+            "split differently, so the numbers will not repeat an uninterrupted run exactly.")
+
+
+def apply(t, tensors: dict, meta: dict) -> None:
+    """Put Trainer `t` into the state that pack() gave (tensors, meta)."""
     ckpt.unpack_module("G", t.G, tensors, "generator")
     ckpt.unpack_module("G_ema", t.G_ema, tensors, "EMA generator")
     ckpt.unpack_module("D", t.D, tensors, "discriminator")

@@ -3,6 +3,7 @@
     trainer = Trainer.create(run_dir, cfg, on_event=print)   # scans + caches the folder
     trainer.run()                                            # blocks; pause()/resume()/stop() from any thread
     trainer = Trainer.open(run_dir)                          # later: restores the newest good checkpoint
+    trainer = Trainer.join(world)                            # ranks > 0 of a data-parallel run (distributed.py)
 
 Everything that decides the numbers (weights, optimizers, step, RNG states) is saved in each
 checkpoint (train_state.py), so a stop/resume continues exactly as if the run had never stopped.
@@ -21,18 +22,15 @@ from typing import Callable
 
 import numpy as np
 import torch
-from PIL import Image
 
 from . import checkpoint as ckpt
-from . import compiled
-from . import train_state
+from . import compiled, distributed, train_report, train_state
 from .augment import diff_augment, parse_policy
 from .config import TrainConfig
+from .distributed import ALONE, World
 from .dataset import Dataset, DatasetError, build_dataset, reopen_dataset
 from .device import pick_device, resolve_precision
-from .events import CheckpointSaved, Failed, Finished, Notice, Samples, StepMetrics
-from .files import atomic_path
-from .latent import make_grid, to_uint8
+from .events import CheckpointSaved, Failed, Finished, Notice
 from .losses import d_loss_fake, d_loss_real, d_score, g_loss, r1_penalty
 from .models import ModelSpec, build_models
 from .models.registry import preferred_memory_format
@@ -41,8 +39,10 @@ from .run import RunFolder
 
 class Trainer:
     def __init__(self, run: RunFolder, cfg: TrainConfig, dataset: Dataset,
-                 on_event: Callable | None = None, device: str | torch.device | None = None):
+                 on_event: Callable | None = None, device: str | torch.device | None = None, world: World = ALONE):
         self.run_folder, self.cfg, self.dataset = run, cfg.validate(), dataset
+        self.world = world                       # this process's rank among the training processes; ALONE: one
+        world.check_batch(cfg.batch)
         self.on_event = on_event or (lambda e: None)
         self.device = torch.device(device) if device is not None else pick_device(cfg.device)
         if dataset.channels != cfg.img_channels or dataset.resolution != cfg.resolution:
@@ -88,25 +88,26 @@ class Trainer:
         self._pause = threading.Event()
         self._stop = threading.Event()
         self._ckpt_failed = False
-        self.saved_step = self._sampled_step = -1
+        self.saved_step = self.sampled_step = -1
         self.evaluator = None   # optional quality hook (studio.core.metrics.QualityMonitor): due(t), __call__(t)
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def create(cls, run_dir: Path | str, cfg: TrainConfig, on_event=None, progress=None, cancel=None,
-               device=None) -> "Trainer":
+               device=None, world: World = ALONE) -> "Trainer":
         """Start a new run: scan + cache cfg.data_dir into run_dir, write config.json and scan.json."""
         run = RunFolder(run_dir)
         if run.exists() and ckpt.list_checkpoints(run.checkpoints_dir):
             raise FileExistsError(f"{run.path} already holds a training run: use resume, or choose a new folder")
-        cfg.validate()
+        world.check_batch(cfg.validate().batch)
         if cfg.init_from:                         # refuse a model that does not fit before writing anything
             train_state.init_source(cfg.init_from, ModelSpec.from_config(cfg))
         run.create(cfg)
         data = build_dataset(cfg, run.cache_dir, progress, cancel)
         run.scan_file.write_text(json.dumps(data.report.to_dict()), encoding="utf-8")
-        t = cls(run, cfg, data, on_event, device)
+        t = cls(run, cfg, data, on_event, device, world)
         t._start_from_model()
+        distributed.send_start(t)
         return t
 
     def _start_from_model(self) -> None:
@@ -115,8 +116,15 @@ class Trainer:
             self.on_event(Notice(train_state.init_from(self, self.cfg.init_from), "info"))
 
     @classmethod
+    def join(cls, world: World, on_event=None, device=None, progress=None, cancel=None) -> "Trainer":
+        """A rank > 0 of the run rank 0 creates or opens: its settings come from rank 0 (distributed.receive_start),
+        its weights and the rest of the state at the start of run(). Never writes the run folder."""
+        run, cfg, data = distributed.receive_start(world, progress, cancel)
+        return cls(run, cfg, data, on_event, device, world)
+
+    @classmethod
     def open(cls, run_dir: Path | str, on_event=None, progress=None, cancel=None, device=None,
-             config_overrides: dict | None = None) -> "Trainer":
+             config_overrides: dict | None = None, world: World = ALONE) -> "Trainer":
         """Reopen a run and restore its newest loadable checkpoint (falling back to older ones).
 
         config_overrides: settings changed from now on (saved in config.json, e.g. precision, compile), except
@@ -136,9 +144,13 @@ class Trainer:
         for stale in list(run.checkpoints_dir.glob(".*.part")) + list(run.samples_dir.glob(".*.part")):
             stale.unlink(missing_ok=True)            # temp files of writes cut short by a crash
         data = reopen_dataset(cfg, run.cache_dir, progress, cancel)
-        t = cls(run, cfg, data, on_event, device)
-        if t.restore_latest() is None:        # stopped before its first checkpoint: begin again as created
+        t = cls(run, cfg, data, on_event, device, world)
+        path = t.restore_latest()
+        if path is None:                      # stopped before its first checkpoint: begin again as created
             t._start_from_model()
+        elif (notice := train_state.world_notice(path, world.size)) is not None:
+            t.on_event(Notice(notice, "info"))
+        distributed.send_start(t)
         return t
 
     # ------------------------------------------------------------------ control (any thread)
@@ -171,6 +183,9 @@ class Trainer:
         cfg = self.cfg
         target = (cfg.kimg if kimg is None else kimg) or None
         minutes = (cfg.minutes if minutes is None else minutes) or None
+        if self.world.active:                 # every rank: rank 0's weights, optimizer, RNG, counters and goal
+            train_state.share(self)
+            target, minutes = self.world.from_main((target, minutes))
         self._stop.clear()
         t_start = time.perf_counter()
         session_start_elapsed = self.elapsed
@@ -180,37 +195,38 @@ class Trainer:
         sample_every = max(1, int(cfg.sample_every_kimg * 1000))
         ckpt_every = max(1, int(cfg.checkpoint_every_kimg * 1000))
         if self.step == 0 and self.saved_step != 0:      # a fresh run: step-0 samples and checkpoint
-            self._emit_samples()
+            train_report.emit_samples(self)
             self.save_checkpoint()
         last_ckpt = time.perf_counter()
         reason = "done"
         try:
             while True:
-                if self._stop.is_set():
+                p0 = time.perf_counter()          # stop, pause and the time limit: the same on every rank (agreed
+                stop, pause, over = self.world.agree(        # every log_every steps when there are several)
+                    self._stop.is_set(), self._pause.is_set(), minutes is not None and p0 - t_start >= minutes * 60,
+                    device=self.device) if not self.world.active or self.step % cfg.log_every == 0 else (0, 0, 0)
+                if stop:
                     reason = "stopped"
                     break
-                if self._pause.is_set():
-                    p0 = time.perf_counter()
-                    while self._pause.is_set() and not self._stop.is_set():
-                        time.sleep(0.02)
+                if pause:
+                    time.sleep(0.02)
                     paused = time.perf_counter() - p0
                     t_start += paused
                     last_t += paused
                     continue
-                session = time.perf_counter() - t_start
                 if target is not None and self.nimg >= target * 1000:
                     break
-                if minutes is not None and session >= minutes * 60:
+                if over:
                     break
                 try:
                     acc += self.train_step()
                 except torch.cuda.OutOfMemoryError:
-                    if not self._shrink_batch():
-                        return self._fail("The GPU ran out of memory even at batch size 1: use a smaller "
-                                          "resolution or architecture width, or train on the CPU.")
+                    if self.world.active or not self._shrink_batch():   # ranks cannot shrink apart: stop
+                        return self._fail(f"The GPU ran out of memory {distributed.per_process(self.batch, self.world)}"
+                                          ": use a smaller resolution or architecture width, or train on the CPU.")
                     continue
                 except Exception as e:  # noqa: BLE001 - compile failures only; the rest goes on up
-                    if not (self.compiled and compiled.is_compile_error(e)):
+                    if self.world.active or not (self.compiled and compiled.is_compile_error(e)):
                         raise
                     if not self._stop_compiling(e):
                         return "failed"
@@ -219,7 +235,7 @@ class Trainer:
                 prev = self.nimg - self.batch
                 self.elapsed = session_start_elapsed + (time.perf_counter() - t_start)
                 if self.step % cfg.log_every == 0:
-                    vals = (acc / acc_n).tolist()           # the one host sync every log_every steps
+                    vals = (self.world.mean_(acc) / acc_n).tolist()   # the one host sync every log_every steps
                     acc.zero_()
                     acc_n = 0
                     if not all(math.isfinite(v) for v in vals):
@@ -230,20 +246,22 @@ class Trainer:
                     now = time.perf_counter()
                     ips = (self.nimg - last_nimg) / max(now - last_t, 1e-9)
                     last_t, last_nimg = now, self.nimg
-                    self._emit_metrics(vals, ips, target, minutes, now - t_start)
+                    train_report.emit_metrics(self, vals, ips, target, minutes, now - t_start)
                 if self.nimg // sample_every != prev // sample_every:
-                    self._emit_samples()
+                    train_report.emit_samples(self)
                 since = time.perf_counter() - last_ckpt
                 if ((self.nimg // ckpt_every != prev // ckpt_every and since >= cfg.checkpoint_min_sec)
                         or since >= cfg.checkpoint_max_sec or self._ckpt_failed):
                     self.save_checkpoint()
                     last_ckpt = time.perf_counter()
-                if self.evaluator is not None and self.evaluator.due(self):
+                if self.evaluator is not None and self.world.main and self.evaluator.due(self):
                     self.evaluator(self)
         except Exception as e:  # noqa: BLE001 - report every failure to the UI in words
+            if self.world.active and distributed.lost_peer(e):
+                return self._fail(distributed.lost_rank_message(e))
             return self._fail(f"Training stopped: {type(e).__name__}: {e}")
-        if self._sampled_step != self.step:
-            self._emit_samples()
+        if self.sampled_step != self.step:
+            train_report.emit_samples(self)
         if self.saved_step != self.step:
             self.save_checkpoint()
         self.on_event(Finished(self.step, self.kimg, reason))
@@ -252,22 +270,23 @@ class Trainer:
     def train_step(self) -> torch.Tensor:
         """One D step and one G step. Returns [loss_g, loss_d, D(x), D(G(z))] as a device tensor."""
         cfg, dev, gen, b = self.cfg, self.device, self.gen, self.batch
-        kind = cfg.loss_name
+        kind, mine, shard = cfg.loss_name, self.world.rows(b), self.world.shard()   # this rank's rows of the batch
+        self.world.step_seed(cfg.seed, self.step)
         self.G.train()
         self.D.train().requires_grad_(True)
-        idx = torch.randint(0, self.images.shape[0], (b,), generator=gen, device=dev)
+        idx = torch.randint(0, self.images.shape[0], (b,), generator=gen, device=dev)[mine]
         real = self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
         if cfg.mirror:
-            flip = torch.rand(b, generator=gen, device=dev) < 0.5
-            real = torch.where(flip.view(b, 1, 1, 1), real.flip(3), real)
-        z = torch.randn(b, cfg.z_dim, generator=gen, device=dev)
+            flip = (torch.rand(b, generator=gen, device=dev) < 0.5)[mine]
+            real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
+        z = torch.randn(b, cfg.z_dim, generator=gen, device=dev)[mine]
         do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
         # D step: the real half's backward runs before the fake half's forward (as in the classic loop), so
         # only one of D's two activation graphs is alive at a time; the summed gradient is the same
         self.opt_d.zero_grad(set_to_none=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
             fake = self._g(z)
-            real_in = diff_augment(real, self.policy, gen)
+            real_in = diff_augment(real, self.policy, gen, shard)
             if do_r1:
                 real_in = real_in.detach().requires_grad_(True)
             real_logits, rec = self._d(real_in, with_recon=True)
@@ -276,20 +295,23 @@ class Trainer:
                 loss_real = loss_real + r1_penalty(real_logits.float(), real_in) * (cfg.r1_gamma / 2 * cfg.r1_every)
         loss_real.backward()
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            fake_logits = self._d(diff_augment(fake.detach(), self.policy, gen))
+            fake_logits = self._d(diff_augment(fake.detach(), self.policy, gen, shard))
             loss_fake = d_loss_fake(fake_logits.float(), kind)
         loss_fake.backward()
         loss_d = loss_real.detach() + loss_fake.detach()
+        self.world.average_gradients(self.D.parameters())
         self.opt_d.step()
         if self.fast_path:
             self.D.requires_grad_(False)        # G step: only G's gradients are wanted
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            gen_logits = self._d(diff_augment(fake, self.policy, gen))
+            gen_logits = self._d(diff_augment(fake, self.policy, gen, shard))
             loss_g = g_loss(gen_logits.float(), kind)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.D.requires_grad_(True)
+        self.world.average_gradients(self.G.parameters())
         self.opt_g.step()
+        self.world.average_buffers(self.G, self.D)
         self.step += 1
         self.nimg += b
         self._update_ema()
@@ -308,49 +330,15 @@ class Trainer:
         for be, bs in zip(self.G_ema.buffers(), self.G.buffers()):
             be.copy_(bs)
 
-    # ------------------------------------------------------------------ events
-    def _emit_metrics(self, vals, ips, target, minutes, session) -> None:
-        remaining = []
-        if target is not None:
-            remaining.append(max(0.0, target * 1000 - self.nimg) / max(ips, 1e-9))
-        if minutes is not None:
-            remaining.append(max(0.0, minutes * 60 - session))
-        progress = None
-        fracs = ([self.nimg / (target * 1000)] if target else []) + ([session / (minutes * 60)] if minutes else [])
-        if fracs:
-            progress = min(1.0, max(fracs))
-        ev = StepMetrics(self.step, self.kimg, vals[0], vals[1], vals[2], vals[3], ips,
-                         min(remaining) if remaining else None, self.opt_g.param_groups[0]["lr"],
-                         self.opt_d.param_groups[0]["lr"], progress, self.elapsed)
-        try:
-            self.run_folder.append_metrics(ev.to_dict())
-        except OSError as e:
-            self.on_event(Notice(f"Could not write metrics.jsonl ({e.strerror or e}); training continues.", "warning"))
-        self.on_event(ev)
-
-    @torch.no_grad()
+    # ------------------------------------------------------------------ events (train_report.py)
     def render_samples(self) -> np.ndarray:
-        self.G_ema.eval()
-        imgs = to_uint8(self.G_ema(self.fixed_z.to(self.device)).float())
-        rows, cols = self.cfg.sample_grid
-        return make_grid(imgs, rows, cols)
-
-    def _emit_samples(self) -> None:
-        self._sampled_step = self.step
-        grid = self.render_samples()
-        path = self.run_folder.samples_dir / f"step-{self.step:09d}.png"
-        try:
-            with atomic_path(path, ".png") as tmp:
-                Image.fromarray(grid).save(tmp, format="PNG")
-            saved = str(path)
-        except OSError as e:
-            saved = None
-            self.on_event(Notice(f"Could not save the sample grid ({e.strerror or e}); training continues.",
-                                 "warning"))
-        self.on_event(Samples(self.step, self.kimg, grid, saved))
+        return train_report.render_samples(self)
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self) -> Path | None:
+        if not self.world.main:                  # rank 0 alone writes the run folder
+            self.saved_step = self.step
+            return None
         path = self.run_folder.checkpoints_dir / ckpt.checkpoint_name(self.step)
         try:
             tensors, meta = train_state.pack(self)
@@ -389,7 +377,10 @@ class Trainer:
         lr_g = self.opt_g.param_groups[0]["lr"] * 0.5
         lr_d = self.opt_d.param_groups[0]["lr"] * 0.5
         failures = self.nan_failures
-        path = self.restore_latest()
+        path = self.restore_latest() if self.world.main else None
+        if self.world.active and self.world.from_main(path) is not None:
+            path = path or "rank 0's checkpoint"
+            train_state.share(self)                # the others roll back to what rank 0 read
         if path is None:
             self._fail("Training diverged (NaN/inf losses) and no checkpoint could be restored.")
             return False
@@ -397,7 +388,7 @@ class Trainer:
         for opt, lr in ((self.opt_g, lr_g), (self.opt_d, lr_d)):
             for g in opt.param_groups:
                 g["lr"] = lr
-        self.on_event(Notice(f"Losses became NaN/inf: rolled back to step {self.step} ({path.name}) and halved the "
+        self.on_event(Notice(f"Losses became NaN/inf: rolled back to step {self.step} ({Path(path).name}) and halved the "
                              f"learning rates (G {lr_g:.2e}, D {lr_d:.2e}). Training carries on.", "warning"))
         return True
 

@@ -14,11 +14,10 @@ from PySide6.QtCore import QSettings, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
+from studio.session.devices import device_options
 from studio.session.paths import default_export_dir
 from studio.session.preferences import PreferenceError, Preferences, apply_threads
 
-DEVICES = (("auto", "Automatic (GPU when there is one)"), ("cpu", "CPU"), ("cuda", "NVIDIA GPU (CUDA)"),
-           ("mps", "Apple GPU (MPS)"))
 THEMES = (("dark", "Dark"), ("light", "Light"))
 
 
@@ -76,7 +75,7 @@ class PreferencesDialog(QDialog):
         self.setMinimumWidth(560)
         self.studio = studio
         p = studio.prefs
-        self.device = self._combo(DEVICES, p.device)
+        self.device = self._combo(device_options(current=p.device), p.device)   # + "All GPUs (N)" with several
         self.threads = QSpinBox(minimum=0, maximum=256)
         self.threads.setSpecialValueText("Automatic")
         self.threads.setValue(p.cpu_threads)

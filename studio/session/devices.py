@@ -2,13 +2,50 @@
 
 The first choice that is not 'auto' wins: the one made for this task (a command's --device), then
 Preferences → Training device (the window), then the project's own setting; 'auto' everywhere means
-CUDA, then Apple MPS, then the CPU (core.device.pick_device).
+CUDA, then Apple MPS, then the CPU (core.device.pick_device). On a machine with more than one GPU there is one
+more choice, 'cuda:all' ("All GPUs (N)"): training then runs in one process per GPU (studio/core/distributed.py,
+session/launched.py); anything else that needs one device (the explorer, exports) uses the first GPU.
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .preferences import Preferences
+
+
+ALL_GPUS = "cuda:all"
+LABELS = {"auto": "Automatic (GPU when there is one)", "cpu": "CPU", "cuda": "NVIDIA GPU (CUDA)",
+          "mps": "Apple GPU (MPS)"}
+
+
+def gpu_count() -> int:
+    """CUDA GPUs PyTorch sees, once PyTorch is loaded (the window probes the device on a thread at start); 0
+    before, so asking never loads PyTorch on a UI thread."""
+    torch = sys.modules.get("torch")
+    try:
+        return int(torch.cuda.device_count()) if torch is not None and torch.cuda.is_available() else 0
+    except Exception:  # noqa: BLE001 - a broken driver is no GPU
+        return 0
+
+
+def device_options(gpus: int | None = None, current: str = "auto") -> list[tuple[str, str]]:
+    """(choice, label) for a device picker: "All GPUs (N)" is there with more than one GPU (or when chosen before)."""
+    gpus = gpu_count() if gpus is None else gpus
+    out = list(LABELS.items())
+    if gpus > 1 or current == ALL_GPUS:
+        out.append((ALL_GPUS, f"All GPUs ({gpus})" if gpus > 1 else "All GPUs"))
+    return out
+
+
+def training_processes(explicit: str | None = None, prefs: Preferences | None = None, project: str | None = None,
+                       gpus: int | None = None) -> int:
+    """How many training processes the choice means here: one per GPU for 'All GPUs' with more than one GPU, else
+    one (a choice made on a bigger machine trains on the one GPU here, as 'cuda')."""
+    if device_choice(explicit, prefs, project) != ALL_GPUS:
+        return 1
+    gpus = gpu_count() if gpus is None else gpus
+    return gpus if gpus > 1 else 1
 
 
 def device_choice(explicit: str | None = None, prefs: Preferences | None = None, project: str | None = None) -> str:
@@ -19,9 +56,11 @@ def device_choice(explicit: str | None = None, prefs: Preferences | None = None,
 
 
 def resolve_device(explicit: str | None = None, prefs: Preferences | None = None, project: str | None = None):
-    """→ torch.device (raises core.device.DeviceError, one sentence, for a device that is not there)."""
+    """→ torch.device (raises core.device.DeviceError, one sentence, for a device that is not there). 'All GPUs' is
+    the first GPU here: the training processes each take their own (studio/core/distributed.py)."""
     from studio.core.device import pick_device
-    return pick_device(device_choice(explicit, prefs, project))
+    choice = device_choice(explicit, prefs, project)
+    return pick_device("cuda" if choice == ALL_GPUS else choice)
 
 
 def device_type(explicit: str | None = None, prefs: Preferences | None = None, project: str | None = None) -> str:

@@ -85,7 +85,8 @@ class TrainingStarted(Event):
     device: str                    # "CPU (2 threads), fp32" and the like
     target_kimg: float | None
     minutes: float | None
-    batch: int
+    batch: int                     # the global batch: every process takes batch / processes of it
+    processes: int = 1             # data-parallel training processes (studio/core/distributed.py)
 
 
 @dataclass

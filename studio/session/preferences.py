@@ -1,7 +1,7 @@
 """The user's preferences, Qt-free: what each one does is written here, next to it.
 
     prefs = Preferences.load(store)       # store: get(key, default) / set(key, value) (the window: QSettings)
-    prefs.device            'auto' | 'cpu' | 'cuda' | 'mps'  → devices.resolve_device (training and models)
+    prefs.device            'auto' | 'cpu' | 'cuda' | 'mps' | 'cuda:all' (All GPUs)  → devices.resolve_device
     prefs.cpu_threads       0 = PyTorch decides                → apply_threads, at the start of training
     prefs.export_dir        '' = the default                   → export_folder (every save dialog starts there)
     prefs.theme             'dark' | 'light'                   → the window's theme
@@ -22,7 +22,7 @@ from studio.core.errors import StudioError
 
 from .paths import default_export_dir
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
+DEVICES = ("auto", "cpu", "cuda", "mps", "cuda:all")      # cuda:all: one training process per GPU (devices.py)
 THEMES = ("dark", "light")
 KEYS = {"device": "prefs/device", "cpu_threads": "prefs/cpu_threads", "export_dir": "prefs/export_dir",
         "theme": "theme", "feature_weights": "prefs/feature_weights"}

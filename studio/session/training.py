@@ -5,6 +5,10 @@
     session.run(cfg)            # blocks: scan + train a new run (cfg) or resume (None); returns the reason
     session.pause(); session.resume(); session.stop()      # from any thread
 
+    with joined(device_choice) as (world, device):         # one of several processes (torchrun's environment)
+        TrainingSession(project, …, world=world, world_device=device).run(…)   # rank 0
+        Replica(world, device).run()                        # every other rank: no project, nothing written
+
 States: idle → scanning → training ⇄ paused → stopping → finished, or failed from any working state;
 finished and failed runs can run again (resume). Every change is announced with a StateChanged event.
 The session alone holds the trainer: nobody else reaches into it.
@@ -12,13 +16,15 @@ The session alone holds the trainer: nobody else reaches into it.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from enum import Enum
 
 from studio.core.config import TrainConfig
-from studio.core.errors import Cancelled
-from studio.core.events import Failed, Finished, Notice
+from studio.core.distributed import ALONE, World
+from studio.core.errors import Cancelled, StudioError
+from studio.core.events import Failed, Finished, Notice, StepMetrics
 
-from .devices import resolve_device
+from .devices import resolve_device, training_processes
 from .errors import describe_error
 from .events import Hub, ScanProgress, StateChanged, TrainingStarted
 from .preferences import Preferences, apply_threads, inception
@@ -59,10 +65,13 @@ class SessionError(RuntimeError):
 
 class TrainingSession:
     def __init__(self, project: Project, prefs: Preferences | None = None, device: str | None = None,
-                 quality: bool = True, config_overrides: dict | None = None, hub: Hub | None = None) -> None:
+                 quality: bool = True, config_overrides: dict | None = None, hub: Hub | None = None,
+                 world: World = ALONE, world_device=None) -> None:
         """device: a choice made for this session only (--device); else Preferences, else the project's.
-        config_overrides: settings changed from now on when resuming (saved, e.g. precision, compile)."""
+        config_overrides: settings changed from now on when resuming (saved, e.g. precision, compile).
+        world, world_device: rank 0 of several training processes and its device (joined())."""
         self.project, self.prefs, self.device_choice = project, prefs, device
+        self.world, self.world_device = world, world_device
         self.quality, self.config_overrides = quality, dict(config_overrides or {})
         self.hub = hub or Hub()
         self._lock = threading.Lock()
@@ -155,6 +164,10 @@ class TrainingSession:
             return self._end("failed", S.FAILED)
 
     def _run_locked(self, cfg, kimg, minutes) -> str:
+        processes = training_processes(self.device_choice, self.prefs,
+                                       (cfg if cfg is not None else self.project.config()).device)
+        if processes > 1 and not self.world.active:
+            return self._run_launched(cfg, kimg, minutes, processes)
         try:
             trainer = self._make_trainer(cfg)
         except Cancelled:
@@ -169,9 +182,10 @@ class TrainingSession:
         if self.quality:
             self._watch_quality(trainer)
         from studio.core.device import describe, precision_text
-        self.started = TrainingStarted(trainer.step, trainer.kimg, f"{describe(trainer.device)}, "
+        self.started = TrainingStarted(trainer.step, trainer.kimg, f"{processes_text(self.world.size)}"
+                                       f"{describe(trainer.device)}, "
                                        f"{precision_text(trainer.precision, trainer.cfg.precision)}",
-                                       plan.target_kimg, plan.minutes, trainer.batch)
+                                       plan.target_kimg, plan.minutes, trainer.batch, self.world.size)
         self._trainer = trainer
         self.hub.emit(self.started)
         if self._pause:
@@ -187,19 +201,62 @@ class TrainingSession:
             return self._end("failed", S.FAILED)
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
 
+    def _run_launched(self, cfg, kimg, minutes, processes: int) -> str:
+        """All GPUs: `ganstudio resume` in one process per GPU through torchrun's launcher; rank 0 reports here."""
+        from studio.core.distributed import launch
+        from . import launched
+        try:
+            if cfg is not None:
+                self.project.save_config(cfg)
+            remote = launched.RemoteTrainer()
+            remote.link = launched.Link(lambda ev: self._from_rank0(ev, remote))
+        except Exception as e:  # noqa: BLE001 - one sentence
+            self.hub.emit(Failed(describe_error(e, "Training could not start")))
+            return self._end("failed", S.FAILED)
+        self._trainer = remote
+        if self._pause:
+            remote.pause()
+        if self._cancel.is_set():
+            remote.stop()
+        argv = launched.resume_argv(self.project.path, launched_device(), kimg, minutes, self.quality)
+        try:
+            launch(processes, argv, resume_hint="Start training again in the window", env=remote.link.env())
+        except Exception as e:  # noqa: BLE001 - how the processes ended, in one sentence (unless rank 0 said it)
+            if remote.reason != "failed":
+                self.hub.emit(Failed(describe_error(e, "Training stopped")))
+            remote.reason = "failed"
+        finally:
+            remote.link.close()
+        reason = remote.reason or ("cancelled" if self._cancel.is_set() and self.started is None else "done")
+        return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
+
+    def _from_rank0(self, ev, remote) -> None:
+        """An event of the launched run's rank 0 (the link's thread): the state follows it, then it goes on."""
+        if isinstance(ev, TrainingStarted):
+            self.started = ev
+        elif isinstance(ev, StepMetrics):
+            remote.step, remote.kimg = ev.step, ev.kimg
+        elif isinstance(ev, Finished):
+            remote.step, remote.kimg, remote.reason = ev.step, ev.kimg, ev.reason
+        elif isinstance(ev, Failed):
+            remote.reason = "failed"
+        self.hub.emit(ev)
+        if isinstance(ev, TrainingStarted) and not self._pause and not self._cancel.is_set():
+            self._to(S.TRAINING, (S.SCANNING,))
+
     def _make_trainer(self, cfg: TrainConfig | None):
         from studio.core.trainer import Trainer
         saved = cfg if cfg is not None else self.project.config()
-        device = resolve_device(self.device_choice, self.prefs, saved.device)
+        device = self.world_device or resolve_device(self.device_choice, self.prefs, saved.device)
         apply_threads(self.prefs)
 
         def progress(done, total, name=""):
             self.hub.emit(ScanProgress(done, total, str(name)))
         if cfg is not None:
             return Trainer.create(self.project.path, cfg, on_event=self.hub.emit, progress=progress,
-                                  cancel=self._cancel, device=device)
+                                  cancel=self._cancel, device=device, world=self.world)
         return Trainer.open(self.project.path, on_event=self.hub.emit, progress=progress, cancel=self._cancel,
-                            device=device, config_overrides=self.config_overrides)
+                            device=device, config_overrides=self.config_overrides, world=self.world)
 
     def _watch_quality(self, trainer) -> None:
         """Quality measurements every so often (≤ 5 % of the time), with true FID when Preferences name an
@@ -219,3 +276,60 @@ class TrainingSession:
             self.last_step, self.last_kimg = t.step, t.kimg
         self._to(state)
         return reason
+
+
+# ---------------------------------------------------------------------------- several training processes
+def launched_device() -> str:
+    """The --device of the processes the window starts for 'All GPUs' (tests put the CPU here)."""
+    return "cuda"
+
+
+def processes_text(n: int) -> str:
+    """'4 processes × ' before a device's description when training runs in several processes, else ''."""
+    return f"{n} processes × " if n > 1 else ""
+
+
+@contextmanager
+def joined(device_choice: str | None = None):
+    """(world, device) of this process among torchrun's training processes, for the block; (ALONE, None) when it
+    runs alone. Leaving closes the process group."""
+    from studio.core import distributed
+    world, device = distributed.join(device_choice or "auto")
+    try:
+        yield world, device
+    finally:
+        distributed.leave(world)
+
+
+class Replica:
+    """A training process of rank > 0: the settings, the weights and the goal come from rank 0, the images from the
+    same folder; it reports only failures (on_event) and never writes the run folder.
+
+        Replica(world, device).run()      # blocks; returns done | stopped | failed. stop() from a signal handler
+    """
+
+    def __init__(self, world: World, device, prefs: Preferences | None = None, on_event=None) -> None:
+        self.world, self.device, self.prefs = world, device, prefs
+        self.emit = on_event or (lambda ev: None)
+        self.stopping = False
+        self._trainer = None
+
+    def stop(self) -> None:
+        """Ask every rank to stop at the next agreed step (rank 0 saves a checkpoint)."""
+        self.stopping = True
+        if self._trainer is not None:
+            self._trainer.stop()
+
+    def run(self) -> str:
+        from studio.core.trainer import Trainer
+        apply_threads(self.prefs)
+        try:
+            self._trainer = Trainer.join(self.world, on_event=self.emit, device=self.device)
+            if self.stopping:
+                self._trainer.stop()
+            return self._trainer.run()
+        except Exception as e:  # noqa: BLE001 - one sentence, like every other failure
+            from studio.core.distributed import lost_peer, lost_rank_message
+            lost = lost_peer(e) and not isinstance(e, StudioError)                  # a collective failed
+            self.emit(Failed(lost_rank_message(e) if lost else describe_error(e, "Training stopped")))
+            return "failed"
