@@ -84,7 +84,7 @@ def test_wheel_carries_resources_licence_and_metadata(installed):
     assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names)
     assert "License-Expression: MIT" in meta and "Project-URL: Homepage, https://" in meta
     assert "Classifier: Environment :: X11 Applications :: Qt" in meta
-    assert wheel.stat().st_size < 8 * 2**20, "the wheel should stay small (the demo model is 1.4 MB)"
+    assert wheel.stat().st_size < 10 * 2**20, "the wheel should stay small (the demo model is 3.8 MB)"
 
 
 def test_installed_version_names_torch_build_and_resources(installed):

@@ -166,8 +166,8 @@ class WelcomeScreen(QWidget):
         model = demo_model_path()
         self.explore_button = ActionCard(
             "Explore the demo model",
-            "An emoji generator trained on a laptop CPU in half an hour. Drag the sliders, mix faces and "
-            "objects, export pictures: no GPU or images needed.", _demo_strip(), primary=True)
+            "Emoji faces that GAN Studio learned on a laptop CPU in half an hour. Drag the sliders, mix "
+            "smiles and frowns, export pictures: no GPU or images needed.", _demo_strip(), primary=True)
         self.explore_button.setEnabled(model is not None)
         if model is None:
             self.explore_button.setToolTip("The demo model (studio/resources/models/demo.safetensors) is missing "
