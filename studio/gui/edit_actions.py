@@ -11,6 +11,17 @@ from PySide6.QtGui import QAction, QKeySequence
 from .widgets.icons import icon
 
 
+def redo_keys() -> list[QKeySequence]:
+    """The platform's Redo keys plus Ctrl+Shift+Z and Ctrl+Y, each once: an action holding one sequence twice
+    makes Qt call the key ambiguous and do nothing (it did, on Linux, where the platform's Redo is Ctrl+Shift+Z)."""
+    keys: list[QKeySequence] = []
+    for k in [*QKeySequence.keyBindings(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Shift+Z"),
+              QKeySequence("Ctrl+Y")]:
+        if not k.isEmpty() and all(k != seen for seen in keys):
+            keys.append(k)
+    return keys
+
+
 class EditActions(QObject):
     def __init__(self, parent: QObject):
         super().__init__(parent)
@@ -18,7 +29,7 @@ class EditActions(QObject):
         self.undo_action = QAction(icon("undo"), "&Undo", parent)
         self.undo_action.setShortcut(K.Undo)
         self.redo_action = QAction(icon("redo"), "&Redo", parent)
-        self.redo_action.setShortcuts([QKeySequence(K.Redo), QKeySequence("Ctrl+Shift+Z")])
+        self.redo_action.setShortcuts(redo_keys())
         self.undo_action.triggered.connect(self.undo)
         self.redo_action.triggered.connect(self.redo)
         self.history = None

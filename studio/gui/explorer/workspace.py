@@ -95,9 +95,7 @@ class ExplorerWorkspace(QWidget):
         self.tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
         a = self._action
         a("Open…", self.choose_model, tip="Open a model (File ▸ Open Model…, Ctrl+Shift+O)")
-        self.tb.addSeparator()
-        self.act_undo = a("Undo", self.doc.history.undo, tip="Undo (Ctrl+Z)")
-        self.act_redo = a("Redo", self.doc.history.redo, tip="Redo (Ctrl+Shift+Z)")
+        # Undo / Redo: the window's toolbar and Edit menu act on this workspace's history while it is shown
         self._pushes = self.doc.history.pushes
         self.doc.history.subscribe(self._history_changed)
         self._history_changed()
@@ -194,8 +192,6 @@ class ExplorerWorkspace(QWidget):
 
     def _history_changed(self) -> None:
         h = self.doc.history
-        self.act_undo.setEnabled(h.can_undo)
-        self.act_redo.setEnabled(h.can_redo)
         if h.pushes != self._pushes:             # a new edit (a drag is one): A/B compares with the picture before it
             self._pushes = h.pushes
             self.canvas.set_before(self.canvas.image)
