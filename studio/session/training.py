@@ -18,9 +18,9 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from studio.core.config import TrainConfig
-from studio.core.distributed import ALONE, World
 from studio.core.errors import Cancelled, StudioError
 from studio.core.events import Failed, Finished, Notice, StepMetrics
 
@@ -30,6 +30,9 @@ from .events import Hub, ScanProgress, StateChanged, TrainingStarted
 from .preferences import Preferences, apply_threads, inception
 from .project import Project
 from .settings import resume_plan
+
+if TYPE_CHECKING:
+    from studio.core.distributed import World
 
 
 class TrainingState(str, Enum):
@@ -66,11 +69,13 @@ class SessionError(RuntimeError):
 class TrainingSession:
     def __init__(self, project: Project, prefs: Preferences | None = None, device: str | None = None,
                  quality: bool = True, config_overrides: dict | None = None, hub: Hub | None = None,
-                 world: World = ALONE, world_device=None) -> None:
+                 world: World | None = None, world_device=None) -> None:
         """device: a choice made for this session only (--device); else Preferences, else the project's.
         config_overrides: settings changed from now on when resuming (saved, e.g. precision, compile).
         world, world_device: rank 0 of several training processes and its device (joined())."""
         self.project, self.prefs, self.device_choice = project, prefs, device
+        if world is None:          # studio.core.distributed imports torch: not on the way to a painted window
+            from studio.core.distributed import ALONE as world
         self.world, self.world_device = world, world_device
         self.quality, self.config_overrides = quality, dict(config_overrides or {})
         self.hub = hub or Hub()
