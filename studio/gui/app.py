@@ -21,7 +21,38 @@ def make_app(argv=None):
         QCoreApplication.setApplicationName("GAN Studio")
         app = QApplication(list(argv or sys.argv[:1]))
         _set_app_icon(app)
+    collect_garbage_on_main_thread(app)
     return app
+
+
+def collect_garbage_on_main_thread(app, interval_ms: int = 500):
+    """Python's cyclic garbage collector runs on whichever thread happens to allocate: on a worker it may destroy a
+    Qt object (a closed dialog, an old view) away from the GUI thread, and PySide's destructor then waits for a
+    lock the GUI thread holds — the training thread hung like that in a test. So automatic collection is off and
+    a timer on the GUI thread collects, generation by generation as Python's own thresholds would (the approach
+    of pyqtgraph's GarbageCollector). Idempotent; returns the timer (stop it and gc.enable() to undo)."""
+    import gc
+
+    from PySide6.QtCore import QTimer
+
+    if getattr(app, "_studio_gc_timer", None) is not None:
+        return app._studio_gc_timer
+    gc.disable()
+    thresholds = gc.get_threshold()
+
+    def collect() -> None:
+        counts = gc.get_count()
+        for gen in (2, 1, 0):
+            if counts[gen] > thresholds[gen]:
+                gc.collect(gen)
+                return
+
+    timer = QTimer(app)
+    timer.setInterval(interval_ms)
+    timer.timeout.connect(collect)
+    timer.start()
+    app._studio_gc_timer = timer
+    return timer
 
 
 def _set_app_icon(app) -> None:

@@ -18,6 +18,22 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"GUI screenshots: {SHOTS}")
 
 
+@pytest.fixture(autouse=True)
+def garbage_on_the_gui_thread(qapp):
+    """As in the app (studio.gui.app.collect_garbage_on_main_thread): no Qt object is collected on a worker thread
+    (a training thread once hung in PySide's destructor that way). Undone after each test, so tests without an
+    event loop keep Python's automatic collection."""
+    import gc
+
+    from studio.gui.app import collect_garbage_on_main_thread
+    timer = collect_garbage_on_main_thread(qapp)
+    yield
+    timer.stop()
+    qapp._studio_gc_timer = None
+    gc.collect()
+    gc.enable()
+
+
 @pytest.fixture
 def settings_path(tmp_path):
     return tmp_path / "settings" / "ganstudio.ini"

@@ -35,3 +35,32 @@ def test_window_paints_without_importing_torch(tmp_path):
                        env=env, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]", f"imported on the way to the window: {r.stdout.strip()}"
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(qapp, qtbot):
+    """Automatic collection is off (a worker thread would otherwise destroy Qt objects it never owned); the GUI
+    thread's timer collects cyclic garbage, Qt objects included."""
+    import gc
+    import threading
+    import weakref
+
+    from PySide6.QtCore import QObject
+
+    assert not gc.isenabled()
+    collected_on = []
+
+    class Node(QObject):
+        def __del__(self):
+            collected_on.append(threading.current_thread().name)
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a                      # a cycle: only the collector frees it
+    ref = weakref.ref(a)
+    del a, b
+    keep = []
+    t = threading.Thread(target=lambda: keep.extend([] for _ in range(5000)))   # a worker allocates a lot …
+    t.start()
+    t.join()
+    assert ref() is not None                     # … and does not collect (it would have, with gc enabled)
+    qtbot.waitUntil(lambda: ref() is None, timeout=5000)
+    assert collected_on and set(collected_on) == {threading.main_thread().name}
