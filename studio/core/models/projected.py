@@ -31,6 +31,7 @@ PROJ_SEED = 20211206              # the random projections are drawn once from t
 PIXEL_HEAD = True                 # the low-resolution pixel-space head beside the projected ones
 PIXEL_RES = 32
 PIXEL_WEIGHT = 4                  # how many projected heads' worth the pixel head counts for in the loss
+PIXEL_NORM = False                # BatchNorm in the pixel head (Head's docstring says why not)
 G_MAX_CH = 256
 
 
@@ -156,7 +157,7 @@ class Discriminator(nn.Module):
         self.proj = RandomProjection([t.channels for t in taps], couts)
         hw = max(16, width * 2)
         self.heads = nn.ModuleList(Head(c, max(1, resolution // t.stride), hw) for c, t in zip(couts, taps))
-        self.pixel = Head(channels, min(PIXEL_RES, resolution), hw, norm=False) if PIXEL_HEAD else None
+        self.pixel = Head(channels, min(PIXEL_RES, resolution), hw, norm=PIXEL_NORM) if PIXEL_HEAD else None
         for m in [*self.heads, *([self.pixel] if self.pixel is not None else [])]:
             m.apply(init_weights)
 
