@@ -7,6 +7,7 @@ from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from studio.core.checkpoint import load_generator, save_generator
 from studio.core.latent import seed_to_z
@@ -51,6 +52,7 @@ def test_drop_an_outside_picture_find_it_compare_and_undo(window, qtbot, tmp_pat
     with qtbot.waitSignal(ws.pictures.found, timeout=120_000) as found:
         _drop(ws, tmp_path / "mine.jpg")
         assert ws.pictures.find_bar.isVisible() and ws.pictures.find_bar.btn_cancel.isVisible()
+        assert ws.pictures.find_bar.found._placeholder == "Searching…"     # not an empty box before step one
         qtbot.waitUntil(lambda: ws.pictures.find_bar.progress.value() > 0, timeout=60_000)
         previews.append(ws.pictures.find_bar.progress.value())
     res = found.args[0]
@@ -59,6 +61,9 @@ def test_drop_an_outside_picture_find_it_compare_and_undo(window, qtbot, tmp_pat
     st = ws.doc.state
     assert st.base is not None and torch.equal(st.base, res.z) and "mine.jpg" in st.label
     assert res.pixel_error < 0.1
+    # the seed box does not claim seed 0 for a latent that came from no seed
+    assert ws.controls.seed.text() == "—" and "mine.jpg" in ws.controls.seed.toolTip()
+    assert ws.pictures.find_bar.title.text().startswith("Found mine.jpg")
     qtbot.waitUntil(lambda: ws.settled, timeout=10_000)
     shot(w, "explore-found-picture")
     # A/B: B shows the artist's picture (fitted to the model), B again the model's
@@ -73,6 +78,24 @@ def test_drop_an_outside_picture_find_it_compare_and_undo(window, qtbot, tmp_pat
     assert torch.allclose(ws.doc.keyframes.items[0].z, res.z)
     QTest.keyClick(ws.canvas, Qt.Key_Z, Qt.ControlModifier)
     assert ws.doc.state.same_as(before)
+    # the bar no longer says the found latent is the current one; the seed box shows the seed again; Redo returns
+    bar = ws.pictures.find_bar
+    assert bar.title.text().startswith("Left mine.jpg") and "Redo" in bar.detail.text()
+    assert ws.controls.seed.text() == str(before.seed)
+    ws.doc.history.redo()
+    assert torch.equal(ws.doc.state.base, res.z) and bar.title.text().startswith("Found mine.jpg")
+    # typing a seed leaves the found latent
+    ws.controls.seed.setValue(3)
+    assert ws.doc.state.base is None and ws.doc.state.seed == 3
+
+
+def test_the_seed_box_fits_the_longest_seed(window):
+    w, ws = window
+    box = ws.controls.seed
+    box.setValue(2 ** 31 - 1)
+    w.show()
+    QApplication.processEvents()
+    assert box.lineEdit().width() >= box.fontMetrics().horizontalAdvance("2147483647")
 
 
 def test_a_gan_studio_png_still_jumps_to_its_latent_at_once(window, qtbot, tmp_path):

@@ -140,7 +140,8 @@ class LatentControls(QWidget):
         self.seed.setToolTip("The seed picks the starting latent")
         self.next = QToolButton(text="›", toolTip="Next seed")
         self.random = QPushButton("Random")
-        self.seed.setMinimumWidth(90)
+        # room for the longest seed (10 digits) and the arrows; a latent that is not a seed's reads "—"
+        self.seed.setMinimumWidth(self.seed.fontMetrics().horizontalAdvance(str(SEED_MAX)) + 36)
         self.random.setToolTip("A random seed (R)")
         for w in (self.prev, self.seed, self.next, self.random):
             seed_row.addWidget(w)
@@ -199,7 +200,7 @@ class LatentControls(QWidget):
         return mix
 
     def _connect(self) -> None:
-        self.seed.valueChanged.connect(self.seed_changed)
+        self.seed.valueChanged.connect(lambda v: self.seed_changed.emit(v) if v >= 0 else None)
         self.prev.clicked.connect(lambda: self.seed.setValue(max(0, self.seed.value() - 1)))
         self.next.clicked.connect(lambda: self.seed.setValue(min(SEED_MAX, self.seed.value() + 1)))
         self.random.clicked.connect(self.random_requested)
@@ -266,7 +267,13 @@ class LatentControls(QWidget):
     def show_state(self, s: LatentState) -> None:
         for w in (self.seed, self.mix_seed):
             w.blockSignals(True)
-        self.seed.setValue(int(s.seed) % (SEED_MAX + 1))
+        # a found picture, a keyframe or a PNG's latent replaces the seed's: the box says so instead of "0"
+        own = s.base is not None
+        self.seed.setMinimum(-1 if own else 0)
+        self.seed.setSpecialValueText("—" if own else "")       # Qt shows it whenever the value is the minimum
+        self.seed.setValue(-1 if own else int(s.seed) % (SEED_MAX + 1))
+        self.seed.setToolTip(f"{s.label or 'This latent'} did not come from a seed: type one to leave it"
+                             if own else "The seed picks the starting latent")
         if s.mix_seed is not None:
             self.mix_seed.setValue(int(s.mix_seed) if s.mix_seed <= SEED_MAX else 0)
         for w in (self.seed, self.mix_seed):

@@ -42,6 +42,7 @@ class PictureTools(QObject):
         self.picture: search.Picture | None = None
         self.brush: MaskBrush | None = None
         self.result = None
+        self.found_result, self.found_z = None, None    # the last search's result and the latent it made current
         self.mode: str | None = None         # None | "find" | "restore": who owns the canvas
         fb, rb = self.find_bar, self.restore_bar
         fb.cancel_requested.connect(self.cancel)
@@ -89,7 +90,7 @@ class PictureTools(QObject):
             return None
         self.end_restore()
         self.cancel()
-        self.picture, self.mode = pic, "find"
+        self.picture, self.mode, self.found_z = pic, "find", None
         self.find_bar.begin(pic.name, pic.image)
         self.canvas.set_before(array_to_qimage(pic.image))
         w = Worker(lambda job: search.find_steps(self.doc, pic), name="find-image", parent=self)
@@ -119,12 +120,28 @@ class PictureTools(QObject):
             return
         self.canvas.set_before(array_to_qimage(pic.image))       # A/B: the artist's picture
         self.find_bar.found.set_array(res.image)
+        self.found_result, self.found_z = res, self.doc.state.base
+        self._say_found(pic)
+        self.say(f"Found {pic.name}: it is now the current latent (Undo returns).", "info")
+        self.found.emit(res)
+
+    def _say_found(self, pic) -> None:
+        res = self.found_result
         self.find_bar.done(f"Found {pic.name} in the model",
                            f"Perceptual distance {res.distance:.3f}, mean pixel difference {res.pixel_error:.1%}. "
                            "Press B to compare with your picture; sliders, mixing, keyframes (K) and Animate work "
                            "from here; Undo (Ctrl+Z) returns to where you were.")
-        self.say(f"Found {pic.name}: it is now the current latent (Undo returns).", "info")
-        self.found.emit(res)
+
+    def latent_changed(self, state) -> None:
+        """Undo, Redo or a new seed: the bar says whether the found latent is still the current one."""
+        if self.mode != "find" or self.busy or self.found_z is None or self.picture is None:
+            return
+        if state.base is self.found_z:
+            self._say_found(self.picture)
+        else:
+            self.find_bar.done(f"Left {self.picture.name}'s latent",
+                               "The canvas shows another latent now; Redo (Ctrl+Shift+Z) or Undo brings the found "
+                               "one back. Close hides this bar.")
 
     def _find_cancelled(self, w: Worker, pic) -> None:
         if w is not self.worker:

@@ -308,6 +308,7 @@ class ExplorerWorkspace(QWidget):
 
     def _on_latent(self, ev: LatentChanged) -> None:
         self.controls.show_state(ev.state)
+        self.pictures.latent_changed(ev.state)
         self._render()
 
     def _on_list(self, ev: ListChanged) -> None:
