@@ -30,9 +30,10 @@ BACKBONE = "lite0"
 PROJ_SEED = 20211206              # the random projections are drawn once from this seed, then saved
 PIXEL_HEAD = True                 # the low-resolution pixel-space head beside the projected ones
 PIXEL_RES = 32
-PIXEL_WEIGHT = 4                  # how many projected heads' worth the pixel head counts for in the loss
+PIXEL_WEIGHT = 2                  # how many projected heads' worth the pixel head counts for (benchmarks §9)
 PIXEL_NORM = False                # BatchNorm in the pixel head (Head's docstring says why not)
 G_MAX_CH = 256
+UP_MODE = "nearest"               # how G's up-blocks enlarge their maps before the 3×3 convolution
 
 
 # ---------------------------------------------------------------------------------------------- G
@@ -42,7 +43,7 @@ def g_channels(r: int, resolution: int, width: int) -> int:
 
 
 def _up(cin: int, cout: int, noise: bool) -> nn.Module:
-    layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode="nearest"), conv(cin, cout * 2, 3, 1, 1, bias=False)]
+    layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode=UP_MODE), conv(cin, cout * 2, 3, 1, 1, bias=False)]
     if noise:
         layers.append(NoiseInjection())
     layers += [nn.BatchNorm2d(cout * 2), GLU()]
