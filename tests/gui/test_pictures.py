@@ -52,7 +52,7 @@ def test_drop_an_outside_picture_find_it_compare_and_undo(window, qtbot, tmp_pat
     with qtbot.waitSignal(ws.pictures.found, timeout=120_000) as found:
         _drop(ws, tmp_path / "mine.jpg")
         assert ws.pictures.find_bar.isVisible() and ws.pictures.find_bar.btn_cancel.isVisible()
-        assert ws.pictures.find_bar.found._placeholder == "Searching…"     # not an empty box before step one
+        assert ws.pictures.find_bar.found._placeholder == "Looking for it…"     # not an empty box before step one
         qtbot.waitUntil(lambda: ws.pictures.find_bar.progress.value() > 0, timeout=60_000)
         previews.append(ws.pictures.find_bar.progress.value())
     res = found.args[0]

@@ -85,7 +85,7 @@ class FindBar(_Bar):
                             "the canvas shows the best match so far.")
         self.original.set_array(picture)
         self.found.set_array(None)
-        self.found.set_placeholder("Searching…")
+        self.found.set_placeholder("Looking for it…")
         self.set_progress(0.0)
         self.btn_cancel.show()
         self.btn_close.hide()

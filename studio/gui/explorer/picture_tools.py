@@ -140,8 +140,8 @@ class PictureTools(QObject):
             self._say_found(self.picture)
         else:
             self.find_bar.done(f"Left {self.picture.name}'s latent",
-                               "The canvas shows another latent now; Redo (Ctrl+Shift+Z) or Undo brings the found "
-                               "one back. Close hides this bar.")
+                               "The canvas shows another latent now; Undo and Redo (Ctrl+Z, Ctrl+Shift+Z) step back "
+                               "to the found one. Close hides this bar.")
 
     def _find_cancelled(self, w: Worker, pic) -> None:
         if w is not self.worker:
