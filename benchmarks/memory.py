@@ -52,6 +52,8 @@ def _rss_now() -> int:
 
 
 def child(args) -> dict:
+    from studio.core.allocator import one_arena
+    one_arena()                             # as `ganstudio` does at start (GANSTUDIO_PLAIN_HEAP=1: untuned)
     import numpy as np
     import torch
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))

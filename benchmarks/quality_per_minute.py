@@ -59,6 +59,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.threads:
         os.environ["OMP_NUM_THREADS"] = str(args.threads)
+    from studio.core.allocator import one_arena
+    one_arena()                             # as `ganstudio` does at start (studio/core/allocator.py)
     import numpy as np
     import torch
     from PIL import Image

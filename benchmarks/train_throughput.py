@@ -24,7 +24,11 @@ from dcgan_reference import make_trainer, sync, synthetic_images  # noqa: E402
 
 def measure(arch: str, res: int, device, batch: int, seconds: float, min_steps: int, augment: bool,
             width: int | None) -> dict:
-    kw = dict(arch=arch, batch=batch, augment=augment, z_dim=256 if arch == "fastgan" else 100)
+    from studio.core.config import ARCH_LOSS, arch_defaults
+    kw = dict(arch=arch, batch=batch, augment=augment, loss=ARCH_LOSS[arch], **arch_defaults(arch))
+    if arch == "projected" and not width:
+        from studio.core.config import CPU_WIDTH
+        kw["width"] = CPU_WIDTH.get(res, 8) if torch.device(device).type == "cpu" else 32
     if width:
         kw["width"] = width
     imgs = synthetic_images(max(64, batch * 2), res)
@@ -32,42 +36,54 @@ def measure(arch: str, res: int, device, batch: int, seconds: float, min_steps: 
         tr = make_trainer(imgs, device, Path(tmp) / "run", **kw)
         tr.train_step()                                        # warm-up (allocations, oneDNN kernels)
         sync(device)
-        t0, c0, steps = time.perf_counter(), time.process_time(), 0
+        t0, c0, steps = time.perf_counter(), os.times(), 0
         while steps < min_steps or time.perf_counter() - t0 < seconds:
             tr.train_step()
             steps += 1
         sync(device)
-        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        wall, c1 = time.perf_counter() - t0, os.times()
+        user, kernel = c1.user - c0.user, c1.system - c0.system
         return {"arch": arch, "res": res, "batch": batch, "width": tr.cfg.width, "steps": steps,
-                "ips": steps * batch / wall, "ips_cpu": steps * batch / max(cpu, 1e-9),
+                "ips": steps * batch / wall, "ips_cpu": steps * batch / max(user + kernel, 1e-9),
+                "kernel": kernel / max(user + kernel, 1e-9),
                 "channels_last": tr.memory_format is not None, "bf16": tr.amp}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
-    ap.add_argument("--arch", nargs="+", default=["dcgan", "fastgan"])
+    ap.add_argument("--arch", nargs="+", default=["projected", "dcgan", "fastgan"])
     ap.add_argument("--res", nargs="+", type=int, default=[64, 128, 256])
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--width", type=int, default=0, help="base width (0 = each config's default)")
     ap.add_argument("--seconds", type=float, default=3.0, help="minimum timed seconds per config")
     ap.add_argument("--min-steps", type=int, default=2)
     ap.add_argument("--no-augment", action="store_true")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = the default)")
+    ap.add_argument("--plain-heap", action="store_true",
+                    help="leave glibc's malloc untuned (GANSTUDIO_PLAIN_HEAP=1; studio/core/allocator.py)")
     args = ap.parse_args(argv)
+    if args.plain_heap:
+        os.environ["GANSTUDIO_PLAIN_HEAP"] = "1"
+    from studio.core import allocator
+    heap = "tuned" if allocator.one_arena() else "plain"        # before torch starts its threads, as ganstudio
+    if args.threads:
+        torch.set_num_threads(args.threads)
     from studio.core.device import describe, pick_device
     device = pick_device(args.device)
     paths = "off (GANSTUDIO_PLAIN_EAGER=1)" if os.environ.get("GANSTUDIO_PLAIN_EAGER", "") not in ("", "0") else "on"
     print(f"torch {torch.__version__} on {describe(device)}; batch {args.batch}, augment "
           f"{'off' if args.no_augment else 'on'}, >= {args.seconds:g} s and >= {args.min_steps} steps per config; "
-          f"speed paths {paths}")
-    print(f"{'arch':8} {'res':>4} {'width':>5} {'steps':>5} {'img/s':>8} {'img/cpu-s':>10}  layout")
+          f"speed paths {paths}; C heap {heap}")
+    print(f"{'arch':8} {'res':>4} {'width':>5} {'steps':>5} {'img/s':>8} {'img/cpu-s':>10} {'kernel':>7}  layout")
     for arch in args.arch:
         for res in args.res:
             if arch == "dcgan" and res > 256:
                 continue
             r = measure(arch, res, device, args.batch, args.seconds, args.min_steps, not args.no_augment,
                         args.width or None)
-            cpu = f"{r['ips_cpu']:10.1f}" if device.type == "cpu" else f"{'-':>10}"
+            cpu = (f"{r['ips_cpu']:10.1f} {r['kernel']:7.0%}" if device.type == "cpu"
+                   else f"{'-':>10} {'-':>7}")
             layout = ("channels_last" if r["channels_last"] else "default") + (" bf16" if r["bf16"] else " fp32")
             print(f"{arch:8} {res:4d} {r['width']:5d} {r['steps']:5d} {r['ips']:8.1f} {cpu}  {layout}", flush=True)
     return 0

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .core.allocator import one_arena
+    one_arena()                           # before Qt or torch start a thread (see studio/core/allocator.py)
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         from .gui.app import main as gui_main

@@ -171,7 +171,7 @@ class Suggestion:
 # halves the time to a quality), and projected at 128 px needs ~2× the time per image and is still at blobs after
 # 15 minutes.
 CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends its time in the largest layers
-CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25-30 minutes on a 2-core laptop CPU
+CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25 minutes on a 2-core laptop CPU (64 px: 108 img/s on two threads)
 GPU_KIMG = 500.0
 
 
@@ -202,7 +202,7 @@ def suggestion(count: int, device: str = "cpu", resolution: int | None = None,
                        "makes pictures worth a look within 15 minutes; choose 128 px if you can leave it an hour.")
         batch = 16
         kimg = CPU_KIMG.get(res, 40.0)
-        why.append(f"{kimg:g} thousand images: about half an hour here; stop any time, or train longer later.")
+        why.append(f"{kimg:g} thousand images: about 25 minutes on a 2-core CPU; stop any time, or train longer later.")
     if arch == "dcgan" and res < 32:
         res = 32
     defaults = arch_defaults(arch)

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from . import checkpoint as ckpt
-from . import compiled, distributed, train_report, train_state
+from . import allocator, compiled, distributed, train_report, train_state
 from .augment import diff_augment, parse_policy
 from .config import TrainConfig
 from .distributed import ALONE, World
@@ -33,7 +33,7 @@ from .device import pick_device, resolve_precision
 from .events import CheckpointSaved, Failed, Finished, Notice
 from .losses import d_loss_fake, d_loss_real, d_score, g_loss, r1_penalty
 from .models import ModelSpec, build_models
-from .models.registry import preferred_memory_format
+from .models.registry import keeps_freed_memory, preferred_memory_format
 from .run import RunFolder
 
 
@@ -56,6 +56,9 @@ class Trainer:
         # and no D weight-gradients in the G step (opt_d.zero_grad drops them before they are ever used).
         self.fast_path = os.environ.get("GANSTUDIO_PLAIN_EAGER", "") in ("", "0")
         self.memory_format = preferred_memory_format(self.spec, self.device) if self.fast_path else None
+        self.keep_heap = self.fast_path and keeps_freed_memory(self.spec, self.device)
+        if self.keep_heap:                       # until run() ends (train_step alone: benchmarks, tests)
+            allocator.keep_freed_memory()
         if self.memory_format is not None:
             self.G.to(memory_format=self.memory_format)
             self.D.to(memory_format=self.memory_format)
@@ -180,6 +183,14 @@ class Trainer:
     # ------------------------------------------------------------------ the loop
     def run(self, kimg: float | None = None, minutes: float | None = None) -> str:
         """Train until `kimg` total (default: config), `minutes` of this session, or stop(). Returns the reason."""
+        if self.keep_heap:
+            allocator.keep_freed_memory()
+        try:
+            return self._run(kimg, minutes)
+        finally:
+            allocator.release_freed_memory()
+
+    def _run(self, kimg: float | None, minutes: float | None) -> str:
         cfg = self.cfg
         target = (cfg.kimg if kimg is None else kimg) or None
         minutes = (cfg.minutes if minutes is None else minutes) or None

@@ -70,6 +70,8 @@ def _set_app_icon(app) -> None:
 
 
 def main(argv=None) -> int:
+    from ..core.allocator import one_arena
+    one_arena()                                          # before Qt starts its threads (studio/core/allocator.py)
     app = make_app(argv)
     from PySide6.QtCore import QSettings
 

@@ -34,6 +34,7 @@ PIXEL_WEIGHT = 2                  # how many projected heads' worth the pixel he
 PIXEL_NORM = False                # BatchNorm in the pixel head (Head's docstring says why not)
 G_MAX_CH = 256
 UP_MODE = "nearest"               # how G's up-blocks enlarge their maps before the 3×3 convolution
+FEATURE_SCALE = 1                 # the image is enlarged this many times (bilinear) before the feature network
 
 
 # ---------------------------------------------------------------------------------------------- G
@@ -157,7 +158,8 @@ class Discriminator(nn.Module):
         couts = [min(128, 32 * 2 ** i) for i in range(len(taps))]
         self.proj = RandomProjection([t.channels for t in taps], couts)
         hw = max(16, width * 2)
-        self.heads = nn.ModuleList(Head(c, max(1, resolution // t.stride), hw) for c, t in zip(couts, taps))
+        self.heads = nn.ModuleList(Head(c, max(1, resolution * FEATURE_SCALE // t.stride), hw)
+                                   for c, t in zip(couts, taps))
         self.pixel = Head(channels, min(PIXEL_RES, resolution), hw, norm=PIXEL_NORM) if PIXEL_HEAD else None
         for m in [*self.heads, *([self.pixel] if self.pixel is not None else [])]:
             m.apply(init_weights)
@@ -176,6 +178,8 @@ class Discriminator(nn.Module):
         if self.channels == 4:                 # the feature network sees the image composited on white
             a = (x[:, 3:4] + 1) * 0.5
             rgb = rgb * a + (1 - a)
+        if FEATURE_SCALE > 1:
+            rgb = F.interpolate(rgb, scale_factor=FEATURE_SCALE, mode="bilinear", align_corners=False)
         rgb = rgb.contiguous(memory_format=torch.channels_last)       # the layout its convolutions are fastest in
         if rgb.requires_grad and rgb.device.type == "cpu":
             # G's step needs gradients through the frozen network: on a CPU its backward pass is faster in fp32

@@ -64,3 +64,13 @@ def preferred_memory_format(spec: ModelSpec, device) -> "torch.memory_format | N
     import torch
     kind = torch.device(device).type
     return torch.channels_last if spec.arch in _CHANNELS_LAST.get(kind, ()) else None
+
+
+# Architectures whose CPU training steps were measured faster when the C heap keeps freed blocks (activations over
+# 32 MB; studio/core/allocator.py, benchmarks/README.md §2). Elsewhere it cost memory and gained nothing.
+_KEEP_FREED_MEMORY = {"cpu": ("fastgan",)}
+
+
+def keeps_freed_memory(spec: ModelSpec, device) -> bool:
+    import torch
+    return spec.arch in _KEEP_FREED_MEMORY.get(torch.device(device).type, ())
