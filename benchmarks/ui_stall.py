@@ -26,6 +26,8 @@ def main() -> int:
     ap.add_argument("--resolution", type=int, default=64)
     ap.add_argument("--images", type=int, default=200)
     args = ap.parse_args()
+    from studio.core.allocator import one_arena
+    one_arena()                             # as `ganstudio` does at start (GANSTUDIO_PLAIN_HEAP=1: untuned)
 
     import numpy as np
     from PIL import Image
