@@ -2,12 +2,12 @@
 
 On a CPU, PyTorch takes every activation from malloc. glibc serves blocks over 32 MB with a fresh mmap and unmaps
 them when freed, so each step of a model with activations that large faults them in again while the kernel
-zeroes them page by page: fastgan at 128 px spent a fifth of its CPU time in the kernel. `keep_freed_memory`
-turns that off (blocks come from the heap and stay there: 1.32x the images per CPU-second, benchmarks/README.md
-§2) and `release_freed_memory` turns it back on and gives the free part of the heap back to the system. The
-trainer keeps memory only where it was measured to pay: with smaller activations (projected and dcgan at their
-CPU sizes) the kernel time is already near zero, and keeping every large block grew a dcgan run at 256 px by a
-gigabyte.
+zeroes them page by page: fastgan at 128 px spent a fifth to a third of its CPU time in the kernel.
+`keep_freed_memory` turns that off (blocks come from the heap and stay there: about a third more images per
+CPU-second, benchmarks/README.md §2) and `release_freed_memory` turns it back on and gives the heap's free memory
+back to the system. The trainer keeps memory only where it was measured to pay: with smaller activations
+(projected and dcgan at their CPU sizes) the kernel time is already near zero, and keeping every large block grew
+a dcgan run at 256 px by a gigabyte.
 
 One arena for every thread (`one_arena`, set by the entry points before Qt or torch start a thread: a thread
 that already has an arena keeps it): the window trains on a worker thread, whose own arena would map large

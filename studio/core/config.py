@@ -171,7 +171,7 @@ class Suggestion:
 # halves the time to a quality), and projected at 128 px needs ~2× the time per image and is still at blobs after
 # 15 minutes.
 CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends its time in the largest layers
-CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25 minutes on a 2-core laptop CPU (64 px: 108 img/s on two threads)
+CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25 minutes on a 2-core laptop CPU (64 px: about 100 img/s on two threads)
 GPU_KIMG = 500.0
 
 
