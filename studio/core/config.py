@@ -166,10 +166,10 @@ class Suggestion:
 
 # What the defaults come from: quality per minute of training, measured with benchmarks/quality_per_minute.py
 # (figures and commands in benchmarks/README.md §9). On a 2-core CPU, projected at 64 px shows recognisable shapes
-# after 5 minutes where dcgan 64 shows smudges (KID in EfficientNet-Lite1 0.39× dcgan's at 5 minutes, 0.41-0.68×
-# at 15 over three seeds, 0.48× at 30 on a 146-picture folder), starts from a related model well (--init-from
-# halves the time to a quality), and projected at 128 px needs ~2× the time per image and is still at blobs after
-# 15 minutes.
+# after 5 minutes where dcgan 64 shows smudges (KID in EfficientNet-Lite1 0.39× dcgan's at 5 minutes, 0.50× at 15
+# on the mean of five seeds, 0.41-0.68× per seed, 0.48× at 30 on a 146-picture folder), starts from a related
+# model well (--init-from halves the time to a quality), and projected at 128 px needs ~2× the time per image and
+# is still at blobs after 15 minutes.
 CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends its time in the largest layers
 CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25 minutes on a 2-core laptop CPU (64 px: about 100 img/s on two threads)
 GPU_KIMG = 500.0
