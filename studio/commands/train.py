@@ -43,6 +43,9 @@ def add_parser(sub) -> None:
     t.add_argument("--init-from", dest="init_from", metavar="MODEL_OR_RUN",
                    help="start from this model's weights (a run folder, a checkpoint, an exported model, or demo): "
                         "G, and D when the file has one; the architecture and size must match")
+    t.add_argument("--lr", type=positive(float), metavar="RATE",
+                   help="Adam learning rate of G and D (default: the architecture's: 3e-4 projected, 2e-4 dcgan "
+                        "and fastgan)")
     t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
     t.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="auto (default): bf16 mixed precision where the hardware does bf16 natively (CUDA GPUs "
@@ -93,6 +96,8 @@ def config_from_args(args, count: int, device_type: str):
     for name in ("batch", "seed", "width", "r1_gamma"):
         if getattr(args, name) is not None:
             setattr(cfg, name, getattr(args, name))
+    if args.lr is not None:
+        cfg.lr_g = cfg.lr_d = args.lr
     if args.augment is not None:
         cfg.augment = args.augment
     if args.kimg is not None or args.minutes is not None:

@@ -134,7 +134,8 @@ ARCH_LOSS: dict[str, str] = {"dcgan": "bce", "fastgan": "hinge", "projected": "h
 ARCH_DEFAULTS: dict[str, dict] = {
     "dcgan": dict(z_dim=100, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
     "fastgan": dict(z_dim=256, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    "projected": dict(z_dim=128, width=16, lr_g=2e-4, lr_d=2e-4, beta1=0.0, beta2=0.99),
+    # projected: 3e-4 measured better than 2e-4 at 15 CPU-minutes on each of five seeds (benchmarks/README.md §9)
+    "projected": dict(z_dim=128, width=16, lr_g=3e-4, lr_d=3e-4, beta1=0.0, beta2=0.99),
 }
 
 
@@ -166,8 +167,8 @@ class Suggestion:
 
 # What the defaults come from: quality per minute of training, measured with benchmarks/quality_per_minute.py
 # (figures and commands in benchmarks/README.md §9). On a 2-core CPU, projected at 64 px shows recognisable shapes
-# after 5 minutes where dcgan 64 shows smudges (KID in EfficientNet-Lite1 0.39× dcgan's at 5 minutes, 0.50× at 15
-# on the mean of five seeds, 0.41-0.68× per seed, 0.48× at 30 on a 146-picture folder), starts from a related
+# after 5 minutes where dcgan 64 shows smudges (KID in EfficientNet-Lite1 0.42× dcgan's at 15 minutes on the mean
+# of five seeds, 0.37-0.47× per seed, with lr 3e-4; 0.50× with 2e-4, on a 146-picture folder), starts from a related
 # model well (--init-from halves the time to a quality), and projected at 128 px needs ~2× the time per image and
 # is still at blobs after 15 minutes.
 CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends its time in the largest layers
