@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core.config import CPU_KIMG
+from ..core.config import ARCH_DEFAULTS, CPU_KIMG
 from .common import (DEVICE_CHOICES, CliError, ProgressPrinter, add_launch_args, launch, launching, positive,
                      replica_printer, scan_progress, stop_on_signals)
 
@@ -44,8 +44,8 @@ def add_parser(sub) -> None:
                    help="start from this model's weights (a run folder, a checkpoint, an exported model, or demo): "
                         "G, and D when the file has one; the architecture and size must match")
     t.add_argument("--lr", type=positive(float), metavar="RATE",
-                   help="Adam learning rate of G and D (default: the architecture's: 3e-4 projected, 2e-4 dcgan "
-                        "and fastgan)")
+                   help="Adam learning rate of G and D (default: the architecture's: " +
+                        ", ".join(f"{a} {d['lr_g']:g}" for a, d in ARCH_DEFAULTS.items()) + ")")
     t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
     t.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="auto (default): bf16 mixed precision where the hardware does bf16 natively (CUDA GPUs "
@@ -97,7 +97,7 @@ def config_from_args(args, count: int, device_type: str):
         if getattr(args, name) is not None:
             setattr(cfg, name, getattr(args, name))
     if args.lr is not None:
-        cfg.lr_g = cfg.lr_d = args.lr
+        cfg.lr_g = cfg.lr_d = args.lr                         # one rate for both, as the defaults have it
     if args.augment is not None:
         cfg.augment = args.augment
     if args.kimg is not None or args.minutes is not None:

@@ -134,7 +134,7 @@ ARCH_LOSS: dict[str, str] = {"dcgan": "bce", "fastgan": "hinge", "projected": "h
 ARCH_DEFAULTS: dict[str, dict] = {
     "dcgan": dict(z_dim=100, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
     "fastgan": dict(z_dim=256, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # projected: 3e-4 measured better than 2e-4 at 15 CPU-minutes on each of five seeds (benchmarks/README.md §9)
+    # projected 3e-4: far ahead of 2e-4 at 5 CPU-minutes, ahead at 15 on five seeds (benchmarks/README.md §9, caveats)
     "projected": dict(z_dim=128, width=16, lr_g=3e-4, lr_d=3e-4, beta1=0.0, beta2=0.99),
 }
 
