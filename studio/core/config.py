@@ -167,8 +167,9 @@ class Suggestion:
 
 # What the defaults come from: quality per minute of training, measured with benchmarks/quality_per_minute.py
 # (figures and commands in benchmarks/README.md §9). On a 2-core CPU, projected at 64 px shows recognisable shapes
-# after 5 minutes where dcgan 64 shows smudges (KID in EfficientNet-Lite1 0.42× dcgan's at 15 minutes on the mean
-# of five seeds, 0.37-0.47× per seed, with lr 3e-4; 0.50× with 2e-4, on a 146-picture folder), starts from a related
+# after 5 minutes where dcgan 64 shows smudges (KID in EfficientNet-Lite1 0.30× dcgan's at 5 minutes and 0.46× at
+# 15 on the mean of five seeds run side by side the same day, 0.33-0.55× per seed, on a 146-picture folder; lr 3e-4
+# measured better than 2e-4, far better at 5 minutes), starts from a related
 # model well (--init-from halves the time to a quality), and projected at 128 px needs ~2× the time per image and
 # is still at blobs after 15 minutes.
 CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends its time in the largest layers

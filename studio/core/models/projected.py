@@ -34,6 +34,7 @@ PIXEL_WEIGHT = 2                  # how many projected heads' worth the pixel he
 PIXEL_NORM = False                # BatchNorm in the pixel head (Head's docstring says why not)
 G_MAX_CH = 256
 UP_MODE = "nearest"               # how G's up-blocks enlarge their maps before the 3×3 convolution
+LAST_UP_MODE = None               # the same for the block that makes the full-size map (None: UP_MODE)
 FEATURE_SCALE = 1                 # the image is enlarged this many times (bilinear) before the feature network
 
 
@@ -43,8 +44,8 @@ def g_channels(r: int, resolution: int, width: int) -> int:
     return int(min(G_MAX_CH, width * resolution // r))
 
 
-def _up(cin: int, cout: int, noise: bool) -> nn.Module:
-    layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode=UP_MODE), conv(cin, cout * 2, 3, 1, 1, bias=False)]
+def _up(cin: int, cout: int, noise: bool, mode: str) -> nn.Module:
+    layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode=mode), conv(cin, cout * 2, 3, 1, 1, bias=False)]
     if noise:
         layers.append(NoiseInjection())
     layers += [nn.BatchNorm2d(cout * 2), GLU()]
@@ -64,7 +65,8 @@ class Generator(nn.Module):
         r = 4
         while r < resolution:
             cin, cout = g_channels(r, resolution, width), g_channels(r * 2, resolution, width)
-            self.ups[str(r * 2)] = _up(cin, cout, noise=r * 2 >= 16)
+            mode = LAST_UP_MODE if r * 2 == resolution and LAST_UP_MODE else UP_MODE
+            self.ups[str(r * 2)] = _up(cin, cout, noise=r * 2 >= 16, mode=mode)
             r *= 2
         # skip-layer excitation from the 8 px map onto the 64 px one, and 16 px onto 128 px
         self.pairs = [(a, b) for a, b in ((8, 64), (16, 128)) if b <= resolution]
