@@ -29,6 +29,13 @@ def draw_squares(n: int, size: int = 48, seed: int = 0) -> list[np.ndarray]:
     return out
 
 
+@pytest.fixture(autouse=True)
+def user_data_in_tmp(tmp_path_factory, monkeypatch):
+    """Per-user data (the demo model's keyframes, demo images) goes to a folder of the test's own, never the
+    developer's ~/.local/share."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("user-data")))
+
+
 @pytest.fixture
 def square_law():
     """The function that draws the synthetic 'coloured square on white' images."""

@@ -56,7 +56,8 @@ def add_parser(sub) -> None:
     a.add_argument("model", metavar="RUN_DIR_OR_CHECKPOINT")
     src = a.add_mutually_exclusive_group(required=True)
     src.add_argument("--seeds", type=_seeds, help="seeds to travel through, e.g. 1,2,3")
-    src.add_argument("--keyframes", metavar="FILE.json", help="keyframes saved by the explorer")
+    src.add_argument("--keyframes", nargs="?", const="", metavar="FILE.json",
+                     help="the keyframes the explorer keeps with this model (no FILE), or a keyframes file")
     src.add_argument("--walk", action="store_true", help="a smooth random walk that loops")
     a.add_argument("--fps", type=int, default=24, help="frames per second, 8-60 (default 24)")
     a.add_argument("--seconds", type=float, default=8.0, help="length of the animation (default 8)")
@@ -95,11 +96,31 @@ def _write(out: Path, frames, fps: int, crf: int, dither: bool = False) -> None:
         raise CliError(str(e)) from None
 
 
+def _keyframes(file: str, model) -> list:
+    """The keyframes in `file`, or (no file) the ones the explorer keeps with this model."""
+    from studio.core.keyframes import KeyframeError, load_keyframes
+    from studio.session.explorer_doc import KEYFRAMES_FILE
+    from studio.session.model_home import model_home
+
+    path = Path(file) if file else model_home(model.path, model.identity) / KEYFRAMES_FILE
+    if not file and not path.is_file():
+        raise CliError(f"{model.path.name} has no keyframes yet: press K in Explore to add some, or give a "
+                       "keyframes file (--keyframes FILE.json).")
+    try:
+        kfs, _ = load_keyframes(path, model.z_dim)
+    except KeyframeError as e:
+        raise CliError(str(e)) from None
+    if len(kfs) < 2:
+        raise CliError(f"{path} holds {len(kfs)} keyframe{'s' if len(kfs) != 1 else ''}: an animation needs "
+                       "at least two.")
+    return kfs
+
+
 def run(args) -> int:
     import torch
 
     from studio.core import animation as an
-    from studio.core.keyframes import KeyframeError, load_keyframes, segment_easings
+    from studio.core.keyframes import segment_easings
     from studio.core.video import VideoError, format_of
     from studio.session.devices import load_model
 
@@ -117,11 +138,8 @@ def run(args) -> int:
         if args.walk:
             anim = an.PeriodicWalk(model.z_dim, args.fps, round(args.fps * args.seconds), cells, args.seed)
         else:
-            if args.keyframes:
-                try:
-                    kfs, _ = load_keyframes(Path(args.keyframes), model.z_dim)
-                except KeyframeError as e:
-                    raise CliError(str(e)) from None
+            if args.keyframes is not None:
+                kfs = _keyframes(args.keyframes, model)
                 z = an.keyframes_path(torch.stack([k.z for k in kfs]), cells)
                 easing = segment_easings(kfs, args.easing, args.loop)     # keyframes may set their own
             else:
@@ -129,7 +147,7 @@ def run(args) -> int:
                 easing = args.easing
             anim = an.KeyframePath.fit(z, args.fps, args.seconds, loop=args.loop, hold_seconds=args.hold,
                                        interp=args.interp, easing=easing)
-        psi = 1.0 if args.keyframes else args.truncation     # keyframes already hold their ψ
+        psi = 1.0 if args.keyframes is not None else args.truncation     # keyframes already hold their ψ
         frames = an.FrameSource(model, anim, psi=psi, size=args.size, grid=(rows, cols))
     except an.AnimationError as e:
         raise CliError(str(e)) from None

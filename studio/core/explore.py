@@ -144,3 +144,44 @@ def state_from_meta(meta, z_dim: int, directions: torch.Tensor | None = None) ->
         if torch.equal(compose(st, z_dim, directions), z):
             return st
     return LatentState(seed=meta.seed, psi=1.0, base=z, label=meta.label)
+
+
+# ---------------------------------------------------------------- the explorer's position (saved per model)
+def state_to_dict(state: LatentState) -> dict:
+    """A LatentState as plain JSON values (the explorer's position, kept with the model it was made on)."""
+    def vec(t):
+        return None if t is None else [float(v) for v in t.float().tolist()]
+    return {"seed": int(state.seed), "psi": float(state.psi), "dirs": [float(v) for v in state.dirs],
+            "base": vec(state.base), "mix_seed": state.mix_seed, "mix_z": vec(state.mix_z),
+            "mix_t": float(state.mix_t), "label": state.label}
+
+
+def state_from_dict(d: dict, z_dim: int) -> LatentState:
+    """The inverse of state_to_dict, checked: ValueError (one sentence) for anything out of range."""
+    def num(key, lo, hi, default):
+        v = d.get(key, default)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not lo <= v <= hi:
+            raise ValueError(f"the saved position's {key} is not a number from {lo:g} to {hi:g}")
+        return v
+
+    def vec(key):
+        v = d.get(key)
+        if v is None:
+            return None
+        if not isinstance(v, list) or len(v) != z_dim or \
+                not all(isinstance(x, (int, float)) and math.isfinite(x) for x in v):
+            raise ValueError(f"the saved position's {key} is not {z_dim} finite numbers")
+        return torch.tensor(v, dtype=torch.float32)
+
+    if not isinstance(d, dict):
+        raise ValueError("the saved position is not a JSON object")
+    dirs = d.get("dirs", [])
+    if not isinstance(dirs, list) or len(dirs) > 64 or not all(
+            isinstance(v, (int, float)) and math.isfinite(v) and DIR_RANGE[0] <= v <= DIR_RANGE[1] for v in dirs):
+        raise ValueError("the saved position's direction values are out of range")
+    mix_seed = d.get("mix_seed")
+    return LatentState(seed=int(num("seed", 0, SEED_MAX, 0)), psi=float(num("psi", *PSI_RANGE, 1.0)),
+                       dirs=tuple(float(v) for v in dirs), base=vec("base"),
+                       mix_seed=int(mix_seed) if isinstance(mix_seed, int) and 0 <= mix_seed <= SEED_MAX else None,
+                       mix_z=vec("mix_z"), mix_t=float(num("mix_t", 0.0, 1.0, 0.0)),
+                       label=str(d.get("label", ""))[:200])

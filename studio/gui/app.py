@@ -75,11 +75,14 @@ def main(argv=None) -> int:
     app = make_app(argv)
     from PySide6.QtCore import QSettings
 
+    from studio.session.preferences import Preferences
+
     from . import theme
     from .main_window import MainWindow
+    from .preferences import QSettingsStore
 
     settings = QSettings()
-    theme.apply_theme(app, str(settings.value("theme", "dark")))
+    theme.apply_theme(app, Preferences.load(QSettingsStore(settings)).theme)   # before the first paint
     win = MainWindow(settings, defer_heavy=True)
     win.show()
     if os.environ.get("GANSTUDIO_QUIT_AFTER_SHOW"):      # start-up timing: paint once, then quit

@@ -21,7 +21,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QHBoxLayout, QLabel, QMainWindow, QStackedWidget, QTabBar,
                                QVBoxLayout, QWidget)
 
-from studio.session.events import ProjectChanged
+from studio.session.events import PreferencesChanged, ProjectChanged
+from studio.session.preferences import apply_threads
 from studio.session.paths import APP_NAME
 from studio.session.studio import Studio
 
@@ -51,6 +52,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings()
         self.studio = Studio(QSettingsStore(self.settings))
         self.studio.subscribe(self._on_project, ProjectChanged)
+        self.studio.subscribe(self._on_prefs, PreferencesChanged)
         self._workspaces: dict[str, QWidget] = {}
         self.setWindowTitle(APP_NAME)
         self.setObjectName("MainWindow")
@@ -94,6 +96,7 @@ class MainWindow(QMainWindow):
         self.project_page.notice.connect(self.show_message)
         self.training_view.notice.connect(self.show_message)
         self.training_view.start_requested.connect(self.project_page.request_start)
+        self.training_view.explore_requested.connect(lambda path, show: self.open_model(path, show=show))
         if self._heavy_pending:
             self.heavy_imported.connect(self._install_heavy_workspaces)   # import started once shown
         else:
@@ -124,8 +127,8 @@ class MainWindow(QMainWindow):
         self.explorer = install_explorer(self)   # the 'explore' workspace (latent explorer)
         self.add_workspace("animate", "Animate", AnimationPanel(self.studio.explorer, self.studio))
         if self._pending_model is not None:
-            path, self._pending_model = self._pending_model, None
-            self.open_model(path)
+            (path, show), self._pending_model = self._pending_model, None
+            self.open_model(path, show)
 
     def add_workspace(self, key: str, title: str, widget: QWidget) -> None:
         if key in self._workspaces:
@@ -186,17 +189,20 @@ class MainWindow(QMainWindow):
         if path:
             self.open_model(path)
 
-    def open_model(self, path) -> None:
+    def open_model(self, path, show: bool = True) -> None:
+        """Explore the model at `path` (on a worker); `show`: switch to the Explore workspace too."""
         if self._heavy_pending:                  # the explorer is still loading: open it when ready
-            self._pending_model = path
-            self.show_message("Starting the explorer…")
+            self._pending_model = (path, show)
+            if show:
+                self.show_message("Starting the explorer…")
             return
         w = self._workspaces.get("explore")
         if w is None:
             self.show_message("The Explore workspace is not available in this build.", "warning")
             return
-        w.open_model(Path(path))
-        self.show_workspace("explore")
+        w.open_model(Path(path), quiet=not show)
+        if show:
+            self.show_workspace("explore")
 
     def _picture_tool(self, name: str) -> None:
         """File ▸ Find Image in Model… / Restore a Picture…: Explore's picture tools, on its model."""
@@ -318,9 +324,10 @@ class MainWindow(QMainWindow):
         for name in theme.THEMES:
             a = tm.addAction(name.capitalize())
             a.setCheckable(True)
-            a.setChecked(name == theme.current())
+            a.setData(name)
             a.triggered.connect(lambda _=False, n=name: self.set_theme(n))
         self._theme_actions = tm.actions()
+        self._show_theme(self.studio.prefs.theme)
         m.addSeparator()
         m.addAction(self.act_full)
         self.help_menu = mb.addMenu("&Help")
@@ -356,17 +363,28 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ view
     def set_theme(self, name: str) -> None:
-        from PySide6.QtWidgets import QApplication
+        """View ▸ Theme: the theme preference (Preferences shows the same one value)."""
+        self.studio.set_preference(theme=name)
 
-        from .widgets import icons
-        theme.apply_theme(QApplication.instance(), name)
-        icons.clear_cache()
+    def _on_prefs(self, ev: PreferencesChanged) -> None:
+        """Every view of a preference follows the one copy in the session."""
+        if "theme" in ev.changed:
+            self._show_theme(ev.prefs.theme)
+        if "cpu_threads" in ev.changed:
+            apply_threads(ev.prefs)
+        if "device" in ev.changed:
+            self.detect_device()
+
+    def _show_theme(self, name: str) -> None:
+        from PySide6.QtWidgets import QApplication
+        if theme.current() != name:
+            theme.apply_theme(QApplication.instance(), name)    # icons draw in the theme's colours when painted
         for a in self._theme_actions:
-            a.setChecked(a.text().lower() == name)
-        self.settings.setValue("theme", name)
+            a.setChecked(a.data() == name)
         for w in self._workspaces.values():
             if hasattr(w, "theme_changed"):
                 w.theme_changed()
+        self.update()
 
     def _toggle_full(self) -> None:
         self.showNormal() if self.isFullScreen() else self.showFullScreen()
@@ -417,6 +435,7 @@ class MainWindow(QMainWindow):
         if not self.close_project(ask=True):
             event.ignore()
             return
+        self.studio.shutdown()                  # the explorer writes its position; nothing the artist made is lost
         self.save_layout()
         self._memory_label.timer.stop()
         super().closeEvent(event)

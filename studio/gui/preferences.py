@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from studio.session.devices import device_options
 from studio.session.paths import default_export_dir
-from studio.session.preferences import PreferenceError, Preferences, apply_threads
+from studio.session.preferences import PreferenceError, Preferences
 
 THEMES = (("dark", "Dark"), ("light", "Light"))
 
@@ -146,13 +146,8 @@ class PreferencesDialog(QDialog):
 
 
 def show_preferences(window) -> PreferencesDialog:
-    """Open the Preferences dialog over the main window; OK applies the theme, CPU threads and device read-out."""
+    """Open the Preferences dialog over the main window. OK saves through studio.set_prefs, whose
+    PreferencesChanged event the window follows (theme, CPU threads, device read-out)."""
     dlg = PreferencesDialog(window.studio, window)
-
-    def applied(prefs: Preferences) -> None:
-        window.set_theme(prefs.theme)
-        apply_threads(prefs)
-        window.detect_device()
-    dlg.applied.connect(applied)
     dlg.open()
     return dlg

@@ -49,6 +49,7 @@ def fmt_images(n: float) -> str:
 class TrainingView(QWidget):
     notice = Signal(str, str)           # message, level → the window's status bar and Messages panel
     start_requested = Signal()          # Start pressed on a project that has never trained
+    explore_requested = Signal(object, bool)   # the run's model file; True: show Explore (the button)
 
     def __init__(self, studio):
         super().__init__()
@@ -85,9 +86,12 @@ class TrainingView(QWidget):
         self.btn_pause = QPushButton(icon("pause"), " Pause")
         self.btn_stop = QPushButton(icon("stop"), " Stop")
         self.btn_stop.setProperty("danger", True)
-        for b in (self.btn_start, self.btn_pause, self.btn_stop):
+        self.btn_explore = QPushButton(" Explore this run", objectName="ExploreRun",
+                                       toolTip="Open this run's best model in Explore")
+        for b in (self.btn_start, self.btn_pause, self.btn_stop, self.btn_explore):
             b.setMinimumWidth(104)
             bl.addWidget(b)
+        self.btn_explore.clicked.connect(lambda: self._explore_run(show=True))
         self.btn_start.clicked.connect(self.start_or_resume)
         self.btn_pause.clicked.connect(self.toggle_pause)
         self.btn_stop.clicked.connect(self.stop)
@@ -228,6 +232,7 @@ class TrainingView(QWidget):
         self.btn_start.setText(" Resume" if s == S.PAUSED or (not s.working and trained) else " Start training")
         self.btn_pause.setEnabled(s in (S.TRAINING, S.SCANNING))
         self.btn_stop.setEnabled(s in (S.TRAINING, S.PAUSED, S.SCANNING))
+        self.btn_explore.setEnabled(has and self.studio.project.model_file() is not None)
 
     # ------------------------------------------------------------------ the session's news (UI thread)
     def drain(self) -> None:
@@ -258,7 +263,15 @@ class TrainingView(QWidget):
             self.stat_eta.setText("—")
             if self.studio.project is not None:
                 self.samples.set_samples(self.studio.project.sample_files(), show_newest=self.samples.live)
+            self._explore_run(show=False)          # Explore now shows what was just trained
         self._sync_buttons()
+
+    def _explore_run(self, show: bool) -> None:
+        """Ask the window to open the run's model (best.safetensors, else its newest checkpoint) in Explore."""
+        project = self.studio.project
+        model = project.model_file() if project is not None else None
+        if model is not None:
+            self.explore_requested.emit(model, show)
 
     def _on_scan(self, ev: ScanProgress) -> None:
         if self.last_step is None and self.state in (S.SCANNING, S.PAUSED):

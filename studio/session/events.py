@@ -95,6 +95,12 @@ class ProjectChanged(Event):
 
 
 @dataclass
+class PreferencesChanged(Event):
+    prefs: Any                     # preferences.Preferences, as now saved
+    changed: tuple = ()            # the names of the fields that changed ("theme", "device" …)
+
+
+@dataclass
 class ModelChanged(Event):
     model: Any                     # core.checkpoint.GeneratorModel | None
 

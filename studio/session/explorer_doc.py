@@ -4,17 +4,23 @@
     model = ExplorerDocument.load(path, prefs)          # slow (reads + hashes the file): on a worker
     doc.set_model(model)                               # fast: on the UI thread
     doc.edit(doc.state.replace(seed=3), "Seed")        # one undoable step; doc.history.undo()
-    doc.add_keyframe(); doc.keyframes.items            # saved in the model's project
+    doc.add_keyframe(); doc.keyframes.items            # saved with the model (session.model_home)
     doc.subscribe(handler, LatentChanged)              # ModelChanged, LatentChanged, DirectionsChanged, ListChanged
 
 It owns the model, the current latent (LatentState) with its undo history, the GANSpace directions, the
-keyframes and the favourites; nobody keeps a copy. Slow work (loading, directions, exports, finding the model
-of a PNG) is offered as blocking methods that take a Job, for a worker to run.
+keyframes and the favourites; nobody keeps a copy. All of it belongs to the model it was made on: it is kept in
+the model's folder (`model_home`: the run folder, or a folder beside a loose model or per user for the demo),
+written atomically as it changes, and comes back when that model is opened again — whatever project the window
+has open. The position (the current latent) is written at most twice a second while it changes and at once
+when the model changes or the document is closed (`save_position`). Slow work (loading, directions, exports,
+finding the model of a PNG) is offered as blocking methods that take a Job, for a worker to run.
 """
 from __future__ import annotations
 
+import json
 import random
 import threading
+import time
 from pathlib import Path
 
 import torch
@@ -24,7 +30,9 @@ from studio.core.demo_data import demo_model_path
 from studio.core.directions import Directions, cache_path, directions_for, save_directions
 from studio.core.errors import StudioError
 from studio.core.events import Notice
-from studio.core.explore import LatentState, batch_latents, compose, contact_sheet, state_from_meta, state_to_meta
+from studio.core.explore import (LatentState, batch_latents, compose, contact_sheet, state_from_dict, state_from_meta,
+                                 state_to_dict, state_to_meta)
+from studio.core.files import atomic_write_text
 from studio.core.keyframes import Keyframe
 from studio.core.pngmeta import read_png_meta, save_png
 from studio.core.run import BEST_NAME, RunFolder, list_checkpoints, run_of
@@ -33,7 +41,13 @@ from .devices import load_model
 from .events import DirectionsChanged, Hub, LatentChanged, ListChanged, ModelChanged
 from .history import History
 from .latent_list import LatentList
+from .model_home import model_home
 from .preferences import Preferences
+
+KEYFRAMES_FILE, FAVOURITES_FILE = "keyframes.json", "favourites.json"
+POSITION_FILE = "explorer.json"
+POSITION_FORMAT = "ganstudio-explorer"
+POSITION_EVERY_S = 0.5                 # while the latent changes (a drag), the position is written this often
 
 
 class ExplorerError(StudioError, ValueError):
@@ -48,12 +62,15 @@ class ExplorerDocument:
         self.state = LatentState(seed=0)
         self.directions: Directions | None = None
         self.history = History(self._apply)
-        self.keyframes = LatentList("keyframes", "keyframes.json", "Key", per_segment_easing=True,
+        self.keyframes = LatentList("keyframes", KEYFRAMES_FILE, "Key", per_segment_easing=True,
                                     on_change=lambda error: self._list_changed("keyframes", error))
-        self.favourites = LatentList("favourites", "favourites.json", "Fav",
+        self.favourites = LatentList("favourites", FAVOURITES_FILE, "Fav",
                                      on_change=lambda error: self._list_changed("favourites", error))
-        self.home: Path | None = None                      # the window's project
+        self.home: Path | None = None                      # the window's project (its model opens in Explore)
+        self.folder: Path | None = None                    # the model's own folder (model_home)
         self.render_lock = threading.Lock()                # held while the generator runs
+        self._position_saved_at = 0.0
+        self._position_dirty = False
 
     def subscribe(self, handler, *types):
         return self.hub.subscribe(handler, *types)
@@ -66,13 +83,12 @@ class ExplorerDocument:
     # ------------------------------------------------------------------ project
     @property
     def project(self) -> Path | None:
-        """Where keyframes, favourites and directions are kept: the model's own project, else the window's."""
-        own = run_of(self.model.path) if self.model is not None else None
-        return own.path if own is not None else self.home
+        """Where keyframes, favourites, directions and the position are kept: the model's own folder."""
+        return self.folder
 
     def set_home(self, path: Path | None) -> None:
+        """The window's project changed: nothing the artist made moves with it (it belongs to the model)."""
         self.home = Path(path) if path else None
-        self._load_lists()
 
     def home_model(self) -> Path | None:
         """The model the window's project opens with (None before its first checkpoint)."""
@@ -90,12 +106,52 @@ class ExplorerDocument:
         return load_model(path, None, prefs)
 
     def set_model(self, model) -> None:
+        self.save_position()                               # the previous model's, before it goes
         self.model, self.directions = model, None
+        self.folder = model_home(model.path, model.identity) if model is not None else None
         self.history.clear()
         self._load_lists()
         self.hub.emit(ModelChanged(model))
         self.hub.emit(DirectionsChanged(None))
-        self._apply(self.state)
+        saved = self._saved_position()
+        self._apply(saved if saved is not None else self.state, remember=False)
+
+    # ------------------------------------------------------------------ the position, kept with the model
+    def _position_file(self) -> Path | None:
+        return self.folder / POSITION_FILE if self.folder is not None else None
+
+    def _saved_position(self) -> LatentState | None:
+        path = self._position_file()
+        if path is None or not path.is_file():
+            return None
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(doc, dict) or doc.get("format") != POSITION_FORMAT:
+                raise ValueError("it is not a GAN Studio explorer file")
+            return state_from_dict(doc.get("state"), self.model.z_dim)
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            self.hub.emit(Notice(f"The explorer's saved position in {path} could not be read ({e}); starting "
+                                 "from the current one.", "warning"))
+            return None
+
+    def save_position(self) -> None:
+        """Write the current latent to the model's folder now, if it changed since it was last written."""
+        path = self._position_file()
+        if path is None or not self._position_dirty:
+            return
+        self._position_dirty = False
+        self._position_saved_at = time.monotonic()
+        doc = {"format": POSITION_FORMAT, "version": 1, "model": self.model.identity,
+               "state": state_to_dict(self.state)}
+        try:
+            atomic_write_text(path, json.dumps(doc))
+        except OSError as e:
+            self.hub.emit(Notice(f"Could not save the explorer's position in {path.parent}: "
+                                 f"{e.strerror or e}", "warning"))
+
+    def close(self) -> None:
+        """The window closes: write what is not written yet."""
+        self.save_position()
 
     # ------------------------------------------------------------------ the latent (undoable)
     def edit(self, new: LatentState, text: str, key=None) -> bool:
@@ -107,7 +163,7 @@ class ExplorerDocument:
         self.history.push(text, old, self.state, key)
         return True
 
-    def _apply(self, state: LatentState) -> None:
+    def _apply(self, state: LatentState, remember: bool = True) -> None:
         zd = self.model.z_dim if self.model is not None else None
         if zd and state.base is not None and len(state.base) != zd:
             state = state.replace(base=None)                 # an edit made with another model
@@ -115,6 +171,10 @@ class ExplorerDocument:
             state = state.replace(mix_z=None, mix_t=0.0)
         self.state = state
         self.hub.emit(LatentChanged(state))
+        if self.model is not None and remember:
+            self._position_dirty = True
+            if time.monotonic() - self._position_saved_at >= POSITION_EVERY_S:
+                self.save_position()
 
     def current_z(self) -> torch.Tensor | None:
         if self.model is None:
@@ -159,7 +219,7 @@ class ExplorerDocument:
     def set_directions(self, d: Directions | None) -> None:
         self.directions = d
         self.hub.emit(DirectionsChanged(d))
-        self._apply(self.state)
+        self._apply(self.state, remember=False)
 
     def direction_name(self, k: int) -> str:
         d = self.directions
@@ -239,7 +299,8 @@ class ExplorerDocument:
         return self.model is None or bool(meta.identity and meta.identity != self.model.identity)
 
     def model_search_folders(self, near: Path | None, recent: list[Path]) -> list[Path]:
-        return [f for f in (self.project, self.model.path.parent if self.model else None, near, *recent) if f]
+        return [f for f in (self.project, self.home, self.model.path.parent if self.model else None, near, *recent)
+                if f]
 
     @staticmethod
     def find_model(identity: str, folders: list[Path], job=None) -> Path | None:

@@ -3,6 +3,7 @@ session and the explorer document — each held once.
 
     studio = Studio(store)                    # store: the window's QSettings adapter (MemoryStore in tests)
     studio.subscribe(on_project, ProjectChanged)
+    studio.set_preference(theme="light")      # every view of a preference follows (PreferencesChanged)
     studio.new_project(image_dir) / studio.open_project(path) / studio.close_project()
     studio.training                           # the TrainingSession of the current project (None without one)
     studio.explorer                           # the ExplorerDocument (made on first use: it needs PyTorch)
@@ -14,7 +15,7 @@ from pathlib import Path
 from studio.core.errors import StudioError
 from studio.core.run import ProjectError
 
-from .events import Hub, ProjectChanged
+from .events import Hub, PreferencesChanged, ProjectChanged
 from .paths import default_projects_dir
 from .preferences import MemoryStore, Preferences, Store
 from .project import Project, RecentProjects
@@ -42,12 +43,21 @@ class Studio:
 
     # ------------------------------------------------------------------ preferences
     def set_prefs(self, prefs: Preferences) -> None:
+        """Check, save and announce the preferences (PreferencesChanged names the fields that changed): the menu,
+        the Preferences dialog and every other view of a preference read and write this one copy."""
         prefs.save(self.store)
-        self.prefs = prefs
+        old, self.prefs = self.prefs, prefs
         if self.training is not None:
             self.training.prefs = prefs
         if self._explorer is not None:
             self._explorer.prefs = prefs
+        changed = tuple(k for k in vars(prefs) if getattr(prefs, k) != getattr(old, k))
+        if changed:
+            self.hub.emit(PreferencesChanged(prefs, changed))
+
+    def set_preference(self, **values) -> None:
+        """Change some preferences, keep the others (e.g. the View menu's theme)."""
+        self.set_prefs(self.prefs.replace(**values))
 
     def projects_dir(self) -> Path:
         return Path(self.store.get(self.PROJECTS_DIR_KEY, "") or default_projects_dir())
@@ -70,6 +80,7 @@ class Studio:
         project = Project.new_for_images(image_dir, self.projects_dir())
         project.lock()
         self._set(project)
+        self.recent.add(project.path)
         return project
 
     def open_project(self, path: Path | str) -> Project:
@@ -86,6 +97,12 @@ class Studio:
         self.recent.add(project.path)
         return project
 
+    def shutdown(self) -> None:
+        """The window closes: the explorer writes what it has not written yet; the project is released."""
+        if self._explorer is not None:
+            self._explorer.close()
+        self.close_project()
+
     def close_project(self) -> None:
         """Release the current project (a new one that never trained is removed). Stop training first."""
         project = self.project
@@ -95,6 +112,8 @@ class Studio:
             raise TrainingRunning("Training is still running: stop it before closing the project.")
         if project.close():
             self.recent.add(project.path)
+        else:
+            self.recent.forget(project.path)             # made here, never trained: removed
         self._set(None)
 
     def _set(self, project: Project | None) -> None:

@@ -292,6 +292,7 @@ class ExplorerWorkspace(QWidget):
 
     def _end_drag(self) -> None:
         self._drag_token += 1
+        self.doc.save_position()                 # the drag's last value is kept at once
 
     def random_seed(self) -> None:
         self.doc.random_seed()

@@ -1,13 +1,13 @@
 """Simple vector icons drawn with QPainter, crisp at any device pixel ratio.
 
-    icon("play")                 # QIcon in the theme's text colour
+    icon("play")                 # QIcon in the theme's text colour, re-tinted when the theme changes
     icon("stop", colour="#ef6461")
 Names: new, open, export, play, pause, stop, undo, redo, folder, grid, chart, log, info, keyboard, close.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QIcon, QIconEngine, QPainter, QPainterPath, QPen, QPixmap
 
 from .. import theme
 
@@ -92,30 +92,47 @@ def _draw(p: QPainter, name: str) -> None:  # noqa: C901 - a table of small draw
         p.drawEllipse(QRectF(6, 6, 12, 12))
 
 
+class _ThemedIcon(QIconEngine):
+    """Draws the icon when it is painted, in the colours of the theme then active: a theme change re-tints every
+    icon already on a button, action or menu, with nothing to re-set."""
+
+    def __init__(self, name: str, colour: str | None) -> None:
+        super().__init__()
+        self.name, self.colour = name, colour
+
+    def _pen_colour(self, mode) -> str:
+        c = theme.colours()
+        return c["border"] if mode == QIcon.Disabled else (self.colour or c["text"])
+
+    def paint(self, painter: QPainter, rect, mode, state) -> None:
+        painter.save()
+        painter.setRenderHint(QPainter.Antialiasing)
+        painter.translate(rect.x(), rect.y())
+        painter.scale(rect.width() / 24.0, rect.height() / 24.0)
+        painter.setPen(QPen(QColor(self._pen_colour(mode)), 1.7, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin))
+        painter.setBrush(Qt.NoBrush)
+        _draw(painter, self.name)
+        painter.restore()
+
+    def pixmap(self, size: QSize, mode, state) -> QPixmap:
+        return self.scaledPixmap(size, mode, state, 1.0)
+
+    def scaledPixmap(self, size: QSize, mode, state, scale: float) -> QPixmap:
+        pm = QPixmap(max(1, round(size.width() * scale)), max(1, round(size.height() * scale)))
+        pm.setDevicePixelRatio(scale)
+        pm.fill(Qt.transparent)
+        p = QPainter(pm)
+        self.paint(p, QRect(0, 0, size.width(), size.height()), mode, state)
+        p.end()
+        return pm
+
+    def clone(self) -> "QIconEngine":
+        return _ThemedIcon(self.name, self.colour)
+
+
 def icon(name: str, colour: str | None = None) -> QIcon:
-    colour = colour or theme.colours()["text"]
+    """The icon `name`, drawn in `colour`, else in the active theme's text colour (disabled: its border colour)."""
     key = (name, colour)
-    if key in _cache:
-        return _cache[key]
-    ic = QIcon()
-    disabled = theme.colours()["border"]
-    for size in (16, 24, 32, 48):
-        for mode, col in ((QIcon.Normal, colour), (QIcon.Disabled, disabled)):
-            pm = QPixmap(size * 2, size * 2)
-            pm.setDevicePixelRatio(2.0)
-            pm.fill(Qt.transparent)
-            p = QPainter(pm)
-            p.setRenderHint(QPainter.Antialiasing)
-            p.scale(size / 24, size / 24)
-            pen = QPen(QColor(col), 1.7, Qt.SolidLine, Qt.RoundCap, Qt.RoundJoin)
-            p.setPen(pen)
-            _draw(p, name)
-            p.end()
-            ic.addPixmap(pm, mode)
-    _cache[key] = ic
-    return ic
-
-
-def clear_cache() -> None:
-    """Forget drawn icons (after a theme change)."""
-    _cache.clear()
+    if key not in _cache:
+        _cache[key] = QIcon(_ThemedIcon(name, colour))
+    return _cache[key]
