@@ -183,10 +183,10 @@ class MainWindow(QMainWindow):
         return [str(p) for p in self.studio.recent.paths()]
 
     def choose_model(self) -> None:
-        from PySide6.QtWidgets import QFileDialog
-        start = str(self.project or Path.home())
-        path, _ = QFileDialog.getOpenFileName(self, "Open Model", start, "GAN Studio models (*.safetensors)")
-        if path:
+        from .dialogs import open_file
+        path = open_file(self, self.studio.folders, "model", "Open Model", "GAN Studio models (*.safetensors)",
+                         self.project)
+        if path is not None:
             self.open_model(path)
 
     def open_model(self, path, show: bool = True) -> None:

@@ -9,12 +9,14 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QMenu, QMessageBox, QWidget
 
 from studio.core.errors import StudioError
 from studio.session.errors import describe_error
 from studio.session.project import Project, ProjectError, ProjectLocked, is_project
 from studio.session.studio import Studio
+
+from .dialogs import open_folder
 
 
 class ProjectActions(QObject):
@@ -27,11 +29,9 @@ class ProjectActions(QObject):
 
     # ------------------------------------------------------------------ commands
     def new_project(self, image_dir=None) -> bool:
-        settings = self.studio.store
         if image_dir is None:
-            start = settings.get("last_image_dir", str(Path.home()))
-            image_dir = QFileDialog.getExistingDirectory(self.window, "Choose a folder of images", start)
-            if not image_dir:
+            image_dir = open_folder(self.window, self.studio.folders, "images", "Choose a folder of images")
+            if image_dir is None:
                 return False
         image_dir = Path(image_dir)
         if not image_dir.is_dir():
@@ -39,7 +39,7 @@ class ProjectActions(QObject):
             return False
         if not self.close_project(ask=True):
             return False
-        settings.set("last_image_dir", str(image_dir.parent))
+        self.studio.folders.remember("images", image_dir)          # a dropped folder counts too
         try:
             project = self.studio.new_project(image_dir)
         except (StudioError, OSError) as e:
@@ -51,9 +51,9 @@ class ProjectActions(QObject):
 
     def open_project(self, path=None) -> bool:
         if path is None:
-            path = QFileDialog.getExistingDirectory(self.window, "Open a GAN Studio project",
-                                                    str(self.studio.projects_dir()))
-            if not path:
+            path = open_folder(self.window, self.studio.folders, "project", "Open a GAN Studio project",
+                               self.studio.projects_dir())
+            if path is None:
                 return False
         path = Path(path)
         current = self.studio.project

@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
 from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, Samples, StepMetrics
 from studio.session.events import Inbox, ProjectChanged, ScanProgress, StateChanged, TrainingStarted
-from studio.session.preferences import export_folder
 from studio.session.training import TrainingState
 
+from .dialogs import save_file
 from .sample_history import SampleHistory
 from .shortcuts import workspace_action
 from .widgets.curves import CurvePanel
@@ -329,10 +329,10 @@ class TrainingView(QWidget):
             self.notice.emit("No sample grid to export yet.", "info")
             return
         project = self.studio.project.path if self.studio.project else None
-        start = export_folder(self.studio.prefs, project) / "samples.png"
-        path, _ = QFileDialog.getSaveFileName(self, "Export sample grid", str(start), "PNG image (*.png)")
-        if path:
-            self.export_to(Path(path))
+        start = self.studio.folders.start_export(self.studio.prefs, project) / "samples.png"
+        path = save_file(self, self.studio.folders, "export", "Export sample grid", start, "PNG image (*.png)")
+        if path is not None:
+            self.export_to(path)
 
     def export_to(self, path: Path) -> None:
         from studio.core.files import atomic_path

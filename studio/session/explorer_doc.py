@@ -35,7 +35,7 @@ from studio.core.explore import (LatentState, batch_latents, compose, contact_sh
 from studio.core.files import atomic_write_text
 from studio.core.keyframes import Keyframe
 from studio.core.pngmeta import read_png_meta, save_png
-from studio.core.run import BEST_NAME, RunFolder, list_checkpoints, run_of
+from studio.core.run import BEST_NAME, RunFolder, list_checkpoints
 
 from .devices import load_model
 from .events import DirectionsChanged, Hub, LatentChanged, ListChanged, ModelChanged

@@ -7,6 +7,7 @@ session and the explorer document — each held once.
     studio.new_project(image_dir) / studio.open_project(path) / studio.close_project()
     studio.training                           # the TrainingSession of the current project (None without one)
     studio.explorer                           # the ExplorerDocument (made on first use: it needs PyTorch)
+    studio.folders                            # where each kind of file dialog starts (session.folders)
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from studio.core.errors import StudioError
 from studio.core.run import ProjectError
 
 from .events import Hub, PreferencesChanged, ProjectChanged
+from .folders import LastFolders
 from .paths import default_projects_dir
 from .preferences import MemoryStore, Preferences, Store
 from .project import Project, RecentProjects
@@ -34,6 +36,7 @@ class Studio:
         self.hub = Hub()
         self.prefs = Preferences.load(self.store)
         self.recent = RecentProjects(self.store)
+        self.folders = LastFolders(self.store)          # where each kind of file dialog starts
         self.project: Project | None = None
         self.training: TrainingSession | None = None
         self._explorer = None

@@ -76,3 +76,25 @@ def test_a_drag_writes_at_most_twice_a_second_and_its_end_at_once(tmp_path, monk
     again = ExplorerDocument()
     again.set_model(load_generator(m.path))
     assert again.state.psi == pytest.approx(0.99)
+
+
+def test_dialogs_start_where_the_artist_last_chose_for_that_purpose(tmp_path):
+    from studio.session.folders import LastFolders
+    from studio.session.preferences import MemoryStore, Preferences
+    store = MemoryStore({"last_image_dir": str(tmp_path)})             # the key New Project used before
+    folders = LastFolders(store)
+    assert folders.start("images") == tmp_path
+    photos, art, out = (tmp_path / n for n in ("photos", "art", "out"))
+    for f in (photos, art, out):
+        f.mkdir()
+    (photos / "cat.jpg").write_bytes(b"")
+    folders.remember("picture", photos / "cat.jpg")
+    folders.remember("images", art)
+    assert folders.start("picture") == photos and folders.start("images") == tmp_path
+    assert folders.start("model", default=art) == art                  # nothing chosen yet: the default
+    folders.remember("export", out / "seed-1.png")
+    assert folders.start_export(Preferences(), tmp_path / "proj") == out
+    assert folders.start_export(Preferences(export_dir=str(art)), None) == art   # Preferences win
+    photos.joinpath("cat.jpg").unlink()
+    photos.rmdir()
+    assert folders.start("picture") == __import__("pathlib").Path.home()   # a vanished folder is not offered
