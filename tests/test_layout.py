@@ -1,13 +1,17 @@
-"""Project rules that must never regress: the layers (gui → session → core), no import cycles, one thread
-pattern in the window, every shared rule written once, no private attributes used from outside."""
+"""Project rules that must never regress: the layers (gui → session → core) and no import cycles (import-linter
+contracts in pyproject.toml), one thread pattern in the window, every shared rule written once, no private
+attributes used from outside."""
 import ast
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 STUDIO = ROOT / "studio"
-QT = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "superqt", "qtpy")
 
 
 def _modules() -> dict[str, Path]:
@@ -22,75 +26,84 @@ def _modules() -> dict[str, Path]:
 MODULES = _modules()
 
 
-def _imports(name: str, path: Path):
-    """(line, imported module) for every import in the file, function-level ones included."""
-    pkg = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            for a in node.names:
-                yield node.lineno, a.name
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = pkg.split(".")[:len(pkg.split(".")) - (node.level - 1)]
-                mod = ".".join(base + ([node.module] if node.module else []))
-            else:
-                mod = node.module or ""
-            subs = [f"{mod}.{a.name}" for a in node.names if f"{mod}.{a.name}" in MODULES]
-            for m in subs or [mod]:
-                yield node.lineno, m
+LINT = """import importlib.util, inspect, pathlib, sys
+root, config, contracts = sys.argv[1], sys.argv[2], tuple(sys.argv[3:])
+origin = pathlib.Path(importlib.util.find_spec("studio").origin).resolve()
+if not origin.is_relative_to(root):                     # this tree's studio, never the editable install's
+    sys.exit(f"would lint {origin}")
+from importlinter.cli import lint_imports              # the same call in import-linter 2.6 to 2.17
+quiet = {"no_logo": True} if "no_logo" in inspect.signature(lint_imports).parameters else {}
+sys.exit(lint_imports(config_filename=config, limit_to_contracts=contracts, no_cache=True, **quiet))
+"""
 
 
-def _offenders(package: str, forbidden, allow=()) -> list[str]:
-    out = []
-    for name, path in MODULES.items():
-        if name == package or name.startswith(package + "."):
-            for line, mod in _imports(name, path):
-                if any(mod == f or mod.startswith(f + ".") for f in forbidden) and (name, mod) not in allow:
-                    out.append(f"{path.relative_to(ROOT)}:{line} imports {mod}")
-    return out
+def _lint_imports(root: Path, *contracts: str) -> subprocess.CompletedProcess:
+    """import-linter on the `studio` package under `root`, with this project's contracts (pyproject.toml)."""
+    root = root.resolve()
+    env = {**os.environ, "COLUMNS": "200",                # the report's lines unwrapped
+           "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run([sys.executable, "-c", LINT, str(root), str(ROOT / "pyproject.toml"), *contracts],
+                          cwd=root, env=env, capture_output=True, text=True)
 
 
-def test_layers_gui_session_core():
-    assert not _offenders("studio.core", QT + ("studio.session", "studio.gui", "studio.cli", "studio.commands"))
-    assert not _offenders("studio.session", QT + ("studio.gui", "studio.cli", "studio.commands"))
-    assert not _offenders("studio.commands", QT + ("studio.gui", "studio.cli"))
-    assert not _offenders("studio.cli", QT + ("studio.gui",), allow={("studio.cli", "studio.gui.app")})
-    # the window asks the session about projects, runs and models; it never opens them itself
-    assert not _offenders("studio.gui", ("studio.core.run", "studio.core.trainer", "studio.core.checkpoint",
-                                         "studio.core.train_state", "studio.core.metrics", "studio.cli",
-                                         "studio.commands"))
+def test_import_contracts_are_kept():
+    """The layers (cli → gui | commands → session → core), no Qt below the window, the window's short list of
+    core modules, the independent pages, commands and engine uses, and no cycles: pyproject.toml's
+    [tool.importlinter] contracts, every import counted (function-level ones included)."""
+    r = _lint_imports(ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "0 broken" in r.stdout, r.stdout
 
 
-def test_no_import_cycles():
-    graph = {n: {m for _, m in _imports(n, p) if m in MODULES and m != n} for n, p in MODULES.items()}
-    index, low, stack, on, cycles, counter = {}, {}, [], set(), [], [0]
+# One violation per contract, added to a copy of the package's sources: each contract must catch it.
+VIOLATIONS = [
+    ("layers", "studio/core/files.py", "import studio.session.paths"),
+    ("layers", "studio/session/paths.py", "from studio.gui import theme"),
+    ("layers", "studio/commands/common.py", "import studio.gui.worker"),
+    ("layers", "studio/gui/help.py", "import studio.cli"),
+    ("layers", "studio/gui/welcome.py", "from studio.commands import common"),
+    ("cli-opens-the-window-only", "studio/cli.py", "from studio.gui import main_window"),
+    ("no-qt-below-the-window", "studio/core/latent.py", "import pyqtgraph"),
+    ("no-qt-below-the-window", "studio/session/jobs.py", "from PySide6.QtCore import QObject"),
+    ("no-qt-below-the-window", "studio/commands/common.py", "import shiboken6"),
+    ("no-qt-below-the-window", "studio/cli.py", "import PySide6"),
+    ("gui-uses-listed-core-modules", "studio/gui/projects.py", "from studio.core import run"),
+    ("gui-uses-listed-core-modules", "studio/gui/explorer/canvas.py", "from studio.core.metrics import scores"),
+    ("pages-independent", "studio/gui/training_view.py", "import studio.gui.explorer.canvas"),
+    ("commands-independent", "studio/commands/generate.py", "from studio.commands import train"),
+    ("engine-uses-independent", "studio/core/invert.py", "import studio.core.trainer"),
+    ("no-cycles", "studio/core/latent.py", "from studio.core import explore"),
+    ("no-cycles", "studio/gui/explorer/strip.py", "from . import workspace"),
+]
 
-    def visit(v):
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on.add(v)
-        for w in graph[v]:
-            if w not in index:
-                visit(w)
-                low[v] = min(low[v], low[w])
-            elif w in on:
-                low[v] = min(low[v], index[w])
-        if low[v] == index[v]:
-            comp = []
-            while True:
-                w = stack.pop()
-                on.discard(w)
-                comp.append(w)
-                if w == v:
-                    break
-            if len(comp) > 1:
-                cycles.append(sorted(comp))
-    sys.setrecursionlimit(10_000)
-    for v in graph:
-        if v not in index:
-            visit(v)
-    assert not cycles, f"import cycles: {cycles}"
+
+def test_every_contract_has_a_violation_above():
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    ids = re.findall(r'^id = "([^"]+)"', text[text.index("[tool.importlinter]"):], flags=re.M)
+    assert ids and sorted(ids) == sorted({c for c, _, _ in VIOLATIONS})
+
+
+def _copy_sources(dest: Path) -> Path:
+    for src in STUDIO.rglob("*.py"):
+        out = dest / src.relative_to(ROOT)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    return dest
+
+
+def test_contracts_are_kept_by_a_copy_of_the_sources(tmp_path):
+    """The baseline of the test below: the copy alone breaks nothing."""
+    r = _lint_imports(_copy_sources(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("contract,path,line", VIOLATIONS, ids=[f"{c}:{p}" for c, p, _ in VIOLATIONS])
+def test_each_contract_catches_a_violation(tmp_path, contract, path, line):
+    target = _copy_sources(tmp_path) / path
+    target.write_text(target.read_text(encoding="utf-8") + f"\n\ndef _violation():\n    {line}\n",
+                      encoding="utf-8")                     # inside a function: those imports count too
+    r = _lint_imports(tmp_path, contract)
+    assert r.returncode != 0 and "BROKEN" in r.stdout, r.stdout + r.stderr
 
 
 def test_core_and_session_import_without_qt_loaded():
