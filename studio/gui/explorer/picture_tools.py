@@ -26,6 +26,7 @@ from ..worker import Worker
 from .mask_brush import MaskBrush
 from .picture_panels import FindBar, RestoreBar
 
+YOURS = "Your picture"                 # the B view's chip over the artist's own picture
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
 
 
@@ -92,7 +93,7 @@ class PictureTools(QObject):
         self.cancel()
         self.picture, self.mode, self.found_z = pic, "find", None
         self.find_bar.begin(pic.name, pic.image)
-        self.canvas.set_before(array_to_qimage(pic.image))
+        self.canvas.set_before(array_to_qimage(pic.image), YOURS)
         w = Worker(lambda job: search.find_steps(self.doc, pic), name="find-image", parent=self)
         w.yielded.connect(lambda step, w=w: self._find_step(w, step))
         w.returned.connect(lambda res, w=w: self._found(w, pic, res))
@@ -118,7 +119,7 @@ class PictureTools(QObject):
         except StudioError as e:
             self._failed(None, str(e))
             return
-        self.canvas.set_before(array_to_qimage(pic.image))       # A/B: the artist's picture
+        self.canvas.set_before(array_to_qimage(pic.image), YOURS)  # A/B: the artist's picture
         self.find_bar.found.set_array(res.image)
         self.found_result, self.found_z = res, self.doc.state.base
         self._say_found(pic)
@@ -192,7 +193,7 @@ class PictureTools(QObject):
         self.brush = MaskBrush(w, h)
         image = array_to_qimage(pic.image)
         self.canvas.set_image(image)
-        self.canvas.set_before(image)
+        self.canvas.set_before(image, YOURS)
         self.canvas.set_brush(self.brush)
         self.canvas.fit()
         self.restore_bar.begin(pic.name, w, self.brush.size)
@@ -260,7 +261,7 @@ class PictureTools(QObject):
             return
         self.worker, self.result = None, res
         self.canvas.set_image(array_to_qimage(res.image))
-        self.canvas.set_before(array_to_qimage(self.picture.image))
+        self.canvas.set_before(array_to_qimage(self.picture.image), YOURS)
         self.restore_bar.set_working(False, restored=True)
         self.restore_bar.set_progress(None)
         self.restore_bar.say(f"Restored {self.picture.name}",
