@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider,
                                QVBoxLayout)
 
+from .. import theme
 from ..widgets.icons import icon
 from ..widgets.image_view import ImageView
 
@@ -96,8 +97,10 @@ class FindBar(_Bar):
         if image is not None:
             self.found.set_array(image)
 
-    def done(self, title: str, detail: str) -> None:
+    def done(self, title: str, detail: str, warn: bool = False) -> None:
         self.title.setText(title)
+        self.warned = warn                                   # a poor match says so in colour too
+        self.title.setStyleSheet(f"color: {theme.colours()['warn']};" if warn else "")
         self.detail.setText(detail)
         self.set_progress(None)
         self.btn_cancel.hide()

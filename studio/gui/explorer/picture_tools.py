@@ -122,16 +122,20 @@ class PictureTools(QObject):
         self.canvas.set_before(array_to_qimage(pic.image), YOURS)  # A/B: the artist's picture
         self.find_bar.found.set_array(res.image)
         self.found_result, self.found_z = res, self.doc.state.base
-        self._say_found(pic)
-        self.say(f"Found {pic.name}: it is now the current latent (Undo returns).", "info")
+        verdict = self._say_found(pic)
+        if verdict.level == "poor":
+            self.say(f"{verdict.title}: the model cannot make it (Undo returns).", "warning")
+        else:
+            self.say(f"{verdict.title}: it is now the current latent (Undo returns).", "info")
         self.found.emit(res)
 
-    def _say_found(self, pic) -> None:
+    def _say_found(self, pic) -> search.MatchVerdict:
         res = self.found_result
-        self.find_bar.done(f"Found {pic.name} in the model",
-                           f"Perceptual distance {res.distance:.3f}, mean pixel difference {res.pixel_error:.1%}. "
-                           "Press B to compare with your picture; sliders, mixing, keyframes (K) and Animate work "
-                           "from here; Undo (Ctrl+Z) returns to where you were.")
+        verdict = search.judge_match(pic.name, res.distance, res.pixel_error)
+        self.find_bar.done(verdict.title, f"{verdict.sentence} Press B to compare with your picture; sliders, "
+                           "mixing, keyframes (K) and Animate work from here; Undo (Ctrl+Z) returns to where you were.",
+                           warn=verdict.level == "poor")
+        return verdict
 
     def latent_changed(self, state) -> None:
         """Undo, Redo or a new seed: the bar says whether the found latent is still the current one."""
