@@ -209,3 +209,39 @@ def test_file_menu_finds_and_restores_on_the_explore_model(window, qtbot, monkey
     assert ws.pictures.mode == "find" and ws.pictures.worker is not None
     ws.pictures.cancel()
     qtbot.waitUntil(lambda: not ws.pictures.busy, timeout=20_000)
+
+
+def test_the_window_never_widens_itself_while_restoring(window, qtbot, tmp_path):
+    """Issue 26: the window grew 11 px while Restore ran (clipping "Random" and "Reset all" on the right)."""
+    w, ws = window
+    img = ws.model.render(seed_to_z(9, ws.model.z_dim)[None])[0].copy()
+    name = "a-scanned-family-photograph-from-grandmothers-attic-with-scratches-and-a-torn-corner.png"
+    Image.fromarray(img).save(tmp_path / name)
+    assert ws.pictures.start_restore(tmp_path / name)
+    QApplication.processEvents()
+    for _ in range(3):                                             # as narrow as the window allows
+        w.resize(w.minimumSizeHint().width(), 760)
+        qtbot.wait(50)
+    width = w.width()
+
+    def right_edge(b):
+        return b.mapTo(w, b.rect().topRight()).x()
+    edges = right_edge(ws.controls.reset_all), right_edge(ws.controls.random)
+    r = ws.canvas.target_rect()
+    scale = r.width() / 32
+    QTest.mousePress(ws.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(r.left() + 12 * scale),
+                                                                     int(r.top() + 12 * scale)))
+    QTest.mouseRelease(ws.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(r.left() + 12 * scale),
+                                                                       int(r.top() + 12 * scale)))
+    bar = ws.pictures.restore_bar
+    widths = []
+    ws.pictures.restore_bar.progress.valueChanged.connect(lambda _: widths.append(w.width()))
+    with qtbot.waitSignal(ws.pictures.restored, timeout=120_000):
+        qtbot.mouseClick(bar.btn_restore, Qt.LeftButton)
+        QApplication.processEvents()
+        widths.append(w.width())
+    QApplication.processEvents()
+    widths.append(w.width())
+    assert set(widths) == {width}, (width, sorted(set(widths)))
+    assert ws.controls.reset_all.isVisible() and ws.controls.random.isVisible()
+    assert (right_edge(ws.controls.reset_all), right_edge(ws.controls.random)) == edges   # nothing moved
