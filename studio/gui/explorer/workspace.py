@@ -276,7 +276,7 @@ class ExplorerWorkspace(QWidget):
         if d is None:
             return
         self.controls.set_progress(None)
-        self.controls.set_directions(d.names, d.variance)
+        self.controls.set_directions(d.names, d.variance, d.std)
         self.controls.show_state(self.doc.state)
         self.directions_ready.emit()
 
