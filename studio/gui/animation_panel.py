@@ -124,7 +124,11 @@ class AnimationPanel(QWidget):
         workspace_action(self, "Play / pause", self.player.play_btn.toggle, "Space")
         workspace_action(self, "Previous frame", lambda: self.player.step(-1), Qt.Key_Left)
         workspace_action(self, "Next frame", lambda: self.player.step(1), Qt.Key_Right)
+        self._build_side(root)
+        self._connect_settings()
 
+    def _build_side(self, root: QHBoxLayout) -> None:
+        """The Path card (what is animated, how) and the Export card, in a column of fixed width."""
         side = QVBoxLayout()
         side.setSpacing(10)
         card, f = _card("Path")
@@ -168,6 +172,8 @@ class AnimationPanel(QWidget):
         holder.setLayout(side)
         holder.setFixedWidth(330)
         root.addWidget(holder)
+
+    def _connect_settings(self) -> None:
         for w in (self.source, self.interp, self.easing):
             w.currentIndexChanged.connect(self._changed)
         for w in (self.segment, self.hold, self.length, self.psi, self.walk_seed, self.rows, self.cols):
