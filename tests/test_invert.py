@@ -118,10 +118,25 @@ def test_cli_invert_writes_a_png_that_returns_to_its_latent(model, tmp_path, cap
                  "--steps", "60", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "perceptual distance" in out and "pixel error" in out
+    assert "poor match" not in out
     meta = read_png_meta(tmp_path / "out" / "mine-inverted.png")
     again = model.render(meta.z[None])[0]
     saved = np.asarray(Image.open(tmp_path / "out" / "mine-inverted.png"))
     assert np.array_equal(again, saved)                          # the PNG's latent makes exactly its pixels
+
+
+def test_cli_invert_says_plainly_when_the_match_is_poor(model, tmp_path, capsys):
+    """Issue 26: the same sentence as the window's Find bar (studio.session.image_search.judge_match)."""
+    from studio.cli import main
+    from studio.session.image_search import judge_match
+    rng = np.random.default_rng(1)
+    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "noise.png")
+    assert main(["invert", str(model.path), str(tmp_path / "noise.png"), "--out", str(tmp_path / "out"),
+                 "--steps", "20", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    meta = read_png_meta(tmp_path / "out" / "noise-inverted.png").raw["inversion"]
+    verdict = judge_match("noise.png", meta["perceptual_distance"], meta["pixel_error"])
+    assert verdict.level == "poor" and "poor match" in out and "a model trained on pictures like this one" in out
 
 
 def test_cli_restore_needs_a_mask_and_writes_a_whole_file(model, tmp_path, capsys):

@@ -82,6 +82,7 @@ def run_invert(args) -> int:
     from studio.core.explore import LatentState, state_to_meta
     from studio.core.invert import InvertError, invert, prepare_image
     from studio.core.pngmeta import save_png
+    from studio.session.image_search import judge_match
     model, fit, background, settings = _load(args)
     spec = model.spec
     out = Path(args.out)
@@ -107,6 +108,9 @@ def run_invert(args) -> int:
         dest = save_png(out / f"{path.stem}-inverted.png", res.image, meta)
         print(f"{path.name}: perceptual distance {res.distance:.4f}, mean pixel error {res.pixel_error:.4f} "
               f"(0-1 scale), {time.perf_counter() - t0:.1f} s -> {dest}")
+        verdict = judge_match(path.name, res.distance, res.pixel_error)
+        if verdict.level != "close":                 # the window's Find bar says the same sentence
+            print(f"  {verdict.sentence}")
     return 0
 
 

@@ -54,18 +54,21 @@ class Directions:
     model: str = ""                            # identity of the checkpoint they belong to
     layer: str = ""
     samples: int = 0
+    std: list[float] = field(default_factory=list)   # spread of the latents along each direction (sliders: ±3)
 
     def __post_init__(self):
         k = len(self.vectors)
         self.names = [(self.names[i] if i < len(self.names) and self.names[i] else f"Direction {i + 1}")
                       for i in range(k)]
+        # files cached before the spread was stored: zᵀd ~ N(0, 1) for a unit direction, so 1
+        self.std = [float(self.std[i]) if i < len(self.std) and self.std[i] > 0 else 1.0 for i in range(k)]
 
     def __len__(self) -> int:
         return len(self.vectors)
 
     def to_dict(self) -> dict:
         return {"format": FORMAT, "version": 1, "model": self.model, "layer": self.layer, "samples": self.samples,
-                "names": self.names, "variance": [float(v) for v in self.variance],
+                "names": self.names, "variance": [float(v) for v in self.variance], "std": self.std,
                 "vectors": [[float(v) for v in row] for row in self.vectors.float().tolist()]}
 
     @classmethod
@@ -83,8 +86,10 @@ class Directions:
         var = [float(v) if isinstance(v, (int, float)) and math.isfinite(v) else 0.0 for v in var][:len(rows)]
         var += [0.0] * (len(rows) - len(var))
         names = [str(x)[:60] for x in d.get("names", []) if isinstance(x, str)] if isinstance(d.get("names"), list) else []
+        std = [float(v) if isinstance(v, (int, float)) and math.isfinite(v) and v > 0 else 0.0
+               for v in d["std"]] if isinstance(d.get("std"), list) else []      # absent in older files
         return cls(torch.tensor(rows, dtype=torch.float32), var, names, str(d.get("model", "")),
-                   str(d.get("layer", "")), int(d["samples"]) if isinstance(d.get("samples"), int) else 0)
+                   str(d.get("layer", "")), int(d["samples"]) if isinstance(d.get("samples"), int) else 0, std)
 
 
 # ---------------------------------------------------------------- computing them
@@ -163,7 +168,8 @@ def compute_directions(G: nn.Module, z_dim: int, count: int = MAX_DIRECTIONS, sa
     if progress:
         progress(1, 1)
     var = [(float(si) ** 2) / total for si in s[:k]]
-    return Directions(qm.T.float().contiguous(), var, [], model, early_layer(G)[0], samples)
+    std = (z.double() @ qm).std(dim=0).tolist()             # the sampled latents' spread along each direction
+    return Directions(qm.T.float().contiguous(), var, [], model, early_layer(G)[0], samples, std)
 
 
 # ---------------------------------------------------------------- cache in the project

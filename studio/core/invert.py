@@ -175,6 +175,19 @@ def invert(model, target: np.ndarray, settings: InvertSettings | None = None, ma
     return _drive(search(model, target, settings, mask), progress, cancel)
 
 
+def _starting_points(G, dtype, dev, z_dim: int, s: InvertSettings, losses) -> torch.Tensor:
+    """The `restarts` best of `candidates` random latents (seeded), ranked by the loss in chunks of 16."""
+    gen = torch.Generator().manual_seed(s.seed)
+    cands = torch.randn(s.candidates, z_dim, generator=gen)
+    scores = []
+    with torch.no_grad():
+        for i in range(0, s.candidates, 16):
+            zc = cands[i:i + 16].to(dev)
+            scores.append(losses(G(zc.to(dtype)).float(), zc)[0].cpu())
+    order = torch.cat(scores).argsort()[:s.restarts]
+    return cands[order].clone().to(dev)
+
+
 def search(model, target: np.ndarray, settings: InvertSettings | None = None, mask: np.ndarray | None = None):
     """The inversion as a generator: yields a Step after every optimisation step (with a preview every
     `preview_every` steps and at the end), returns the InvertResult."""
@@ -201,16 +214,8 @@ def search(model, target: np.ndarray, settings: InvertSettings | None = None, ma
         shell = (z.square().mean(dim=1) - 1.0).square()
         return s.perceptual * pd + s.pixel * px + s.prior * shell, pd, px
 
-    # 1. rank random candidates with one forward pass each (in chunks), keep the best as starting points
-    gen = torch.Generator().manual_seed(s.seed)
-    cands = torch.randn(s.candidates, spec.z_dim, generator=gen)
-    scores = []
-    with torch.no_grad():
-        for i in range(0, s.candidates, 16):
-            zc = cands[i:i + 16].to(dev)
-            scores.append(losses(G(zc.to(dtype)).float(), zc)[0].cpu())
-    order = torch.cat(scores).argsort()[:s.restarts]
-    z = cands[order].clone().to(dev).requires_grad_(True)
+    # 1. rank random candidates with one forward pass each, keep the best as starting points
+    z = _starting_points(G, dtype, dev, spec.z_dim, s, losses).requires_grad_(True)
 
     # 2. optimise them together; the step size decays on a cosine to 5 % of lr
     opt = torch.optim.Adam([z], lr=s.lr, betas=(0.9, 0.99))
@@ -236,16 +241,21 @@ def search(model, target: np.ndarray, settings: InvertSettings | None = None, ma
         yield Step((step + 1) / s.steps, preview)           # every step: pause and cancel answer at once
 
     # 3. the final latents count too (the last step may have improved them)
-    with torch.no_grad():
-        x = G(z.detach().to(dtype)).float()
-        loss, _, _ = losses(x, z.detach())
-        better = loss < best_loss
-        best_z[better] = z.detach()[better]
-        k = int(torch.where(better, loss, best_loss).argmin())
-        zk = best_z[k:k + 1]
-        x = G(zk.to(dtype)).float()
-        _, pd, px = losses(x, zk)
-    return InvertResult(zk[0].float().cpu(), to_uint8(x)[0], float(pd), float(px) / 2.0, s.steps)
+    return _best_result(G, dtype, z.detach(), best_z, best_loss, losses, s.steps)
+
+
+@torch.no_grad()
+def _best_result(G, dtype, z, best_z, best_loss, losses, steps: int) -> InvertResult:
+    """The best latent of the search (the final ones included) with its picture and figures."""
+    x = G(z.to(dtype)).float()
+    loss, _, _ = losses(x, z)
+    better = loss < best_loss
+    best_z[better] = z[better]
+    k = int(torch.where(better, loss, best_loss).argmin())
+    zk = best_z[k:k + 1]
+    x = G(zk.to(dtype)).float()
+    _, pd, px = losses(x, zk)
+    return InvertResult(zk[0].float().cpu(), to_uint8(x)[0], float(pd), float(px) / 2.0, steps)
 
 
 # ---------------------------------------------------------------------------------------------- restore

@@ -33,6 +33,21 @@ def emit_metrics(t, vals, ips, target, minutes, session) -> None:
     except OSError as e:
         t.on_event(Notice(f"Could not write metrics.jsonl ({e.strerror or e}); training continues.", "warning"))
     t.on_event(ev)
+    if early_sample_due(t.nimg, getattr(t, "early_sampled", 0), t.cfg.sample_every_kimg):
+        t.early_sampled = t.nimg
+        emit_samples(t)
+
+
+# A new run shows life early: sample grids after about 200, 400, 800 and 1,600 images (at the first metrics line
+# past each), then every sample_every_kimg as the trainer decides (step-0 noise stayed up for the first 2,000
+# images, about a minute on a CPU). Only below the first regular sample, so a resumed run adds none.
+EARLY_SAMPLES = (200, 400, 800, 1600)
+
+
+def early_sample_due(nimg: int, sampled_nimg: int, sample_every_kimg: float) -> bool:
+    """Whether an early grid is due at `nimg` images, the last early one shown at `sampled_nimg`."""
+    regular = sample_every_kimg * 1000
+    return any(sampled_nimg < m <= nimg and m < regular for m in EARLY_SAMPLES) and nimg < regular
 
 
 @torch.no_grad()

@@ -23,6 +23,7 @@ from .animation_workers import export_worker
 from .widgets.icons import icon
 
 FORMATS = [("mp4", "MP4 video (H.264)"), ("gif", "Animated GIF"), ("webp", "Animated WebP"), ("png", "PNG frames")]
+ONLY_FOR = {"crf": {"mp4"}}                 # the format-specific controls and the formats they apply to
 
 
 class ExportCard(QFrame):
@@ -45,6 +46,7 @@ class ExportCard(QFrame):
         f.setHorizontalSpacing(10)
         f.setVerticalSpacing(6)
         v.addLayout(f)
+        self.form = f
         self.fps = QSpinBox(minimum=an.FPS_RANGE[0], maximum=an.FPS_RANGE[1], value=24, suffix=" fps")
         self.size = QComboBox()
         for text, mult in (("Model size", 1), ("2× upscale", 2), ("4× upscale", 4)):
@@ -100,7 +102,9 @@ class ExportCard(QFrame):
         return run is not None and bool(Project(run).sample_files())
 
     def _sync_format(self) -> None:
-        self.crf.setEnabled(self.fmt.currentData() == "mp4")
+        fmt = self.fmt.currentData()
+        for name, formats in ONLY_FOR.items():           # a control shows only for the formats it applies to
+            self.form.setRowVisible(getattr(self, name), fmt in formats)
         text = self.out.text().strip()
         if text:
             p, ext = Path(text), self.fmt.currentData()

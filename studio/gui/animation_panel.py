@@ -60,6 +60,8 @@ class AnimationPanel(QWidget):
         self.renderer: Preview | None = None
         self._old: list = []                          # previews and loaders kept until they stop
         self._dirty = False
+        self._picked: str | None = None               # the source the artist chose in the box, if any
+        self._following = False                       # True while the panel itself changes the source
         self._build()
         self._rebuild_timer = QTimer(self, singleShot=True, interval=200, timeout=self.rebuild)
         self._sync_source()
@@ -122,7 +124,11 @@ class AnimationPanel(QWidget):
         workspace_action(self, "Play / pause", self.player.play_btn.toggle, "Space")
         workspace_action(self, "Previous frame", lambda: self.player.step(-1), Qt.Key_Left)
         workspace_action(self, "Next frame", lambda: self.player.step(1), Qt.Key_Right)
+        self._build_side(root)
+        self._connect_settings()
 
+    def _build_side(self, root: QHBoxLayout) -> None:
+        """The Path card (what is animated, how) and the Export card, in a column of fixed width."""
         side = QVBoxLayout()
         side.setSpacing(10)
         card, f = _card("Path")
@@ -166,12 +172,15 @@ class AnimationPanel(QWidget):
         holder.setLayout(side)
         holder.setFixedWidth(330)
         root.addWidget(holder)
+
+    def _connect_settings(self) -> None:
         for w in (self.source, self.interp, self.easing):
             w.currentIndexChanged.connect(self._changed)
         for w in (self.segment, self.hold, self.length, self.psi, self.walk_seed, self.rows, self.cols):
             w.valueChanged.connect(self._changed)
         self.closed.toggled.connect(self._changed)
         self.seeds.textEdited.connect(self._changed)
+        self.source.currentIndexChanged.connect(self._source_picked)     # first: _sync_source reads the pick
         self.source.currentIndexChanged.connect(self._sync_source)
 
     def _dspin(self, lo, hi, val, suffix, tip) -> QDoubleSpinBox:
@@ -217,13 +226,16 @@ class AnimationPanel(QWidget):
             self.source.setCurrentIndex(0)
 
     def _sync_source(self) -> None:
+        """The keyframes are the source whenever there are enough of them, unless the artist chose another."""
         key = self.source.currentData()
         model = self.source.model()
-        model.item(0).setEnabled(len(self.keyframes) >= 2)
+        enough = len(self.keyframes) >= 2
+        model.item(0).setEnabled(enough)
         model.item(3).setEnabled(bool(self.directions))
-        if key == "keyframes" and len(self.keyframes) < 2:
-            self.source.setCurrentIndex(1)
-            return
+        if key == "keyframes" and not enough:
+            return self._follow(1)
+        if key != "keyframes" and enough and self._picked in (None, "keyframes"):
+            return self._follow(0)                         # they appeared (Explore: K) after Animate was built
         path = key in ("keyframes", "seeds")
         for w, show in ((self.seeds, key == "seeds"), (self.interp, path), (self.easing, path),
                         (self.segment, path), (self.hold, path), (self.closed, path),
@@ -240,6 +252,17 @@ class AnimationPanel(QWidget):
                                "their own (right-click a keyframe in Explore)" if own else
                                "Easing of every segment; a keyframe can set its own (right-click it in Explore)")
         self.psi.setEnabled(key != "keyframes")
+
+    def _follow(self, index: int) -> None:
+        self._following = True
+        try:
+            self.source.setCurrentIndex(index)             # _sync_source runs again for the new source
+        finally:
+            self._following = False
+
+    def _source_picked(self, _index: int) -> None:
+        if not self._following:
+            self._picked = self.source.currentData()
 
     # ------------------------------------------------------------------ building
     def _changed(self, *_) -> None:

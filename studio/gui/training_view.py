@@ -290,6 +290,10 @@ class TrainingView(QWidget):
 
     def _on_samples(self, ev: Samples) -> None:
         self.samples.add(ev.step, ev.path, ev.grid, ev.kimg)
+        if self.last_step is None or ev.step > self.last_step:   # metrics come every log_every steps, samples
+            self.last_step = ev.step                             # between: the header never lags the grid
+            self.stat_step.setText(f"{ev.step:,}")
+            self._show_images(ev.kimg)
 
     def _on_checkpoint(self, ev: CheckpointSaved) -> None:
         self.samples.label.setToolTip(f"Last checkpoint: {Path(ev.path).name}")
@@ -311,13 +315,17 @@ class TrainingView(QWidget):
         box.open()
         self.failure_dialog = box
 
+    def _show_images(self, kimg: float) -> None:
+        target = self.target_kimg
+        self.stat_images.setText(fmt_images(kimg * 1000) + (f" / {fmt_images(target * 1000)}" if target else ""))
+
     def _show_stats(self, r: dict) -> None:
         self.last_step = r["step"]
-        target = self.target_kimg
-        self.stat_images.setText(fmt_images(r["kimg"] * 1000) + (f" / {fmt_images(target * 1000)}" if target else ""))
+        self._show_images(r["kimg"])
         self.stat_speed.setText(f"{r.get('images_per_sec', 0):,.0f}")
         self.stat_eta.setText(fmt_duration(r.get("eta_sec")))
         self.stat_step.setText(f"{r['step']:,}")
+        target = self.target_kimg
         if target:
             self.progress.setValue(int(1000 * min(1.0, r["kimg"] / target)))
         elif r.get("progress") is not None:

@@ -7,6 +7,7 @@ functions (studio/commands/invert.py).
     pic = fit_picture(doc, path)                        # fitted to the model by its training rules
     result = yield from find_steps(doc, pic)            # on a worker
     apply_found(doc, pic, result)                       # the found latent becomes the current one: one undo step
+    judge_match(pic.name, result.distance, result.pixel_error)   # close / rough / poor, in words
     restored = yield from restore_steps(doc, pic, mask)  # the masked pixels filled by the model, feathered in
     save_restored(path, restored)
 """
@@ -29,6 +30,38 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".g
 
 class SearchError(StudioError, ValueError):
     pass
+
+
+# How close a found picture is, from measured figures (the bundled demo model, default settings, 2026-12):
+# pictures the model made itself are found again at mean pixel difference 0.008–0.024 (benchmarks/README.md §10:
+# 0.011 on average, the target is < 0.03) and perceptual distance 0.01–0.05; pictures it never saw (stripes, noise,
+# a flat grey, Tux Paint stamps) end at 0.28–0.41 pixel difference and perceptual distance 1.0–1.5.
+CLOSE_PIXEL = 0.03           # at most: as close as the model's own pictures are found
+POOR_PIXEL = 0.10            # above: a poor match, whatever the perceptual distance
+POOR_PERCEPTUAL = 0.5        # above: a poor match (ten times the model's own pictures, half the unseen ones')
+
+
+@dataclass
+class MatchVerdict:
+    level: str                   # "close" | "rough" | "poor"
+    title: str                   # "Found cat.png in the model" / "Only a poor match for cat.png"
+    sentence: str                # the figures and, unless close, what helps
+
+
+def judge_match(name: str, distance: float, pixel_error: float) -> MatchVerdict:
+    """How good a search result is, in words: the window's Find bar and `ganstudio invert` say the same."""
+    figures = f"perceptual distance {distance:.3f}, mean pixel difference {pixel_error:.1%}"
+    helps = ("More search steps or restarts (ganstudio invert --steps, --restarts) help a little; a model trained "
+             "on pictures like this one helps most.")
+    if pixel_error > POOR_PIXEL or distance > POOR_PERCEPTUAL:
+        return MatchVerdict("poor", f"Only a poor match for {name}",
+                            f"This is a poor match ({figures}): the model cannot make this picture; what it found "
+                            f"is only the closest of its own. {helps}")
+    if pixel_error > CLOSE_PIXEL:
+        return MatchVerdict("rough", f"Found a rough match for {name}",
+                            f"A rough match ({figures}; the model's own pictures are found within "
+                            f"{CLOSE_PIXEL:.0%}). {helps}")
+    return MatchVerdict("close", f"Found {name} in the model", f"A close match ({figures}).")
 
 
 @dataclass

@@ -153,3 +153,53 @@ def test_keyframes_own_easing_is_used_for_their_segments(qtbot, panel):
     p.grab().save(str(SHOTS / "panel_own_easing.png"))
     p.closed.setChecked(False)
     assert p.build_animation().easings == ["cubic", "linear"]
+
+
+def test_keyframes_become_the_source_when_they_appear_unless_the_artist_chose(qtbot, trained_model):
+    """Issue 26: Animate opened before any keyframe stayed on "Seeds 1, 2, 3, 4" after the artist added some."""
+    from PySide6.QtCore import Qt
+    from studio.session.explorer_doc import ExplorerDocument
+    model = load_generator(trained_model)
+    doc = ExplorerDocument()
+    doc.set_model(model)
+    doc.keyframes.replace([])                                           # (the project keeps the other tests')
+    p = AnimationPanel(doc)
+    qtbot.addWidget(p)
+    p.show()
+    qtbot.waitExposed(p)
+    try:
+        assert p.source.currentData() == "seeds"                       # nothing to animate from yet
+        keys = [Keyframe(z, f"key {i}", seed=i) for i, z in enumerate(seeds_to_z([3, 7], model.z_dim))]
+        doc.keyframes.replace(keys[:1])                                 # Explore: K once — not a path yet
+        assert p.source.currentData() == "seeds"
+        doc.keyframes.replace(keys)                                     # K again: now they are the source
+        assert p.source.currentData() == "keyframes" and p.seeds.isHidden()
+        doc.keyframes.replace([])                                       # all removed: back to seeds …
+        assert p.source.currentData() == "seeds"
+        doc.keyframes.replace(keys)                                     # … and they are followed again
+        assert p.source.currentData() == "keyframes"
+        # the artist picks "Random walk loop" with the keyboard: more keyframes do not take it over
+        p.source.setFocus()
+        qtbot.keyClick(p.source, Qt.Key_Down)
+        qtbot.keyClick(p.source, Qt.Key_Down)
+        assert p.source.currentData() == "walk"
+        doc.keyframes.replace(keys + keys[:1])
+        assert p.source.currentData() == "walk"
+    finally:
+        p.shutdown()
+
+
+def test_each_export_control_shows_only_for_its_formats(qtbot, panel):
+    """Issue 26: the crf (H.264 quality) box showed for GIF."""
+    from PySide6.QtCore import Qt
+    p = panel
+    p.show()
+    qtbot.waitExposed(p)
+    card = p.export_card
+    shown = {}
+    card.fmt.setFocus()
+    for _ in range(card.fmt.count()):                                   # every format, chosen with the keyboard
+        shown[card.fmt.currentData()] = card.crf.isVisible() and card.form.labelForField(card.crf).isVisible()
+        qtbot.keyClick(card.fmt, Qt.Key_Down)
+    assert shown == {"mp4": True, "gif": False, "webp": False, "png": False}
+    assert card.fps.isVisible() and card.size.isVisible()              # these apply to every format

@@ -242,3 +242,61 @@ def test_registered_in_main_window(make_main_window, project, qtbot):
     ws.controls.seed.setValue(4)
     assert win.act_undo.isEnabled() and "Seed" in win.act_undo.text()
     ws.shutdown()
+
+
+def test_direction_sliders_span_the_latents_and_rename_from_the_label(qtbot, project, model_file):
+    """Issue 26: sliders were "Direction 1–12" over ±5 σ; they span ±3 spreads of the latents along each
+    direction, and a double-click or right-click ▸ Rename… on the label names it (saved with the directions)."""
+    import json
+    import math
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication
+    ws = _open(qtbot, project)
+    ws.show()
+    qtbot.waitExposed(ws)
+    d = ws.directions
+    assert len(d.std) == len(d) and all(0.8 < s < 1.2 for s in d.std)   # zᵀd ~ N(0, 1) for z ~ N(0, I)
+    row = ws.controls.rows[0]
+    span = math.ceil(3 * d.std[0] * 2) / 2
+    assert row.slider.slider.maximum() == round(span * 100) and row.slider.slider.minimum() == -round(span * 100)
+    # rename by double-clicking the label, typing, Enter
+    qtbot.mouseDClick(row.name, Qt.LeftButton)
+    assert not row.name.isReadOnly()
+    qtbot.keyClicks(row.name, "Smile")
+    qtbot.keyClick(row.name, Qt.Key_Return)
+    assert ws.directions.names[0] == "Smile" and ws.controls.rows[0].name.text() == "Smile"
+    cached = json.loads(cache_path(project, ws.model.identity).read_text())
+    assert cached["names"][0] == "Smile" and len(cached["std"]) == len(d)
+    # rename from the right-click menu; Esc while typing keeps the old name
+    row = ws.controls.rows[1]
+    qtbot.mouseClick(row.name, Qt.RightButton, pos=QPoint(10, 5))
+    # (QTest's clicks skip the window system, which turns a right-press into this event)
+    QApplication.sendEvent(row.name, QContextMenuEvent(QContextMenuEvent.Mouse, QPoint(10, 5),
+                                                       row.name.mapToGlobal(QPoint(10, 5))))
+    qtbot.waitUntil(lambda: row.name.menu is not None and row.name.menu.isVisible(), timeout=5000)
+    menu = row.name.menu
+    assert [a.text() for a in menu.actions()] == ["Rename…", "Reset to 0"]
+    qtbot.keyClick(menu, Qt.Key_Down)
+    qtbot.keyClick(menu, Qt.Key_Return)
+    assert not row.name.isReadOnly()
+    qtbot.keyClicks(row.name, "Age")
+    qtbot.keyClick(row.name, Qt.Key_Escape)
+    assert ws.directions.names[1] == "Direction 2" and row.name.text() == "Direction 2"
+    qtbot.mouseDClick(row.name, Qt.LeftButton)
+    qtbot.keyClicks(row.name, "Age")
+    qtbot.keyClick(row.name, Qt.Key_Enter)
+    assert ws.directions.names[1] == "Age"
+    ws.shutdown()
+
+
+def test_directions_cached_before_the_spread_was_stored_still_load(tmp_path, model_file):
+    import json
+    from studio.core.directions import load_directions
+    m = load_generator(model_file[0])
+    raw = json.loads((model_file[0].parent / "dirs.json").read_text())
+    d = load_directions(model_file[0].parent / "dirs.json", m.z_dim)
+    del raw["std"]                                        # a file written by an older GAN Studio
+    (tmp_path / "old.json").write_text(json.dumps(raw))
+    old = load_directions(tmp_path / "old.json", m.z_dim)
+    assert old.std == [1.0] * len(old) and old.names == d.names

@@ -70,6 +70,8 @@ def test_drop_an_outside_picture_find_it_compare_and_undo(window, qtbot, tmp_pat
     ws.canvas.setFocus()
     QTest.keyClick(ws.canvas, Qt.Key_B)
     assert ws.canvas.showing_before and ws.canvas.before.width() == 32
+    assert ws.canvas.before_label == "Your picture"                      # issue 26: it said "BEFORE"
+    shot(ws.canvas, "explore-found-your-picture")
     QTest.keyClick(ws.canvas, Qt.Key_B)
     assert not ws.canvas.showing_before
     # keyframes work from it (K in the real window), and Ctrl+Z takes the search back
@@ -87,6 +89,29 @@ def test_drop_an_outside_picture_find_it_compare_and_undo(window, qtbot, tmp_pat
     # typing a seed leaves the found latent
     ws.controls.seed.setValue(3)
     assert ws.doc.state.base is None and ws.doc.state.seed == 3
+
+
+def test_a_poor_match_says_it_is_poor_and_what_helps(window, qtbot, tmp_path):
+    """Issue 26: a picture the model cannot make was announced as "Found … in the model" with no warning."""
+    from studio.session.image_search import judge_match
+    w, ws = window
+    rng = np.random.default_rng(3)
+    Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "static.png")
+    messages = []
+    ws.notice.connect(lambda text, level: messages.append((text, level)))
+    with qtbot.waitSignal(ws.pictures.found, timeout=120_000) as found:
+        _drop(ws, tmp_path / "static.png")
+    res = found.args[0]
+    bar = ws.pictures.find_bar
+    assert judge_match("static.png", res.distance, res.pixel_error).level == "poor"
+    assert bar.title.text() == "Only a poor match for static.png" and bar.warned
+    assert "poor match" in bar.detail.text() and "trained on pictures like this one" in bar.detail.text()
+    assert f"{res.pixel_error:.1%}" in bar.detail.text()
+    assert messages[-1][1] == "warning" and "poor match" in messages[-1][0]
+    # B still compares: the chip names the artist's picture
+    ws.canvas.setFocus()
+    QTest.keyClick(ws.canvas, Qt.Key_B)
+    assert ws.canvas.showing_before and ws.canvas.before_label == "Your picture"
 
 
 def test_the_seed_box_fits_the_longest_seed(window):
@@ -184,3 +209,39 @@ def test_file_menu_finds_and_restores_on_the_explore_model(window, qtbot, monkey
     assert ws.pictures.mode == "find" and ws.pictures.worker is not None
     ws.pictures.cancel()
     qtbot.waitUntil(lambda: not ws.pictures.busy, timeout=20_000)
+
+
+def test_the_window_never_widens_itself_while_restoring(window, qtbot, tmp_path):
+    """Issue 26: the window grew 11 px while Restore ran (clipping "Random" and "Reset all" on the right)."""
+    w, ws = window
+    img = ws.model.render(seed_to_z(9, ws.model.z_dim)[None])[0].copy()
+    name = "a-scanned-family-photograph-from-grandmothers-attic-with-scratches-and-a-torn-corner.png"
+    Image.fromarray(img).save(tmp_path / name)
+    assert ws.pictures.start_restore(tmp_path / name)
+    QApplication.processEvents()
+    for _ in range(3):                                             # as narrow as the window allows
+        w.resize(w.minimumSizeHint().width(), 760)
+        qtbot.wait(50)
+    width = w.width()
+
+    def right_edge(b):
+        return b.mapTo(w, b.rect().topRight()).x()
+    edges = right_edge(ws.controls.reset_all), right_edge(ws.controls.random)
+    r = ws.canvas.target_rect()
+    scale = r.width() / 32
+    QTest.mousePress(ws.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(r.left() + 12 * scale),
+                                                                     int(r.top() + 12 * scale)))
+    QTest.mouseRelease(ws.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(r.left() + 12 * scale),
+                                                                       int(r.top() + 12 * scale)))
+    bar = ws.pictures.restore_bar
+    widths = []
+    ws.pictures.restore_bar.progress.valueChanged.connect(lambda _: widths.append(w.width()))
+    with qtbot.waitSignal(ws.pictures.restored, timeout=120_000):
+        qtbot.mouseClick(bar.btn_restore, Qt.LeftButton)
+        QApplication.processEvents()
+        widths.append(w.width())
+    QApplication.processEvents()
+    widths.append(w.width())
+    assert set(widths) == {width}, (width, sorted(set(widths)))
+    assert ws.controls.reset_all.isVisible() and ws.controls.random.isVisible()
+    assert (right_edge(ws.controls.reset_all), right_edge(ws.controls.random)) == edges   # nothing moved

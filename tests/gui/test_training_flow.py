@@ -204,3 +204,44 @@ def test_dataset_page_says_why_and_starts_from_a_model(make_main_window, make_im
                     timeout=30_000)
     tv.btn_stop.click()
     qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=60_000)
+
+
+def _caption_step(tv) -> int:
+    return int(tv.samples.label.text().split()[1].replace(",", ""))
+
+
+def test_header_step_agrees_with_the_sample_grid(make_main_window, make_image_folder, tiny_config, qtbot):
+    """Issue 26: the header said STEP 90 while the grid said step 91 (metrics every log_every steps, samples
+    between them)."""
+    data = make_image_folder(24, 40)
+    w = make_main_window()
+    page = _new_project_with_tiny_settings(w, qtbot, data, tiny_config, log_every=25, sample_every_kimg=0.032)
+    tv = w.training_view
+    qtbot.mouseClick(page.btn_start, Qt.LeftButton)
+    qtbot.waitUntil(lambda: tv.state == S.TRAINING and tv.samples.view.updates >= 4 and tv.last_step
+                    and tv.last_step > 25, timeout=60_000)
+    qtbot.mouseClick(tv.btn_pause, Qt.LeftButton)
+    qtbot.waitUntil(lambda: tv.session.paused, timeout=10_000)
+    qtbot.wait(300)
+    header = int(tv.stat_step.text().replace(",", ""))
+    newest = tv.samples.samples[-1][0]
+    assert _caption_step(tv) == newest and header >= newest      # never behind the grid it shows
+    qtbot.mouseClick(tv.btn_stop, Qt.LeftButton)
+    qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=60_000)
+    assert int(tv.stat_step.text().replace(",", "")) == _caption_step(tv)
+
+
+def test_a_new_run_shows_samples_early(make_main_window, make_image_folder, tiny_config, qtbot):
+    """Issue 26: with the default cadence (2 kimg) the step-0 noise stayed up for the first 2,000 images."""
+    data = make_image_folder(24, 40)
+    w = make_main_window()
+    page = _new_project_with_tiny_settings(w, qtbot, data, tiny_config, log_every=2, sample_every_kimg=2.0,
+                                           kimg=0.9)
+    tv = w.training_view
+    qtbot.mouseClick(page.btn_start, Qt.LeftButton)
+    qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=120_000)
+    steps = [s for s, _ in tv.samples.samples]
+    images = [s * 16 for s in steps]                             # batch 16
+    assert images[0] == 0 and images[-1] >= 900                  # step 0 and the end, as before …
+    for m in (200, 400, 800):                                    # … and a grid soon after each early mark
+        assert any(m <= n < m + 2 * 16 for n in images), (m, images)

@@ -82,3 +82,17 @@ def test_restore_previews_blend_the_fill_into_the_picture(doc):
     assert np.array_equal(res.image[0:4, 0:4], img[0:4, 0:4])
     with pytest.raises(search.SearchError, match="mask"):
         next(search.restore_steps(doc, pic, np.zeros((8, 8), bool)))
+
+
+def test_a_match_is_judged_by_the_measured_figures():
+    """Issue 26: a 43 % pixel difference was announced as "Found … in the model" with no warning."""
+    from studio.session.image_search import judge_match
+    own = judge_match("made.png", 0.02, 0.011)           # as the model's own pictures are found (benchmarks §10)
+    assert own.level == "close" and own.title == "Found made.png in the model"
+    rough = judge_match("near.png", 0.3, 0.06)
+    assert rough.level == "rough" and "rough" in rough.title and "--steps" in rough.sentence
+    for distance, pixel in ((1.4, 0.43), (0.2, 0.15), (0.9, 0.05)):  # either figure alone can make it poor
+        poor = judge_match("cat.png", distance, pixel)
+        assert poor.level == "poor" and poor.title == "Only a poor match for cat.png"
+        assert "poor match" in poor.sentence and f"{pixel:.1%}" in poor.sentence
+        assert "more search steps or restarts" in poor.sentence.lower() and "trained on pictures like" in poor.sentence

@@ -19,6 +19,7 @@ class ExplorerCanvas(QWidget):
         super().__init__(parent)
         self.image: QImage | None = None
         self.before: QImage | None = None
+        self.before_label = "BEFORE"            # the chip over the B view: what the other picture is
         self.showing_before = False
         self.smooth = False
         self.zoom: float | None = None          # None = fit to the window
@@ -40,8 +41,11 @@ class ExplorerCanvas(QWidget):
         self.image = img
         self.update()
 
-    def set_before(self, img: QImage | None) -> None:
-        self.before = img
+    def set_before(self, img: QImage | None, label: str = "BEFORE") -> None:
+        """The picture B shows, and the chip naming it ("BEFORE" the last edit, "Your picture", …)."""
+        self.before, self.before_label = img, label
+        if self.showing_before:
+            self.update()
 
     def show_before(self, on: bool) -> None:
         self.showing_before = bool(on) and self.before is not None
@@ -147,7 +151,7 @@ class ExplorerCanvas(QWidget):
                 p.setPen(QPen(QColor("#000000"), 1, Qt.DotLine))
                 p.drawEllipse(self._hover, radius + 1.5, radius + 1.5)
         if self.showing_before:
-            self._chip(p, "BEFORE", c["warn"])
+            self._chip(p, self.before_label, c["warn"])
         p.end()
 
     def _chip(self, p: QPainter, text: str, colour: str) -> None:

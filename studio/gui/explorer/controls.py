@@ -5,15 +5,17 @@ edit into an undoable command. `show_state` never re-emits (signals are blocked 
 """
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QSlider, QSpinBox, QToolButton,
+                               QLineEdit, QMenu, QProgressBar, QPushButton, QSlider, QSpinBox, QToolButton,
                                QVBoxLayout, QWidget)
 
 from ...core.explore import SEED_MAX, LatentState
 
 DIR_STEPS = 100          # slider units per σ
-DIR_SPAN = 5             # ±5 σ on the slider
+DIR_SPAN = 3             # the slider spans ±3 standard deviations of the latents along its direction
 
 
 SLIDER_KEYS = {Qt.Key_Left, Qt.Key_Right, Qt.Key_Up, Qt.Key_Down, Qt.Key_PageUp, Qt.Key_PageDown, Qt.Key_Home,
@@ -69,23 +71,80 @@ class ValueSlider(QWidget):
         self.moved.emit(self.value(), self.slider.isSliderDown())
 
 
+class DirectionName(QLineEdit):
+    """A direction's name: reads as a label; double-click it (or right-click ▸ Rename…) to type a new one,
+    Enter keeps it, Esc leaves it as it was."""
+    rename_done = Signal(str)
+    reset_requested = Signal()
+
+    def __init__(self, name: str, parent=None):
+        super().__init__(name, parent)
+        self.setObjectName("directionName")
+        self.setFrame(False)
+        self.setMaxLength(40)
+        self.setReadOnly(True)
+        self.setFocusPolicy(Qt.NoFocus)
+        self.setCursor(Qt.ArrowCursor)
+        self.menu: QMenu | None = None
+        self._before = name
+        self.editingFinished.connect(self._finish)
+
+    def start_rename(self) -> None:
+        self._before = self.text()
+        self.setReadOnly(False)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setCursor(Qt.IBeamCursor)
+        self.setFocus(Qt.OtherFocusReason)
+        self.selectAll()
+
+    def _finish(self) -> None:
+        if self.isReadOnly():
+            return
+        self.setReadOnly(True)
+        self.setFocusPolicy(Qt.NoFocus)
+        self.setCursor(Qt.ArrowCursor)
+        self.deselect()
+        if self.text().strip() != self._before:
+            self.rename_done.emit(self.text().strip())
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key_Escape and not self.isReadOnly():
+            self.setText(self._before)
+            self._finish()
+            return
+        super().keyPressEvent(event)
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        if self.isReadOnly():
+            self.start_rename()
+        else:
+            super().mouseDoubleClickEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        if not self.isReadOnly():
+            return super().contextMenuEvent(event)
+        self.menu = QMenu(self)
+        self.menu.addAction("Rename…", self.start_rename)
+        self.menu.addAction("Reset to 0", self.reset_requested)
+        self.menu.popup(event.globalPos())
+
+
 class DirectionRow(QWidget):
     moved = Signal(int, float, bool)
     renamed = Signal(int, str)
     reset = Signal(int)
 
-    def __init__(self, k: int, name: str, variance: float, parent=None):
+    def __init__(self, k: int, name: str, variance: float, std: float = 1.0, parent=None):
         super().__init__(parent)
         self.k = k
-        self.name = QLineEdit(name)
-        self.name.setObjectName("directionName")
-        self.name.setFrame(False)
+        self.name = DirectionName(name)
         self.name.setToolTip(f"Direction {k + 1}: explains {variance * 100:.1f} % of the early-layer variance.\n"
-                             "Click to rename.")
-        self.name.setMaxLength(40)
+                             "Double-click (or right-click ▸ Rename…) to name it.")
         self.name.setFixedWidth(96)
-        self.slider = ValueSlider(-DIR_SPAN, DIR_SPAN, DIR_STEPS)
-        self.slider.setToolTip("Move along this principal direction (in standard deviations)")
+        span = math.ceil(DIR_SPAN * std * 2) / 2   # what the latents reach along it (±3 spreads, to ½ σ up)
+        self.slider = ValueSlider(-span, span, DIR_STEPS)
+        self.slider.setToolTip(f"Move along this principal direction (in standard deviations; the slider spans "
+                               f"±{span:.1f}, where the model's latents lie)")
         self.zero = QToolButton()
         self.zero.setText("↺")
         self.zero.setToolTip("Reset this direction to 0")
@@ -97,7 +156,8 @@ class DirectionRow(QWidget):
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.zero)
         self.slider.moved.connect(lambda v, d: self.moved.emit(self.k, v, d))
-        self.name.editingFinished.connect(lambda: self.renamed.emit(self.k, self.name.text().strip()))
+        self.name.rename_done.connect(lambda text: self.renamed.emit(self.k, text))
+        self.name.reset_requested.connect(lambda: self.reset.emit(self.k))
         self.zero.clicked.connect(lambda: self.reset.emit(self.k))
 
 
@@ -214,13 +274,14 @@ class LatentControls(QWidget):
         self.mix_seed.valueChanged.connect(lambda _: self.mix_changed.emit(self.mix_choice(), self.mix_t.value(), False))
 
     # ------------------------------------------------------------------ directions bank
-    def set_directions(self, names: list[str], variance: list[float]) -> None:
+    def set_directions(self, names: list[str], variance: list[float], std: list[float] | None = None) -> None:
         for r in self.rows:
             r.setParent(None)
             r.deleteLater()
         self.rows = []
-        for k, (n, v) in enumerate(zip(names, variance)):
-            row = DirectionRow(k, n, v)
+        std = std or [1.0] * len(names)
+        for k, (n, v, sd) in enumerate(zip(names, variance, std)):
+            row = DirectionRow(k, n, v, sd)
             row.moved.connect(self.direction_changed)
             row.renamed.connect(self.direction_renamed)
             row.reset.connect(self.direction_reset)

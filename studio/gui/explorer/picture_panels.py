@@ -8,14 +8,16 @@ workspace runs the work (gui.worker.Worker over studio.session.image_search).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider,
-                               QVBoxLayout)
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
+                               QSlider, QVBoxLayout, QWidget)
 
+from .. import theme
 from ..widgets.icons import icon
 from ..widgets.image_view import ImageView
 
 THUMB = 72
+TEXT_MIN = 180                # px: the bars' text column, whatever it says
 
 
 def _thumb(caption: str) -> tuple[QVBoxLayout, ImageView]:
@@ -31,6 +33,41 @@ def _thumb(caption: str) -> tuple[QVBoxLayout, ImageView]:
     return box, view
 
 
+class FittedLabel(QLabel):
+    """A label that takes the width it is given and never asks for more (a long file name once widened the
+    whole window while Restore ran): one line is elided with "…", wrapped text wraps; the full text is its
+    tooltip."""
+
+    def __init__(self, wrap: bool = False):
+        super().__init__()
+        self.full = ""
+        self.setWordWrap(wrap)
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def setText(self, text: str) -> None:
+        self.full = text
+        self._fit()
+
+    def text(self) -> str:
+        return self.full
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        text = self.full
+        if self.wordWrap():                          # wrapped: break long words (file names) too
+            text = text.replace("-", "-\u200b").replace("_", "_\u200b").replace(".", ".\u200b")
+        else:
+            text = self.fontMetrics().elidedText(text, Qt.ElideMiddle, max(self.width(), 40))
+        super().setText(text)
+        self.setToolTip(self.full if text != self.full else "")
+
+
 class _Bar(QFrame):
     def __init__(self, name: str):
         super().__init__()
@@ -39,16 +76,21 @@ class _Bar(QFrame):
         self.lay = QHBoxLayout(self)
         self.lay.setContentsMargins(10, 8, 10, 8)
         self.lay.setSpacing(10)
-        self.title = QLabel("")
+        self.title = FittedLabel()
         self.title.setProperty("role", "heading")
-        self.detail = QLabel("")
+        self.detail = FittedLabel(wrap=True)
         self.detail.setProperty("role", "subtitle")
-        self.detail.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.progress.setFixedHeight(8)
-        self.text = QVBoxLayout()
+        self.progress.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        # the text column asks for the same width whatever it shows (title, progress, a long file name): the
+        # window never resizes itself while a search or restore runs
+        self.text_box = QWidget()
+        self.text_box.setMinimumWidth(TEXT_MIN)
+        self.text = QVBoxLayout(self.text_box)
+        self.text.setContentsMargins(0, 0, 0, 0)
         self.text.setSpacing(4)
         self.text.addWidget(self.title)
         self.text.addWidget(self.detail)
@@ -71,7 +113,7 @@ class FindBar(_Bar):
         self.lay.addLayout(box)
         box, self.found = _thumb("In the model")
         self.lay.addLayout(box)
-        self.lay.addLayout(self.text, 1)
+        self.lay.addWidget(self.text_box, 1)
         self.btn_cancel = QPushButton(icon("stop"), " Cancel")
         self.btn_cancel.clicked.connect(self.cancel_requested)
         self.btn_close = QPushButton("Close")
@@ -96,8 +138,10 @@ class FindBar(_Bar):
         if image is not None:
             self.found.set_array(image)
 
-    def done(self, title: str, detail: str) -> None:
+    def done(self, title: str, detail: str, warn: bool = False) -> None:
         self.title.setText(title)
+        self.warned = warn                                   # a poor match says so in colour too
+        self.title.setStyleSheet(f"color: {theme.colours()['warn']};" if warn else "")
         self.detail.setText(detail)
         self.set_progress(None)
         self.btn_cancel.hide()
@@ -116,7 +160,7 @@ class RestoreBar(_Bar):
 
     def __init__(self):
         super().__init__("RestoreBar")
-        self.lay.addLayout(self.text, 1)
+        self.lay.addWidget(self.text_box, 1)
         tools = QHBoxLayout()
         tools.setSpacing(6)
         size_label = QLabel("Brush")
@@ -147,6 +191,9 @@ class RestoreBar(_Bar):
         self.btn_done.clicked.connect(self.done_requested)
         for b in (self.btn_restore, self.btn_cancel, self.btn_export, self.btn_done):
             self.lay.addWidget(b)
+        same = max(self.btn_restore.sizeHint().width(), self.btn_cancel.sizeHint().width())
+        for b in (self.btn_restore, self.btn_cancel):           # they take turns: the same width, so the bar
+            b.setMinimumWidth(same)                              # (and the window) keeps its size
 
     def begin(self, name: str, resolution: int, brush: float) -> None:
         self.title.setText(f"Restore {name}")

@@ -26,6 +26,7 @@ from ..worker import Worker
 from .mask_brush import MaskBrush
 from .picture_panels import FindBar, RestoreBar
 
+YOURS = "Your picture"                 # the B view's chip over the artist's own picture
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.webp *.bmp *.tif *.tiff *.gif)"
 
 
@@ -92,7 +93,7 @@ class PictureTools(QObject):
         self.cancel()
         self.picture, self.mode, self.found_z = pic, "find", None
         self.find_bar.begin(pic.name, pic.image)
-        self.canvas.set_before(array_to_qimage(pic.image))
+        self.canvas.set_before(array_to_qimage(pic.image), YOURS)
         w = Worker(lambda job: search.find_steps(self.doc, pic), name="find-image", parent=self)
         w.yielded.connect(lambda step, w=w: self._find_step(w, step))
         w.returned.connect(lambda res, w=w: self._found(w, pic, res))
@@ -118,19 +119,23 @@ class PictureTools(QObject):
         except StudioError as e:
             self._failed(None, str(e))
             return
-        self.canvas.set_before(array_to_qimage(pic.image))       # A/B: the artist's picture
+        self.canvas.set_before(array_to_qimage(pic.image), YOURS)  # A/B: the artist's picture
         self.find_bar.found.set_array(res.image)
         self.found_result, self.found_z = res, self.doc.state.base
-        self._say_found(pic)
-        self.say(f"Found {pic.name}: it is now the current latent (Undo returns).", "info")
+        verdict = self._say_found(pic)
+        if verdict.level == "poor":
+            self.say(f"{verdict.title}: the model cannot make it (Undo returns).", "warning")
+        else:
+            self.say(f"{verdict.title}: it is now the current latent (Undo returns).", "info")
         self.found.emit(res)
 
-    def _say_found(self, pic) -> None:
+    def _say_found(self, pic) -> search.MatchVerdict:
         res = self.found_result
-        self.find_bar.done(f"Found {pic.name} in the model",
-                           f"Perceptual distance {res.distance:.3f}, mean pixel difference {res.pixel_error:.1%}. "
-                           "Press B to compare with your picture; sliders, mixing, keyframes (K) and Animate work "
-                           "from here; Undo (Ctrl+Z) returns to where you were.")
+        verdict = search.judge_match(pic.name, res.distance, res.pixel_error)
+        self.find_bar.done(verdict.title, f"{verdict.sentence} Press B to compare with your picture; sliders, "
+                           "mixing, keyframes (K) and Animate work from here; Undo (Ctrl+Z) returns to where you were.",
+                           warn=verdict.level == "poor")
+        return verdict
 
     def latent_changed(self, state) -> None:
         """Undo, Redo or a new seed: the bar says whether the found latent is still the current one."""
@@ -192,7 +197,7 @@ class PictureTools(QObject):
         self.brush = MaskBrush(w, h)
         image = array_to_qimage(pic.image)
         self.canvas.set_image(image)
-        self.canvas.set_before(image)
+        self.canvas.set_before(image, YOURS)
         self.canvas.set_brush(self.brush)
         self.canvas.fit()
         self.restore_bar.begin(pic.name, w, self.brush.size)
@@ -260,7 +265,7 @@ class PictureTools(QObject):
             return
         self.worker, self.result = None, res
         self.canvas.set_image(array_to_qimage(res.image))
-        self.canvas.set_before(array_to_qimage(self.picture.image))
+        self.canvas.set_before(array_to_qimage(self.picture.image), YOURS)
         self.restore_bar.set_working(False, restored=True)
         self.restore_bar.set_progress(None)
         self.restore_bar.say(f"Restored {self.picture.name}",

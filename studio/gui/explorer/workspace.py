@@ -90,6 +90,12 @@ class ExplorerWorkspace(QWidget):
         scroll.setMinimumWidth(390)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.NoFrame)
+        self._build_toolbar()
+        self._build_layout(scroll)
+        self._connect_controls()
+
+    def _build_toolbar(self) -> None:
+        """The toolbar's actions and the workspace's keys (they work while focus is anywhere in Explore)."""
         self.tb = QToolBar()
         self.tb.setIconSize(QSize(18, 18))
         self.tb.setToolButtonStyle(Qt.ToolButtonTextOnly)
@@ -120,6 +126,9 @@ class ExplorerWorkspace(QWidget):
         workspace_action(self, "Erase with the brush", self._toggle_erase, Qt.Key_E)
         workspace_action(self, "Leave the picture tool", self._leave_picture, Qt.Key_Escape)
         self.tb.addSeparator()
+        self.tb.addWidget(self._export_button())
+
+    def _export_button(self) -> QToolButton:
         exp = QToolButton()
         exp.setText("Export")
         exp.setPopupMode(QToolButton.InstantPopup)
@@ -132,7 +141,10 @@ class ExplorerWorkspace(QWidget):
         m.addAction("Contact sheet of 64 seeds…", lambda: self.exports.sheet_dialog(64))
         m.addAction("Contact sheet of the keyframes…", lambda: self.exports.sheet_dialog(0))
         exp.setMenu(m)
-        self.tb.addWidget(exp)
+        return exp
+
+    def _build_layout(self, scroll: QScrollArea) -> None:
+        """Toolbar, picture bars, canvas, info line and the keyframe/favourite strips left; the controls right."""
         self.model_label = QLabel("No model")
         self.model_label.setObjectName("hint")
         self.fps = QLabel("")
@@ -166,7 +178,6 @@ class ExplorerWorkspace(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(split)
-        self._connect_controls()
 
     def _connect_controls(self) -> None:
         c, doc = self.controls, self.doc
@@ -276,7 +287,7 @@ class ExplorerWorkspace(QWidget):
         if d is None:
             return
         self.controls.set_progress(None)
-        self.controls.set_directions(d.names, d.variance)
+        self.controls.set_directions(d.names, d.variance, d.std)
         self.controls.show_state(self.doc.state)
         self.directions_ready.emit()
 

@@ -71,17 +71,37 @@ class CurvePanel(QWidget):
 
     def _plot(self, row: int, title: str, ylabel: str):
         c = theme.colours()
-        p = self.glw.addPlot(row=row, col=0)
-        p.setTitle(f"<span style='color:{c['text']};font-size:10pt'>{title}</span>")
+        # the title and the legend share a row above the plot (inside it, the legend covered the curves)
+        head = self.glw.addLabel("", row=2 * row, col=0, justify="left")
+        head.setMaximumHeight(24)
+        head.title, head.entries = title, []
+        self.glw.ci.layout.setRowStretchFactor(2 * row + 1, 1)
+        p = self.glw.addPlot(row=2 * row + 1, col=0)
+        p.head = head
+        self._write_head(p)
         p.showGrid(x=True, y=True, alpha=0.15)
         p.setLabel("left", ylabel)
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="peak")
-        p.addLegend(offset=(-8, 6), labelTextColor=c["dim"], brush=pg.mkBrush(c["panel"] + "cc"))
         p.getViewBox().setMouseEnabled(x=True, y=False)
         for ax in ("left", "bottom"):
             p.getAxis(ax).enableAutoSIPrefix(False)
         return p
+
+    @staticmethod
+    def _write_head(plot, label: str | None = None, colour: str | None = None) -> None:
+        """The plot's title and, after it, one coloured line and name per curve (the legend)."""
+        c = theme.colours()
+        head = plot.head
+        if label is not None:
+            head.entries.append((label, colour))
+        keys = "".join(f"&nbsp;&nbsp;&nbsp;<span style='color:{col}'>━━</span>&nbsp;"
+                       f"<span style='color:{c['dim']}'>{name}</span>" for name, col in head.entries)
+        head.setText(f"<span style='color:{c['text']};font-size:10pt'>{head.title}</span>"
+                     f"<span style='font-size:9pt'>{keys}</span>")
+
+    def legend_names(self, plot) -> list[str]:
+        return [name for name, _ in plot.head.entries]
 
     def _build(self) -> None:
         self.glw.clear()
@@ -106,7 +126,8 @@ class CurvePanel(QWidget):
 
     def _add_curve(self, plot, key: str, label: str, colour: str) -> None:
         raw = plot.plot(pen=pg.mkPen(colour + "55", width=1))
-        smooth = plot.plot(pen=pg.mkPen(colour, width=2), name=label)
+        smooth = plot.plot(pen=pg.mkPen(colour, width=2))
+        self._write_head(plot, label, colour)
         self._curves[key] = (raw, smooth)
         self._series.setdefault(key, Series())
 
@@ -121,7 +142,8 @@ class CurvePanel(QWidget):
         n = sum(1 for k in self._curves if k.startswith("q:"))
         col = c[(4 + n) % len(c)]
         curve = self.quality_plot.plot(pen=pg.mkPen(col, width=2), symbol="o", symbolSize=5,
-                                       symbolBrush=col, symbolPen=None, name=QUALITY_SERIES.get(key[2:], key[2:]))
+                                       symbolBrush=col, symbolPen=None)
+        self._write_head(self.quality_plot, QUALITY_SERIES.get(key[2:], key[2:]), col)
         self._curves[key] = (None, curve)
         self._series.setdefault(key, Series(64))
 
