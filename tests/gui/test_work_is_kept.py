@@ -174,3 +174,20 @@ def test_animate_uses_the_keyframes_kept_with_the_model(trained_run, tmp_path):
     from PIL import Image
     with Image.open(out) as im:
         assert im.n_frames == 10
+
+
+def test_explore_side_panel_is_never_cut_at_the_window_edge(make_main_window, demo_model, qtbot):
+    w = make_main_window()
+    w.resize(1360, 860)
+    ws = _explore(w, qtbot, demo_model)
+    w.show_workspace("explore")
+    qtbot.wait(50)
+    c = ws.controls
+    viewport = c.parentWidget()
+    assert c.width() <= viewport.width()                       # the column shows all of its contents
+    assert c.minimumSizeHint().width() <= viewport.width()
+    from PySide6.QtWidgets import QPushButton
+    buttons = [b for b in c.findChildren(QPushButton) if b.isVisible()]
+    assert any(b.text() == "Random" for b in buttons) and any(b.text() == "Reset all" for b in buttons)
+    for b in buttons:                                          # "Random", "Reset all": inside the visible column
+        assert b.mapTo(viewport, b.rect().topRight()).x() < viewport.width()

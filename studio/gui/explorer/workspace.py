@@ -35,6 +35,19 @@ from .render_worker import RenderWorker
 from .strip import LatentStrip
 
 
+class _SidePanel(QScrollArea):
+    """The sliders' column: scrolls up and down, and is never narrower than its contents (nothing is cut off at
+    the window's right edge; the splitter and the window respect this minimum)."""
+
+    def minimumSizeHint(self) -> QSize:
+        hint = super().minimumSizeHint()
+        w = self.widget()
+        if w is None:
+            return hint
+        need = w.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
+        return QSize(max(hint.width(), need), hint.height())
+
+
 class ExplorerWorkspace(QWidget):
     notice = Signal(str, str)                    # message, level
     frame_shown = Signal(int)                    # serial of the frame now on the canvas
@@ -84,10 +97,9 @@ class ExplorerWorkspace(QWidget):
         self.pictures = PictureTools(self, self.doc, self.canvas, self.studio, self.say)
         self.setFocusProxy(self.canvas)                      # shown → the canvas has focus: keys work at once
         self.controls = LatentControls()
-        scroll = QScrollArea()
+        scroll = self._side = _SidePanel()
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
-        scroll.setMinimumWidth(390)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setFrameShape(QScrollArea.NoFrame)
         self._build_toolbar()
@@ -288,6 +300,7 @@ class ExplorerWorkspace(QWidget):
             return
         self.controls.set_progress(None)
         self.controls.set_directions(d.names, d.variance, d.std)
+        self._side.updateGeometry()                           # new rows may need a wider column
         self.controls.show_state(self.doc.state)
         self.directions_ready.emit()
 
