@@ -153,6 +153,7 @@ def show_preferences(window) -> PreferencesDialog:
         window.set_theme(prefs.theme)
         apply_threads(prefs)
         window.detect_device()
+        window.project_page.preferences_changed()      # the device may differ: the suggestion follows it
     dlg.applied.connect(applied)
     dlg.open()
     return dlg
