@@ -182,7 +182,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
     def run(self, kimg: float | None = None, minutes: float | None = None) -> str:
-        """Train until `kimg` total (default: config), `minutes` of this session, or stop(). Returns the reason."""
+        """Train until `kimg` total, `minutes` of this session, or stop(). Returns the reason. None: the config's
+        duration; 0: no limit of that kind (a resume for more images must not keep the run's old time limit)."""
         if self.keep_heap:
             allocator.keep_freed_memory()
         try:
