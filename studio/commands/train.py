@@ -61,7 +61,10 @@ def add_parser(sub) -> None:
                    "(inception-2015-12-05.pt): adds true FID to the quality measurements")
     add_launch_args(t)
     t.set_defaults(func=run_train)
+    _add_resume_parser(sub)
 
+
+def _add_resume_parser(sub) -> None:
     r = sub.add_parser("resume", help="continue a run from its newest checkpoint",
                        description="Continue a run from its newest good checkpoint: for --kimg or --minutes more, "
                        "else up to the run's own duration; a run that reached it trains as long again.")
