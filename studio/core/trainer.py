@@ -258,9 +258,8 @@ class Trainer:
         return target, minutes
 
     def _control(self, loop: "_Loop", target, minutes) -> str | None:
-        """'stopped', 'done' (goal reached), 'pause' (paused a moment) or None (train on). Stop, pause and the
-        time limit are the same on every rank (agreed every log_every steps when there are several)."""
-        p0 = time.perf_counter()
+        """'stopped', 'done' (goal reached), 'pause' (paused a moment) or None (train on), agreed by all ranks."""
+        p0 = time.perf_counter()              # several ranks: agreed every log_every steps
         stop, pause, over = self.world.agree(
             self._stop.is_set(), self._pause.is_set(), minutes is not None and p0 - loop.t_start >= minutes * 60,
             device=self.device) if not self.world.active or self.step % self.cfg.log_every == 0 else (0, 0, 0)
@@ -277,8 +276,7 @@ class Trainer:
         return None
 
     def _step_or_recover(self) -> "torch.Tensor | str":
-        """train_step()'s losses, or 'retry' after a recovered failure (out of memory: a smaller batch; a compile
-        failure: eager), or 'failed'."""
+        """train_step()'s losses; 'retry' after out of memory (smaller batch) or a compile failure (eager); 'failed'."""
         try:
             return self.train_step()
         except torch.cuda.OutOfMemoryError:
@@ -292,13 +290,12 @@ class Trainer:
             return "retry" if self._stop_compiling(e) else "failed"
 
     def _report(self, loop: "_Loop", target, minutes) -> str:
-        """Emit the metrics of the last log_every steps (the one host sync): 'ok'; on a divergence 'recovered'
-        (rolled back) or 'failed'."""
+        """Emit the last log_every steps' metrics (one host sync): 'ok'; diverged: 'recovered' or 'failed'."""
         vals = (self.world.mean_(loop.acc) / loop.acc_n).tolist()
         loop.acc.zero_()
         loop.acc_n = 0
         if not all(math.isfinite(v) for v in vals):
-            return "recovered" if self._recover_from_nan() else "failed"
+            return "recovered" if train_state.recover_from_nan(self) else "failed"
         self.nan_failures = 0
         now = time.perf_counter()
         ips = (self.nimg - loop.last_nimg) / max(now - loop.last_t, 1e-9)
@@ -422,30 +419,6 @@ class Trainer:
         return None
 
     # ------------------------------------------------------------------ health
-    def _recover_from_nan(self) -> bool:
-        self.nan_failures += 1
-        if self.nan_failures > self.cfg.max_nan_retries:
-            self._fail(f"Training diverged {self.nan_failures} times in a row (losses became NaN/inf) and was "
-                       "stopped. Try a lower learning rate, the R1 penalty (r1_gamma), or more augmentation.")
-            return False
-        lr_g = self.opt_g.param_groups[0]["lr"] * 0.5
-        lr_d = self.opt_d.param_groups[0]["lr"] * 0.5
-        failures = self.nan_failures
-        path = self.restore_latest() if self.world.main else None
-        if self.world.active and self.world.from_main(path) is not None:
-            path = path or "rank 0's checkpoint"
-            train_state.share(self)                # the others roll back to what rank 0 read
-        if path is None:
-            self._fail("Training diverged (NaN/inf losses) and no checkpoint could be restored.")
-            return False
-        self.nan_failures = failures
-        for opt, lr in ((self.opt_g, lr_g), (self.opt_d, lr_d)):
-            for g in opt.param_groups:
-                g["lr"] = lr
-        self.on_event(Notice(f"Losses became NaN/inf: rolled back to step {self.step} ({Path(path).name}) and halved the "
-                             f"learning rates (G {lr_g:.2e}, D {lr_d:.2e}). Training carries on.", "warning"))
-        return True
-
     def _stop_compiling(self, e: BaseException) -> bool:
         """Compilation failed mid-step: go eager and back to the newest checkpoint (the step may be half done)."""
         self.compiled, self._g, self._d = False, self.G, self.D
