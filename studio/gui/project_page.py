@@ -21,7 +21,7 @@ from studio.session.errors import describe_error
 from studio.session.events import ProjectChanged
 from studio.session.history import History
 from studio.core.models.registry import ARCHITECTURES
-from studio.session.settings import PAGE_FIELDS, SettingsDraft, check_start_model, suggestion_for
+from studio.session.settings import PAGE_FIELDS, SUGGESTED_KEYS, SettingsDraft, check_start_model, suggestion_for
 
 from .dataset_view import DatasetView
 from .widgets.elided_label import ElidedLabel
@@ -211,8 +211,14 @@ class ProjectPage(QWidget):
 
     # ------------------------------------------------------------------ config <-> widgets
     def apply_config(self, cfg, record: bool = False) -> None:
-        """Show `cfg` (TrainConfig or dict) in the widgets; rescan when the preprocessing changed."""
+        """Show `cfg` (TrainConfig or dict) in the widgets; rescan when the preprocessing changed. record=True: a
+        change the artist made (undoable; the suggested fields it sets are kept from now on)."""
         d = cfg.to_dict() if isinstance(cfg, TrainConfig) else dict(cfg)
+        if record and self._suggesting:
+            self.draft.note_edits(self.cfg, TrainConfig.from_dict(d), SUGGESTED_KEYS)
+        self._show_config(d, record)
+
+    def _show_config(self, d: dict, record: bool) -> None:
         old = self.cfg.to_dict()
         self._applying = True
         try:
@@ -273,7 +279,7 @@ class ProjectPage(QWidget):
         except ConfigError as e:
             self._show_problem(str(e))
             return
-        self.apply_config(cfg, record=True)
+        self._show_config(cfg.to_dict(), record=True)       # the edits are noted above, not the suggestion's
 
     def _show_why(self) -> None:
         draft = self.draft

@@ -161,8 +161,10 @@ class SettingsDraft:
     device_type: str = ""
     edited: set[str] = field(default_factory=set)
 
-    def note_edits(self, old: TrainConfig, new: TrainConfig) -> None:
-        self.edited |= {k for k in PAGE_FIELDS if getattr(old, k) != getattr(new, k)}
+    def note_edits(self, old: TrainConfig, new: TrainConfig, keys=PAGE_FIELDS) -> None:
+        """The artist changed old into new: the `keys` that differ are theirs from now on (the page's fields;
+        every suggested setting for a whole config set at once)."""
+        self.edited |= {k for k in keys if getattr(old, k) != getattr(new, k)}
 
     @property
     def ready(self) -> bool:
