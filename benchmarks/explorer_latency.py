@@ -24,7 +24,7 @@ from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from studio.core.checkpoint import save_generator  # noqa: E402
-from studio.core.config import suggest  # noqa: E402
+from studio.session.settings import suggestion  # noqa: E402
 from studio.core.device import pick_device  # noqa: E402
 from studio.core.models import ModelSpec, build_generator  # noqa: E402
 
@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     print(f"{'size':>6} {'arch':>8} {'p50 ms':>8} {'p95 ms':>8} {'render p50':>11} {'fps p50':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         for res in a.sizes:
-            cfg = suggest(0, device.type, res)
+            cfg = suggestion(0, device.type, res).config
             spec = ModelSpec(cfg.arch, res, 3, cfg.z_dim, cfg.width)
             torch.manual_seed(0)
             path = Path(tmp) / f"g{res}.safetensors"

@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/quality_per_minute.py ~/art/animals --arch projected --resolution 128 \
         --minutes 5 15 --threads 1 --out /tmp/qpm/projected128
 
-With no --arch the recipe is what `ganstudio train DATA` picks for this folder on this device (config.suggest):
+With no --arch the recipe is what `ganstudio train DATA` picks for this folder on this device (session.settings.suggestion):
 the default a user gets. Training time counts only training steps (Trainer.train_step, EMA included): at each
 mark the EMA generator is measured and a sample sheet written, then training continues. The quality monitor,
 sample grids and checkpoints are off so every recipe spends its minutes the same way.
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     from PIL import Image
     if args.threads:
         torch.set_num_threads(args.threads)
-    from studio.core.config import suggest
+    from studio.session.settings import suggestion
     from studio.core.dataset import iter_files
     from studio.core.latent import make_grid, seeds_to_z, to_uint8
     from studio.core.metrics.features import SPACES, get_extractor, title
@@ -77,7 +77,7 @@ def main(argv=None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     count = sum(1 for _ in iter_files(Path(args.data)))
-    cfg = suggest(count, "cpu", args.resolution, arch=args.arch)
+    cfg = suggestion(count, "cpu", args.resolution, arch=args.arch).config
     for name in ("resolution", "batch", "width", "precision", "seed"):
         if getattr(args, name) is not None:
             setattr(cfg, name, getattr(args, name))

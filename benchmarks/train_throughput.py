@@ -24,10 +24,11 @@ from dcgan_reference import make_trainer, sync, synthetic_images  # noqa: E402
 
 def measure(arch: str, res: int, device, batch: int, seconds: float, min_steps: int, augment: bool,
             width: int | None) -> dict:
-    from studio.core.config import ARCH_LOSS, arch_defaults
-    kw = dict(arch=arch, batch=batch, augment=augment, loss=ARCH_LOSS[arch], **arch_defaults(arch))
+    from studio.core.config import arch_defaults
+    from studio.core.models.registry import get_arch
+    kw = dict(arch=arch, batch=batch, augment=augment, loss=get_arch(arch).loss, **arch_defaults(arch))
     if arch == "projected" and not width:
-        from studio.core.config import CPU_WIDTH
+        from studio.session.settings import CPU_WIDTH
         kw["width"] = CPU_WIDTH.get(res, 8) if torch.device(device).type == "cpu" else 32
     if width:
         kw["width"] = width

@@ -58,12 +58,12 @@ def test_every_command_has_help():
 def test_lr_sets_both_rates_and_defaults_to_the_architectures(tmp_path):
     from studio.cli import build_parser
     from studio.commands.train import config_from_args
-    from studio.core.config import ARCH_DEFAULTS
+    from studio.core.models.registry import get_arch
 
     def cfg(*flags):
         args = build_parser().parse_args(["train", str(tmp_path), "--out", "r", "--device", "cpu", *flags])
         return config_from_args(args, 146, "cpu")
-    assert (cfg().lr_g, cfg().lr_d) == (3e-4, 3e-4) == (ARCH_DEFAULTS["projected"]["lr_g"],
-                                                         ARCH_DEFAULTS["projected"]["lr_d"])
+    assert (cfg().lr_g, cfg().lr_d) == (3e-4, 3e-4) == (get_arch("projected").lr_g,
+                                                         get_arch("projected").lr_d)
     assert (cfg("--arch", "dcgan").lr_g, cfg("--arch", "dcgan").lr_d) == (2e-4, 2e-4)
     assert (cfg("--lr", "1e-4").lr_g, cfg("--lr", "1e-4").lr_d) == (1e-4, 1e-4)

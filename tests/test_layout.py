@@ -134,7 +134,8 @@ def _string_constants(path: Path):
 
 
 def test_each_shared_rule_is_written_once():
-    """The run folder's layout lives in core/run.py and the architectures' losses in core/config.py."""
+    """The run folder's layout lives in core/run.py and the architectures' losses in core/models/registry.py (the
+    loss names themselves in core/config.py's validation and core/losses.py)."""
     homes = {"best.safetensors": "studio/core/run.py", "config.json": "studio/core/run.py",
              "ckpt-": "studio/core/run.py", "checkpoints/": "studio/core/run.py"}
     bad = []
@@ -147,7 +148,8 @@ def test_each_shared_rule_is_written_once():
             if line in docs or " " in text.strip():
                 continue                                    # docstrings and sentences may name things
             bad += [f"{rel}:{line} '{text}'" for key, home in homes.items() if key in text and rel != home]
-            if text == "hinge" and rel not in ("studio/core/config.py", "studio/core/losses.py"):
+            if text == "hinge" and rel not in ("studio/core/config.py", "studio/core/losses.py",
+                                               "studio/core/models/registry.py"):
                 bad.append(f"{rel}:{line} 'hinge'")
     assert not bad, "written outside their one home:\n" + "\n".join(bad)
 

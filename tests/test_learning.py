@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from studio.core.config import ARCH_DEFAULTS
+from studio.core.config import arch_defaults
 from studio.core.latent import to_uint8
 from studio.core.trainer import Trainer
 
@@ -54,7 +54,7 @@ def test_projected_learns_coloured_squares(tmp_path, make_image_folder, tiny_con
     cfg = tiny_config(make_image_folder(256, size=64), arch="projected", resolution=64, width=8, z_dim=64,
                       batch=16, kimg=6.0, log_every=50, augment=True, augment_policy="translation,cutout",
                       sample_every_kimg=100, checkpoint_every_kimg=100, ema_kimg=0.5,
-                      **{k: ARCH_DEFAULTS["projected"][k] for k in ("lr_g", "lr_d", "beta1", "beta2")})
+                      **{k: arch_defaults("projected")[k] for k in ("lr_g", "lr_d", "beta1", "beta2")})
     t = Trainer.create(tmp_path / "run", cfg, device="cpu")
     train = np.asarray(t.dataset.images)
     real = nearest_distance(np.stack(square_law(128, 64, seed=123)), train)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core.config import ARCH_DEFAULTS, CPU_KIMG
+from ..core.models.registry import ARCHITECTURES, arch_names
+from ..session.settings import CPU_KIMG
 from .common import (DEVICE_CHOICES, CliError, ProgressPrinter, add_launch_args, launch, launching, positive,
                      replica_printer, scan_progress, stop_on_signals)
 
@@ -20,7 +21,7 @@ def add_parser(sub) -> None:
                        description="Scan DATA_DIR (recursively), cache it in the run folder and train.")
     t.add_argument("data_dir", metavar="DATA_DIR")
     t.add_argument("--out", required=True, metavar="RUN_DIR", help="run folder to create")
-    t.add_argument("--arch", choices=["dcgan", "fastgan", "projected"],
+    t.add_argument("--arch", choices=arch_names(),
                    help="architecture (default: chosen for the folder and the device)")
     t.add_argument("--resolution", type=int, metavar="N", help="square size in px, a power of two 32-1024")
     t.add_argument("--batch", type=positive(int), metavar="N")
@@ -45,7 +46,7 @@ def add_parser(sub) -> None:
                         "G, and D when the file has one; the architecture and size must match")
     t.add_argument("--lr", type=positive(float), metavar="RATE",
                    help="Adam learning rate of G and D (default: the architecture's: " +
-                        ", ".join(f"{a} {d['lr_g']:g}" for a, d in ARCH_DEFAULTS.items()) + ")")
+                        ", ".join(f"{a.name} {a.lr_g:g}" for a in ARCHITECTURES.values()) + ")")
     t.add_argument("--r1-gamma", dest="r1_gamma", type=float, help="R1 penalty weight (default 0: off)")
     t.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
                    help="auto (default): bf16 mixed precision where the hardware does bf16 natively (CUDA GPUs "
@@ -60,7 +61,10 @@ def add_parser(sub) -> None:
                    "(inception-2015-12-05.pt): adds true FID to the quality measurements")
     add_launch_args(t)
     t.set_defaults(func=run_train)
+    _add_resume_parser(sub)
 
+
+def _add_resume_parser(sub) -> None:
     r = sub.add_parser("resume", help="continue a run from its newest checkpoint",
                        description="Continue a run from its newest good checkpoint: for --kimg or --minutes more, "
                        "else up to the run's own duration; a run that reached it trains as long again.")
@@ -88,21 +92,26 @@ def base_config(args):
                        compile=args.compile, init_from=init)
 
 
+# flags that set a suggested setting: given, they are kept as the artist's choice (settings.suggested)
+_CHOSEN = {"resolution": ("resolution",), "arch": ("arch",), "batch": ("batch",), "width": ("width",),
+           "lr": ("lr_g", "lr_d"), "augment": ("augment",), "kimg": ("kimg", "minutes"),
+           "minutes": ("kimg", "minutes")}
+
+
 def config_from_args(args, count: int, device_type: str):
-    """The run's settings: the suggestion for `count` usable images on a `device_type` device (the same rule as
-    the window's), then every flag given."""
+    """The run's settings: the suggestion for `count` usable images on a `device_type` device for the chosen size
+    and architecture (settings.suggested, the same function as the window's), keeping every flag given."""
     from studio.session.settings import suggested
-    cfg = suggested(count, device_type, base_config(args), resolution=args.resolution, arch=args.arch)
-    for name in ("batch", "seed", "width", "r1_gamma"):
+    base = base_config(args)
+    edited = {key for flag, keys in _CHOSEN.items() if getattr(args, flag) is not None for key in keys}
+    for name in ("resolution", "arch", "batch", "seed", "width", "r1_gamma", "augment"):
         if getattr(args, name) is not None:
-            setattr(cfg, name, getattr(args, name))
+            setattr(base, name, getattr(args, name))
     if args.lr is not None:
-        cfg.lr_g = cfg.lr_d = args.lr                         # one rate for both, as the defaults have it
-    if args.augment is not None:
-        cfg.augment = args.augment
+        base.lr_g = base.lr_d = args.lr                       # one rate for both, as the defaults have it
     if args.kimg is not None or args.minutes is not None:
-        cfg.kimg, cfg.minutes = (args.kimg or 0.0), (args.minutes or 0.0)
-    return cfg.validate()
+        base.kimg, base.minutes = (args.kimg or 0.0), (args.minutes or 0.0)
+    return suggested(count, device_type, base, edited).validate()
 
 
 def _prefs(args):

@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from .errors import StudioError
+from .models.registry import ARCHITECTURES, arch_names
 
-ARCHS = ("dcgan", "fastgan", "projected")
 FIT_MODES = ("crop", "pad", "stretch")
 CHANNELS = ("rgb", "rgba")
 PRECISIONS = ("auto", "bf16", "fp32")
@@ -38,7 +38,7 @@ class TrainConfig:
     lr_d: float = 2e-4
     beta1: float = 0.5
     beta2: float = 0.999
-    loss: str = ""                    # "" = the architecture's loss (ARCH_LOSS)
+    loss: str = ""                    # "" = the architecture's loss (models.registry)
     r1_gamma: float = 0.0             # 0 disables the R1 penalty
     r1_every: int = 16
     ema_kimg: float = 10.0            # EMA half-life of G_ema in thousands of images (StyleGAN-style)
@@ -75,20 +75,14 @@ class TrainConfig:
 
     @property
     def loss_name(self) -> str:
-        return self.loss or ARCH_LOSS.get(self.arch, "hinge")
+        arch = ARCHITECTURES.get(self.arch)
+        return self.loss or (arch.loss if arch else "hinge")
 
     def validate(self) -> "TrainConfig":
         r = self.resolution
         if r < 32 or r > 1024 or r & (r - 1):
             raise ConfigError(f"resolution must be a power of two from 32 to 1024, not {r}")
-        if self.arch not in ARCHS:
-            raise ConfigError(f"unknown architecture '{self.arch}': choose one of {', '.join(ARCHS)}")
-        if self.arch == "dcgan" and r > 256:
-            raise ConfigError("dcgan supports 32-256 px; use --arch fastgan for larger images")
-        if self.arch == "fastgan" and r < 64:
-            raise ConfigError("fastgan supports 64-1024 px; use --arch dcgan for 32 px")
-        if self.arch == "projected" and not 64 <= r <= 512:
-            raise ConfigError("projected supports 64-512 px; use --arch dcgan for 32 px, fastgan above 512 px")
+        self._validate_arch()
         if self.fit not in FIT_MODES:
             raise ConfigError(f"fit must be one of {', '.join(FIT_MODES)}, not '{self.fit}'")
         if self.channels not in CHANNELS:
@@ -103,6 +97,15 @@ class TrainConfig:
             raise ConfigError("z_dim and width must be positive")
         self.sample_grid = tuple(int(v) for v in self.sample_grid)
         return self
+
+    def _validate_arch(self) -> None:
+        arch, r = ARCHITECTURES.get(self.arch), self.resolution
+        if arch is None:
+            raise ConfigError(f"unknown architecture '{self.arch}': choose one of {', '.join(arch_names())}")
+        if not arch.supports(r):
+            fits = [a.name for a in ARCHITECTURES.values() if a.supports(r)]
+            raise ConfigError(f"{arch.name} supports {arch.resolutions}; "
+                              + (f"use --arch {' or '.join(fits)} for {r} px" if fits else "choose another size"))
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -129,20 +132,11 @@ class TrainConfig:
             raise ConfigError(f"cannot read training settings {path}: {e}") from e
 
 
-# Per-architecture settings (one place; the window and the command line both read it through with_arch).
-ARCH_LOSS: dict[str, str] = {"dcgan": "bce", "fastgan": "hinge", "projected": "hinge"}
-ARCH_DEFAULTS: dict[str, dict] = {
-    "dcgan": dict(z_dim=100, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    "fastgan": dict(z_dim=256, width=64, lr_g=2e-4, lr_d=2e-4, beta1=0.5, beta2=0.999),
-    # projected 3e-4: far ahead of 2e-4 at 5 CPU-minutes, ahead at 15 on five seeds (benchmarks/README.md §9, caveats)
-    "projected": dict(z_dim=128, width=16, lr_g=3e-4, lr_d=3e-4, beta1=0.0, beta2=0.99),
-}
-
-
 def arch_defaults(arch: str) -> dict:
-    if arch not in ARCH_DEFAULTS:
-        raise ConfigError(f"unknown architecture '{arch}': choose one of {', '.join(ARCHS)}")
-    return dict(ARCH_DEFAULTS[arch])
+    """The settings an architecture brings (models.registry), loss aside."""
+    if arch not in ARCHITECTURES:
+        raise ConfigError(f"unknown architecture '{arch}': choose one of {', '.join(arch_names())}")
+    return ARCHITECTURES[arch].defaults
 
 
 def with_arch(cfg: TrainConfig, arch: str) -> TrainConfig:
@@ -152,75 +146,3 @@ def with_arch(cfg: TrainConfig, arch: str) -> TrainConfig:
     if arch == cfg.arch:
         return cfg
     return dataclasses.replace(cfg, arch=arch, loss="", **arch_defaults(arch))
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """Default settings for a folder on a device, and the reasons, in sentences the Dataset page shows."""
-    config: TrainConfig
-    reasons: tuple[str, ...]
-
-    @property
-    def why(self) -> str:
-        return " ".join(self.reasons)
-
-
-# What the defaults come from: quality per minute of training, measured with benchmarks/quality_per_minute.py
-# (figures and commands in benchmarks/README.md §9). On a 2-core CPU, projected at 64 px shows recognisable shapes
-# after 5 minutes where dcgan 64 shows smudges (KID in EfficientNet-Lite1 0.30× dcgan's at 5 minutes and 0.46× at
-# 15 on the mean of five seeds run side by side the same day, 0.33-0.55× per seed, on a 146-picture folder; lr 3e-4
-# measured better than 2e-4, far better at 5 minutes), starts from a related
-# model well (--init-from halves the time to a quality), and projected at 128 px needs ~2× the time per image and
-# is still at blobs after 15 minutes.
-CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends its time in the largest layers
-CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25 minutes on a 2-core laptop CPU (64 px: about 100 img/s on two threads)
-GPU_KIMG = 500.0
-
-
-def suggestion(count: int, device: str = "cpu", resolution: int | None = None,
-               arch: str | None = None) -> Suggestion:
-    """Defaults for a folder of `count` images on `device` ('cpu', 'cuda' or 'mps'), with the reasons."""
-    gpu = not device.startswith("cpu")
-    why: list[str] = []
-    if arch is None and resolution is not None and resolution < 64:
-        arch = "dcgan"
-        why.append(f"DCGAN: the architecture for {resolution} px (projected starts at 64 px).")
-    elif arch is None and resolution is not None and resolution > 512:
-        arch = "fastgan"
-        why.append(f"FastGAN: the architecture for {resolution} px (projected goes up to 512 px).")
-    arch = arch or "projected"
-    if arch == "projected":
-        why.append("Projected GAN: the discriminator looks through a pretrained network, so recognisable "
-                   "pictures come after minutes rather than hours.")
-    if gpu:
-        res = resolution or 256
-        if resolution is None:
-            why.append(f"{res} px: a GPU can afford it.")
-        batch, kimg = 32, GPU_KIMG
-    else:
-        res = resolution or 64
-        if resolution is None:
-            why.append("64 px on this CPU: it learns about twice as many images per minute as 128 px, which is what "
-                       "makes pictures worth a look within 15 minutes; choose 128 px if you can leave it an hour.")
-        batch = 16
-        kimg = CPU_KIMG.get(res, 40.0)
-        why.append(f"{kimg:g} thousand images: about 25 minutes on a 2-core CPU; stop any time, or train longer later.")
-    if arch == "dcgan" and res < 32:
-        res = 32
-    defaults = arch_defaults(arch)
-    if arch == "projected" and not gpu:
-        defaults["width"] = CPU_WIDTH.get(res, 8 if res > 64 else 16)
-    elif arch == "projected":
-        defaults["width"] = 32
-    small = count < 5000
-    if small:
-        why.append(f"Augmentation on: with {count:,} images it keeps the discriminator from memorising them."
-                   if count else "Augmentation on: it keeps the discriminator from memorising a small folder.")
-    cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, augment=small, device=device,
-                      mirror=False, **defaults)
-    return Suggestion(cfg.validate(), tuple(why))
-
-
-def suggest(count: int, device: str = "cpu", resolution: int | None = None, arch: str | None = None) -> TrainConfig:
-    """The suggested TrainConfig alone (see suggestion() for the reasons)."""
-    return suggestion(count, device, resolution, arch).config

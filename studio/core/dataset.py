@@ -167,6 +167,47 @@ def no_images_message(root: Path, report: ScanReport) -> str:
             f"16 px on the shorter side.")
 
 
+def _cached_dataset(cache_npy: Path, cache_json: Path) -> "Dataset | None":
+    """The cached preprocessed images and their report, or None when missing, stale or damaged."""
+    if not (cache_npy.exists() and cache_json.exists()):
+        return None
+    try:
+        report = ScanReport.from_dict(json.loads(cache_json.read_text(encoding="utf-8")))
+        arr = np.load(cache_npy, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, KeyError, json.JSONDecodeError):
+        return None                                  # stale or damaged cache: rebuild it
+    ok = arr.dtype == np.uint8 and arr.ndim == 4 and arr.shape[0] == len(report.usable)
+    return Dataset(arr, report, cache_npy) if ok else None
+
+
+def _preprocess(files, root: Path, cfg: TrainConfig, bg, out, report: "ScanReport", progress, cancel) -> int:
+    """Load, fit and store each file in `out` (usable ones first, in order); returns how many were usable."""
+    count, n, res = 0, len(files), cfg.resolution
+    for i, p in enumerate(files):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        rel = os.path.relpath(p, root)
+        try:
+            img = load_image(p, cfg.channels, bg, cfg.min_size, draft_size=res * 2)
+            out[count] = fit_square(img, res, cfg.fit, bg)
+            report.usable.append(rel)
+            count += 1
+        except ImageSkipped as e:
+            report.skipped.append((rel, str(e)))
+        if progress and (i % 8 == 0 or i == n - 1):
+            progress(i + 1, n, show_path(rel))
+    return count
+
+
+def _shrink(path: Path, count: int) -> None:
+    """Cut the .npy file at `path` to its first `count` images."""
+    full = np.load(path, mmap_mode="r")
+    part = np.array(full[:count])
+    del full
+    with open(path, "wb") as f:
+        np.save(f, part, allow_pickle=False)
+
+
 def build_dataset(cfg: TrainConfig, cache_dir: Path | None = None, progress: Progress | None = None,
                   cancel=None, write_cache: bool = True) -> Dataset:
     """Scan cfg.data_dir and preprocess it, or load the matching cache from cache_dir. write_cache=False: a
@@ -180,16 +221,11 @@ def build_dataset(cfg: TrainConfig, cache_dir: Path | None = None, progress: Pro
     if cache_dir is not None:
         cache_npy = Path(cache_dir) / f"images-{key}.npy"
         cache_json = Path(cache_dir) / f"images-{key}.json"
-        if cache_npy.exists() and cache_json.exists():
-            try:
-                report = ScanReport.from_dict(json.loads(cache_json.read_text(encoding="utf-8")))
-                arr = np.load(cache_npy, mmap_mode="r", allow_pickle=False)
-                if arr.dtype == np.uint8 and arr.ndim == 4 and arr.shape[0] == len(report.usable):
-                    if progress:
-                        progress(len(files), len(files), "cached")
-                    return Dataset(arr, report, cache_npy)
-            except (OSError, ValueError, KeyError, json.JSONDecodeError):
-                pass  # stale or damaged cache: rebuild it
+        cached = _cached_dataset(cache_npy, cache_json)
+        if cached is not None:
+            if progress:
+                progress(len(files), len(files), "cached")
+            return cached
     bg = parse_colour(cfg.background)
     n, res, c = len(files), cfg.resolution, cfg.img_channels
     ctx = atomic_path(cache_npy) if cache_npy is not None and write_cache else None
@@ -199,31 +235,14 @@ def build_dataset(cfg: TrainConfig, cache_dir: Path | None = None, progress: Pro
             out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(max(n, 1), res, res, c))
         else:
             out = np.zeros((max(n, 1), res, res, c), np.uint8)
-        count = 0
-        for i, p in enumerate(files):
-            if cancel is not None and cancel.is_set():
-                raise Cancelled()
-            rel = os.path.relpath(p, root)
-            try:
-                img = load_image(p, cfg.channels, bg, cfg.min_size, draft_size=res * 2)
-                out[count] = fit_square(img, res, cfg.fit, bg)
-                report.usable.append(rel)
-                count += 1
-            except ImageSkipped as e:
-                report.skipped.append((rel, str(e)))
-            if progress and (i % 8 == 0 or i == n - 1):
-                progress(i + 1, n, show_path(rel))
+        count = _preprocess(files, root, cfg, bg, out, report, progress, cancel)
         if count == 0:
             raise DatasetError(no_images_message(root, report))
         if tmp is not None:
             out.flush()
             del out
-            if count < n:  # shrink the file to the usable count
-                full = np.load(tmp, mmap_mode="r")
-                part = np.array(full[:count])
-                del full
-                with open(tmp, "wb") as f:
-                    np.save(f, part, allow_pickle=False)
+            if count < n:
+                _shrink(tmp, count)
             ctx.__exit__(None, None, None)
             ctx = None
             atomic_write_text(cache_json, json.dumps(report.to_dict()))

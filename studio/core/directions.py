@@ -98,14 +98,12 @@ class _Stop(Exception):
 
 
 def early_layer(G: nn.Module) -> tuple[str, nn.Module]:
-    """The module whose output is 'the first block' of G (4x4 feature maps)."""
-    if hasattr(G, "init"):                                   # fastgan: ConvT + BN + GLU
-        return "init", G.init
-    main = getattr(G, "main", None)
-    if isinstance(main, nn.Sequential):                      # dcgan: ConvT + BN + ReLU
-        for i, m in enumerate(main):
-            if isinstance(m, (nn.ReLU, nn.LeakyReLU, nn.GELU, nn.SiLU)):
-                return f"main.{i}", m
+    """The module whose output is 'the first block' of G (4x4 feature maps): the layer its architecture names
+    in the registry (models.registry.Architecture.direction_layer), else G's first child."""
+    from .models.registry import arch_of_generator
+    arch = arch_of_generator(G)
+    if arch is not None and arch.direction_layer:
+        return arch.direction_layer, G.get_submodule(arch.direction_layer)
     for name, m in G.named_children():
         return name, m
     raise DirectionsError("the generator has no layers")

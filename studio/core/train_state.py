@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from . import checkpoint as ckpt
+from .events import Failed, Notice
 
 
 def pack(t) -> tuple[dict, dict]:
@@ -126,3 +127,30 @@ def init_from(t, source: Path | str) -> str:
         ckpt.unpack_module("D", t.D, tensors, "discriminator")
     return (f"Starting from {path}: generator{' and discriminator' if has_d else ''} weights"
             + ("" if has_d else " (the file has no discriminator: a new one learns alongside)") + ".")
+
+
+def recover_from_nan(t) -> bool:
+    """Losses became NaN/inf: back to the newest checkpoint with halved learning rates (False: given up, said)."""
+    t.nan_failures += 1
+    if t.nan_failures > t.cfg.max_nan_retries:
+        t.on_event(Failed(f"Training diverged {t.nan_failures} times in a row (losses became NaN/inf) and was "
+                             "stopped. Try a lower learning rate, the R1 penalty (r1_gamma), or more augmentation."))
+        return False
+    lr_g = t.opt_g.param_groups[0]["lr"] * 0.5
+    lr_d = t.opt_d.param_groups[0]["lr"] * 0.5
+    failures = t.nan_failures
+    path = t.restore_latest() if t.world.main else None
+    if t.world.active and t.world.from_main(path) is not None:
+        path = path or "rank 0's checkpoint"
+        share(t)                               # the others roll back to what rank 0 read
+    if path is None:
+        t.on_event(Failed("Training diverged (NaN/inf losses) and no checkpoint could be restored."))
+        return False
+    t.nan_failures = failures
+    for opt, lr in ((t.opt_g, lr_g), (t.opt_d, lr_d)):
+        for g in opt.param_groups:
+            g["lr"] = lr
+    t.on_event(Notice(f"Losses became NaN/inf: rolled back to step {t.step} ({Path(path).name}) and halved the "
+                      f"learning rates (G {lr_g:.2e}, D {lr_d:.2e}). Training carries on.", "warning"))
+    return True
+

@@ -16,6 +16,7 @@ import math
 import os
 import threading
 import time
+from dataclasses import dataclass, field
 import warnings
 from pathlib import Path
 from typing import Callable
@@ -35,6 +36,18 @@ from .losses import d_loss_fake, d_loss_real, d_score, g_loss, r1_penalty
 from .models import ModelSpec, build_models
 from .models.registry import keeps_freed_memory, preferred_memory_format
 from .run import RunFolder
+
+
+@dataclass
+class _Loop:
+    """The training loop's clocks and running sums for one run() call."""
+    session_start: float                  # elapsed training seconds before this session
+    last_nimg: int                        # images seen at the last metrics report
+    acc: "torch.Tensor"                   # summed [loss_g, loss_d, D(x), D(G(z))] since then
+    acc_n: int = 0
+    t_start: float = field(default_factory=time.perf_counter)     # moved on by pauses
+    last_t: float = field(default_factory=time.perf_counter)
+    last_ckpt: float = field(default_factory=time.perf_counter)
 
 
 class Trainer:
@@ -182,7 +195,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ the loop
     def run(self, kimg: float | None = None, minutes: float | None = None) -> str:
-        """Train until `kimg` total (default: config), `minutes` of this session, or stop(). Returns the reason."""
+        """Train until `kimg` total, `minutes` of this session, or stop(). Returns the reason. None: the config's
+        duration; 0: no limit of that kind (a resume for more images must not keep the run's old time limit)."""
         if self.keep_heap:
             allocator.keep_freed_memory()
         try:
@@ -191,82 +205,38 @@ class Trainer:
             allocator.release_freed_memory()
 
     def _run(self, kimg: float | None, minutes: float | None) -> str:
-        cfg = self.cfg
-        target = (cfg.kimg if kimg is None else kimg) or None
-        minutes = (cfg.minutes if minutes is None else minutes) or None
-        if self.world.active:                 # every rank: rank 0's weights, optimizer, RNG, counters and goal
-            train_state.share(self)
-            target, minutes = self.world.from_main((target, minutes))
+        target, minutes = self._goal(kimg, minutes)
         self._stop.clear()
-        t_start = time.perf_counter()
-        session_start_elapsed = self.elapsed
-        last_t, last_nimg = t_start, self.nimg
-        acc = torch.zeros(4, device=self.device)
-        acc_n = 0
-        sample_every = max(1, int(cfg.sample_every_kimg * 1000))
-        ckpt_every = max(1, int(cfg.checkpoint_every_kimg * 1000))
+        loop = _Loop(self.elapsed, self.nimg, torch.zeros(4, device=self.device))
         if self.step == 0 and self.saved_step != 0:      # a fresh run: step-0 samples and checkpoint
             train_report.emit_samples(self)
             self.save_checkpoint()
-        last_ckpt = time.perf_counter()
+        loop.last_ckpt = time.perf_counter()
         reason = "done"
         try:
             while True:
-                p0 = time.perf_counter()          # stop, pause and the time limit: the same on every rank (agreed
-                stop, pause, over = self.world.agree(        # every log_every steps when there are several)
-                    self._stop.is_set(), self._pause.is_set(), minutes is not None and p0 - t_start >= minutes * 60,
-                    device=self.device) if not self.world.active or self.step % cfg.log_every == 0 else (0, 0, 0)
-                if stop:
-                    reason = "stopped"
-                    break
-                if pause:
-                    time.sleep(0.02)
-                    paused = time.perf_counter() - p0
-                    t_start += paused
-                    last_t += paused
+                control = self._control(loop, target, minutes)     # stop / pause / goal reached
+                if control == "pause":
                     continue
-                if target is not None and self.nimg >= target * 1000:
+                if control is not None:
+                    reason = control
                     break
-                if over:
-                    break
-                try:
-                    acc += self.train_step()
-                except torch.cuda.OutOfMemoryError:
-                    if self.world.active or not self._shrink_batch():   # ranks cannot shrink apart: stop
-                        return self._fail(f"The GPU ran out of memory {distributed.per_process(self.batch, self.world)}"
-                                          ": use a smaller resolution or architecture width, or train on the CPU.")
-                    continue
-                except Exception as e:  # noqa: BLE001 - compile failures only; the rest goes on up
-                    if self.world.active or not (self.compiled and compiled.is_compile_error(e)):
-                        raise
-                    if not self._stop_compiling(e):
+                step = self._step_or_recover()                      # one D and one G step
+                if isinstance(step, str):
+                    if step == "failed":
                         return "failed"
-                    continue
-                acc_n += 1
+                    continue                                        # a smaller batch or eager: again
+                loop.acc += step
+                loop.acc_n += 1
                 prev = self.nimg - self.batch
-                self.elapsed = session_start_elapsed + (time.perf_counter() - t_start)
-                if self.step % cfg.log_every == 0:
-                    vals = (self.world.mean_(acc) / acc_n).tolist()   # the one host sync every log_every steps
-                    acc.zero_()
-                    acc_n = 0
-                    if not all(math.isfinite(v) for v in vals):
-                        if not self._recover_from_nan():
+                self.elapsed = loop.session_start + (time.perf_counter() - loop.t_start)
+                if self.step % self.cfg.log_every == 0:
+                    report = self._report(loop, target, minutes)
+                    if report != "ok":
+                        if report == "failed":
                             return "failed"
-                        continue
-                    self.nan_failures = 0
-                    now = time.perf_counter()
-                    ips = (self.nimg - last_nimg) / max(now - last_t, 1e-9)
-                    last_t, last_nimg = now, self.nimg
-                    train_report.emit_metrics(self, vals, ips, target, minutes, now - t_start)
-                if self.nimg // sample_every != prev // sample_every:
-                    train_report.emit_samples(self)
-                since = time.perf_counter() - last_ckpt
-                if ((self.nimg // ckpt_every != prev // ckpt_every and since >= cfg.checkpoint_min_sec)
-                        or since >= cfg.checkpoint_max_sec or self._ckpt_failed):
-                    self.save_checkpoint()
-                    last_ckpt = time.perf_counter()
-                if self.evaluator is not None and self.world.main and self.evaluator.due(self):
-                    self.evaluator(self)
+                        continue                                    # diverged: rolled back to a checkpoint
+                self._periodic(loop, prev)                          # samples, checkpoint, quality
         except Exception as e:  # noqa: BLE001 - report every failure to the UI in words
             if self.world.active and distributed.lost_peer(e):
                 return self._fail(distributed.lost_rank_message(e))
@@ -277,6 +247,76 @@ class Trainer:
             self.save_checkpoint()
         self.on_event(Finished(self.step, self.kimg, reason))
         return reason
+
+    def _goal(self, kimg: float | None, minutes: float | None) -> tuple[float | None, float | None]:
+        """(target kimg, minutes) of this session, None for no limit; the same on every rank."""
+        target = (self.cfg.kimg if kimg is None else kimg) or None
+        minutes = (self.cfg.minutes if minutes is None else minutes) or None
+        if self.world.active:                 # every rank: rank 0's weights, optimizer, RNG, counters and goal
+            train_state.share(self)
+            target, minutes = self.world.from_main((target, minutes))
+        return target, minutes
+
+    def _control(self, loop: "_Loop", target, minutes) -> str | None:
+        """'stopped', 'done' (goal reached), 'pause' (paused a moment) or None (train on), agreed by all ranks."""
+        p0 = time.perf_counter()              # several ranks: agreed every log_every steps
+        stop, pause, over = self.world.agree(
+            self._stop.is_set(), self._pause.is_set(), minutes is not None and p0 - loop.t_start >= minutes * 60,
+            device=self.device) if not self.world.active or self.step % self.cfg.log_every == 0 else (0, 0, 0)
+        if stop:
+            return "stopped"
+        if pause:
+            time.sleep(0.02)
+            paused = time.perf_counter() - p0
+            loop.t_start += paused
+            loop.last_t += paused
+            return "pause"
+        if (target is not None and self.nimg >= target * 1000) or over:
+            return "done"
+        return None
+
+    def _step_or_recover(self) -> "torch.Tensor | str":
+        """train_step()'s losses; 'retry' after out of memory (smaller batch) or a compile failure (eager); 'failed'."""
+        try:
+            return self.train_step()
+        except torch.cuda.OutOfMemoryError:
+            if self.world.active or not self._shrink_batch():   # ranks cannot shrink apart: stop
+                return self._fail(f"The GPU ran out of memory {distributed.per_process(self.batch, self.world)}"
+                                  ": use a smaller resolution or architecture width, or train on the CPU.")
+            return "retry"
+        except Exception as e:  # noqa: BLE001 - compile failures only; the rest goes on up
+            if self.world.active or not (self.compiled and compiled.is_compile_error(e)):
+                raise
+            return "retry" if self._stop_compiling(e) else "failed"
+
+    def _report(self, loop: "_Loop", target, minutes) -> str:
+        """Emit the last log_every steps' metrics (one host sync): 'ok'; diverged: 'recovered' or 'failed'."""
+        vals = (self.world.mean_(loop.acc) / loop.acc_n).tolist()
+        loop.acc.zero_()
+        loop.acc_n = 0
+        if not all(math.isfinite(v) for v in vals):
+            return "recovered" if train_state.recover_from_nan(self) else "failed"
+        self.nan_failures = 0
+        now = time.perf_counter()
+        ips = (self.nimg - loop.last_nimg) / max(now - loop.last_t, 1e-9)
+        loop.last_t, loop.last_nimg = now, self.nimg
+        train_report.emit_metrics(self, vals, ips, target, minutes, now - loop.t_start)
+        return "ok"
+
+    def _periodic(self, loop: "_Loop", prev: int) -> None:
+        """Samples every sample_every_kimg, checkpoints (kimg-paced within min/max seconds), quality when due."""
+        cfg = self.cfg
+        sample_every = max(1, int(cfg.sample_every_kimg * 1000))
+        ckpt_every = max(1, int(cfg.checkpoint_every_kimg * 1000))
+        if self.nimg // sample_every != prev // sample_every:
+            train_report.emit_samples(self)
+        since = time.perf_counter() - loop.last_ckpt
+        if ((self.nimg // ckpt_every != prev // ckpt_every and since >= cfg.checkpoint_min_sec)
+                or since >= cfg.checkpoint_max_sec or self._ckpt_failed):
+            self.save_checkpoint()
+            loop.last_ckpt = time.perf_counter()
+        if self.evaluator is not None and self.world.main and self.evaluator.due(self):
+            self.evaluator(self)
 
     def train_step(self) -> torch.Tensor:
         """One D step and one G step. Returns [loss_g, loss_d, D(x), D(G(z))] as a device tensor."""
@@ -379,30 +419,6 @@ class Trainer:
         return None
 
     # ------------------------------------------------------------------ health
-    def _recover_from_nan(self) -> bool:
-        self.nan_failures += 1
-        if self.nan_failures > self.cfg.max_nan_retries:
-            self._fail(f"Training diverged {self.nan_failures} times in a row (losses became NaN/inf) and was "
-                       "stopped. Try a lower learning rate, the R1 penalty (r1_gamma), or more augmentation.")
-            return False
-        lr_g = self.opt_g.param_groups[0]["lr"] * 0.5
-        lr_d = self.opt_d.param_groups[0]["lr"] * 0.5
-        failures = self.nan_failures
-        path = self.restore_latest() if self.world.main else None
-        if self.world.active and self.world.from_main(path) is not None:
-            path = path or "rank 0's checkpoint"
-            train_state.share(self)                # the others roll back to what rank 0 read
-        if path is None:
-            self._fail("Training diverged (NaN/inf losses) and no checkpoint could be restored.")
-            return False
-        self.nan_failures = failures
-        for opt, lr in ((self.opt_g, lr_g), (self.opt_d, lr_d)):
-            for g in opt.param_groups:
-                g["lr"] = lr
-        self.on_event(Notice(f"Losses became NaN/inf: rolled back to step {self.step} ({Path(path).name}) and halved the "
-                             f"learning rates (G {lr_g:.2e}, D {lr_d:.2e}). Training carries on.", "warning"))
-        return True
-
     def _stop_compiling(self, e: BaseException) -> bool:
         """Compilation failed mid-step: go eager and back to the newest checkpoint (the step may be half done)."""
         self.compiled, self._g, self._d = False, self.G, self.D

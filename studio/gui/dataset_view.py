@@ -78,6 +78,10 @@ class DatasetView(QWidget):
             box, self.stats[key] = stat_block(cap)
             head.addWidget(box)
         lay.addLayout(head)
+        lay.addWidget(self._progress_row())
+        lay.addWidget(self._grid_and_skipped(), 1)
+
+    def _progress_row(self) -> QWidget:
         prog = QHBoxLayout()
         self.progress = QProgressBar()
         self.progress.setTextVisible(False)
@@ -92,7 +96,10 @@ class DatasetView(QWidget):
         self.progress_row = QWidget()
         self.progress_row.setLayout(prog)
         self.progress_row.setVisible(False)
-        lay.addWidget(self.progress_row)
+        return self.progress_row
+
+    def _grid_and_skipped(self) -> QSplitter:
+        """The thumbnails as the network sees them, above the skipped files (shown when there are some)."""
         split = QSplitter(Qt.Vertical)
         self.model = ThumbModel(self)
         self.grid = QListView()
@@ -121,7 +128,7 @@ class DatasetView(QWidget):
         split.setStretchFactor(0, 4)
         split.setStretchFactor(1, 1)
         self.skipped_box.setVisible(False)
-        lay.addWidget(split, 1)
+        return split
 
     def scanning(self, done: int, total: int, name: str) -> None:
         self.progress_row.setVisible(True)

@@ -1,7 +1,8 @@
 """The Dataset workspace: the current project's image folder, its scan, and the training settings.
 
-A view over studio.session: a new project's settings start from the session's suggestion (the folder's usable
-image count and the device the run will use, studio.session.settings.suggested) after the first scan; choosing
+A view over studio.session: a new project's settings follow the session's suggestion (studio.session.settings:
+the folder's usable image count, the device the run will use, and the size and architecture), recomputed when any
+of those changes, except the fields the artist edited by hand (the project's SettingsDraft keeps which); choosing
 an architecture brings its own settings (core.config.with_arch); changing resolution, fit or colour rescans on
 a gui.worker.Worker (the cache makes repeats instant). Edits are undoable (Edit ▸ Undo while this workspace is
 shown). Once a project has checkpoints its settings are fixed.
@@ -17,9 +18,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog
 from studio.core.config import ConfigError, TrainConfig, with_arch
 from studio.core.errors import Cancelled
 from studio.session.errors import describe_error
-from studio.session.events import ProjectChanged
+from studio.session.events import PreferencesChanged, ProjectChanged
 from studio.session.history import History
-from studio.session.settings import check_start_model, suggested, suggested_why
+from studio.core.models.registry import ARCHITECTURES
+from studio.session.settings import PAGE_FIELDS, SUGGESTED_KEYS, SettingsDraft, check_start_model, suggestion_for
 
 from .dataset_view import DatasetView
 from .widgets.elided_label import ElidedLabel
@@ -29,8 +31,6 @@ from .worker import Worker
 RESOLUTIONS = (32, 64, 128, 256, 512, 1024)
 FITS = (("crop", "Crop to square"), ("pad", "Pad to square"), ("stretch", "Stretch to square"))
 CHANNELS = (("rgb", "RGB"), ("rgba", "RGBA — keep transparency"))
-ARCHS = (("projected", "Projected GAN — learns fastest, 64–512 px"), ("dcgan", "DCGAN — light, 32–256 px"),
-         ("fastgan", "FastGAN — few images, 64–1024 px"))
 PRECISIONS = (("auto", "Automatic — bf16 where native"), ("bf16", "bf16 mixed — faster"),
               ("fp32", "fp32 — full precision"))
 RESCAN_KEYS = ("resolution", "fit", "channels")
@@ -62,12 +62,14 @@ class ProjectPage(QWidget):
         self._scan: Worker | None = None
         self._old_scans: list[Worker] = []
         self._applying = False
-        self._suggested = True
+        self._suggesting = True                 # a new project: the settings follow the suggestion (hand edits kept)
+        self._draft = SettingsDraft()           # used while no project is open (a project keeps its own)
         self._locked = False
         self._rescan_timer = QTimer(self, singleShot=True, interval=300, timeout=self.rescan)
         self._build()
         self.clear()
         studio.subscribe(self._on_project, ProjectChanged)
+        studio.subscribe(self._on_prefs, PreferencesChanged)
 
     @property
     def project(self):
@@ -79,10 +81,61 @@ class ProjectPage(QWidget):
         root.setContentsMargins(12, 12, 12, 12)
         split = QSplitter(Qt.Horizontal)
         split.setChildrenCollapsible(False)
+        self.view = DatasetView()
+        self.view.cancel_requested.connect(self.cancel_scan)
+        split.addWidget(self._side_panel())
+        split.addWidget(self.view)
+        split.setStretchFactor(1, 1)
+        root.addWidget(split)
+        for w in (self.w_resolution, self.w_fit, self.w_channels, self.w_arch, self.w_unit, self.w_precision):
+            w.currentIndexChanged.connect(self._edited)
+        for w in (self.w_mirror, self.w_augment):
+            w.toggled.connect(self._edited)
+        for w in (self.w_duration, self.w_batch):
+            w.editingFinished.connect(self._edited)
+
+    def _side_panel(self) -> QWidget:
+        """The settings (scrolling) above a fixed bar with Start training, always in view."""
         side = QWidget()
         sl = QVBoxLayout(side)
         sl.setContentsMargins(0, 0, 8, 0)
         sl.setSpacing(10)
+        self.settings_boxes = (self._images_box(), self._model_box(), self._training_box())
+        for box in self.settings_boxes:
+            sl.addWidget(box)
+        self.hint = QLabel("")
+        self.hint.setWordWrap(True)
+        self.hint.setProperty("role", "caption")
+        sl.addWidget(self.hint)
+        self.why = QLabel("")
+        self.why.setObjectName("SuggestionWhy")
+        self.why.setWordWrap(True)
+        self.why.setProperty("role", "caption")
+        self.why.setToolTip("How these defaults were chosen: benchmarks/README.md (quality per minute of training)")
+        sl.addWidget(self.why)
+        sl.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)     # the settings wrap to the panel's width
+        scroll.setWidget(side)
+        self.btn_start = QPushButton(icon("play", "#ffffff"), " Start training")
+        self.btn_start.setProperty("primary", True)
+        self.btn_start.setMinimumHeight(36)
+        self.btn_start.clicked.connect(self.request_start)
+        panel = QWidget()
+        pl = QVBoxLayout(panel)
+        pl.setContentsMargins(0, 0, 0, 0)
+        pl.addWidget(scroll, 1)
+        bar = QHBoxLayout()                        # outside the scroll area: never below the fold
+        bar.setContentsMargins(0, 8, 8, 0)
+        bar.addWidget(self.btn_start)
+        pl.addLayout(bar)
+        panel.setMinimumWidth(300)
+        panel.setMaximumWidth(420)
+        return panel
+
+    def _images_box(self) -> QGroupBox:
         src = QGroupBox("Images")
         f = QFormLayout(src)
         self.folder_label = ElidedLabel("—")
@@ -98,9 +151,14 @@ class ProjectPage(QWidget):
         f.addRow("Fit", self.w_fit)
         f.addRow("Colour", self.w_channels)
         f.addRow(self.w_mirror)
+        return src
+
+    def _model_box(self) -> QGroupBox:
         model = QGroupBox("Model")
         f2 = QFormLayout(model)
-        self.w_arch = self._combo(ARCHS)
+        f2.setRowWrapPolicy(QFormLayout.WrapLongRows)       # the architecture's label gets the panel's width
+        self.w_arch = self._combo([(a.name, a.window_label()) for a in ARCHITECTURES.values()])
+        self.w_arch.setSizeAdjustPolicy(QComboBox.AdjustToContents)          # its text is never cut
         f2.addRow("Architecture", self.w_arch)
         start = QVBoxLayout()
         start.setSpacing(4)
@@ -120,6 +178,9 @@ class ProjectPage(QWidget):
         start.addWidget(self.w_init)
         start.addLayout(buttons)
         f2.addRow("Start from", start)
+        return model
+
+    def _training_box(self) -> QGroupBox:
         train = QGroupBox("Training")
         f3 = QFormLayout(train)
         self.w_augment = QCheckBox("Augmentation (DiffAugment)")
@@ -138,44 +199,7 @@ class ProjectPage(QWidget):
         f3.addRow("Duration", dur)
         f3.addRow("Batch size", self.w_batch)
         f3.addRow("Precision", self.w_precision)
-        self.settings_boxes = (src, model, train)
-        for box in self.settings_boxes:
-            sl.addWidget(box)
-        self.hint = QLabel("")
-        self.hint.setWordWrap(True)
-        self.hint.setProperty("role", "caption")
-        sl.addWidget(self.hint)
-        self.why = QLabel("")
-        self.why.setObjectName("SuggestionWhy")
-        self.why.setWordWrap(True)
-        self.why.setProperty("role", "caption")
-        self.why.setToolTip("How these defaults were chosen: benchmarks/README.md (quality per minute of training)")
-        sl.addWidget(self.why)
-        sl.addStretch(1)
-        self.btn_start = QPushButton(icon("play", "#ffffff"), " Start training")
-        self.btn_start.setProperty("primary", True)
-        self.btn_start.setMinimumHeight(36)
-        self.btn_start.clicked.connect(self.request_start)
-        sl.addWidget(self.btn_start)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)     # the settings wrap to the panel's width
-        scroll.setWidget(side)
-        scroll.setMinimumWidth(300)
-        scroll.setMaximumWidth(420)
-        self.view = DatasetView()
-        self.view.cancel_requested.connect(self.cancel_scan)
-        split.addWidget(scroll)
-        split.addWidget(self.view)
-        split.setStretchFactor(1, 1)
-        root.addWidget(split)
-        for w in (self.w_resolution, self.w_fit, self.w_channels, self.w_arch, self.w_unit, self.w_precision):
-            w.currentIndexChanged.connect(self._edited)
-        for w in (self.w_mirror, self.w_augment):
-            w.toggled.connect(self._edited)
-        for w in (self.w_duration, self.w_batch):
-            w.editingFinished.connect(self._edited)
+        return train
 
     @staticmethod
     def _combo(items) -> QComboBox:
@@ -188,8 +212,14 @@ class ProjectPage(QWidget):
 
     # ------------------------------------------------------------------ config <-> widgets
     def apply_config(self, cfg, record: bool = False) -> None:
-        """Show `cfg` (TrainConfig or dict) in the widgets; rescan when the preprocessing changed."""
+        """Show `cfg` (TrainConfig or dict) in the widgets; rescan when the preprocessing changed. record=True: a
+        change the artist made (undoable; the suggested fields it sets are kept from now on)."""
         d = cfg.to_dict() if isinstance(cfg, TrainConfig) else dict(cfg)
+        if record and self._suggesting:
+            self.draft.note_edits(self.cfg, TrainConfig.from_dict(d), SUGGESTED_KEYS)
+        self._show_config(d, record)
+
+    def _show_config(self, d: dict, record: bool) -> None:
         old = self.cfg.to_dict()
         self._applying = True
         try:
@@ -213,6 +243,7 @@ class ProjectPage(QWidget):
         finally:
             self._applying = False
         self._validate()
+        self._show_why()
         if record and old != self.cfg.to_dict():
             self.history.push("Change training settings", old, self.cfg.to_dict())
         self._save()
@@ -232,17 +263,30 @@ class ProjectPage(QWidget):
         cfg.sample_grid = tuple(d["sample_grid"])
         return cfg
 
+    @property
+    def draft(self) -> SettingsDraft:
+        """The suggestion's inputs and the fields edited by hand: the project's (session state), else the page's."""
+        return self.project.settings_draft if self.project is not None else self._draft
+
     def _edited(self, *_):
         if self._applying:
             return
         cfg = self.read_config()
+        if self._suggesting:                  # the artist chose these: kept; the rest follows the suggestion
+            self.draft.note_edits(self.cfg, cfg)
+            cfg = self.draft.apply(cfg)
         try:
             cfg.validate()
         except ConfigError as e:
             self._show_problem(str(e))
             return
-        self._suggested = True                 # the artist chose: no more automatic suggestions
-        self.apply_config(cfg, record=True)
+        self._show_config(cfg.to_dict(), record=True)       # the edits are noted above, not the suggestion's
+
+    def _show_why(self) -> None:
+        draft = self.draft
+        edited = draft.edited if self._suggesting else PAGE_FIELDS      # a kept project: its own size and arch
+        self.why.setText(suggestion_for(draft.count, draft.device_type, self.cfg, edited).why
+                         if draft.ready else "")
 
     def _validate(self) -> bool:
         try:
@@ -286,8 +330,7 @@ class ProjectPage(QWidget):
         self.history.clear()
         if project is None:
             return
-        fresh = project.created_here and not project.trained
-        self._suggested = not fresh            # a new project takes the suggestion after its first scan
+        self._suggesting = project.created_here and not project.trained   # a new project follows the suggestion
         self._locked = project.trained
         self.apply_config(project.config())
         for box in self.settings_boxes:
@@ -337,16 +380,29 @@ class ProjectPage(QWidget):
 
     def _on_scanned(self, ds, device_type: str) -> None:
         self.dataset, self.scan_error, self.device_type = ds, "", device_type
-        self.why.setText(suggested_why(len(ds), device_type))
-        if not self._suggested:
-            self._suggested = True
-            self.apply_config(suggested(len(ds), device_type, self.cfg))
-            if self.cfg.resolution != ds.resolution:
-                return                            # the suggestion changed the size: a rescan is on its way
+        if self.folder_facts(len(ds), device_type) and self.cfg.resolution != ds.resolution:
+            return                                # the suggestion changed the size: a rescan is on its way
         self.view.show_dataset(ds, self.cfg)
         self._validate()
         self.notice.emit(ds.report.summary(), "info")
         self.scan_finished.emit(ds)
+
+    def folder_facts(self, count: int, device_type: str) -> bool:
+        """The folder's usable image count and the run's device type are known (a scan): the suggestion follows
+        them (hand edits kept). True when the settings changed."""
+        draft = self.draft
+        draft.count, draft.device_type = count, device_type
+        old = self.cfg.to_dict()
+        if self._suggesting and not self._locked:
+            self.apply_config(self.draft.apply(self.cfg))
+        else:
+            self._show_why()
+        return old != self.cfg.to_dict()
+
+    def _on_prefs(self, ev: PreferencesChanged) -> None:
+        """The device preference changed: rescan (cached: quick) to learn the device type again."""
+        if "device" in ev.changed and not self._locked and self.studio.project is not None:
+            self.rescan()
 
     def _on_failed(self, error: BaseException) -> None:
         if isinstance(error, Cancelled):
@@ -371,5 +427,6 @@ class ProjectPage(QWidget):
         for box in self.settings_boxes:
             box.setEnabled(True)
         self.folder_label.setText("—")
+        self._draft = SettingsDraft()
         self.why.setText("")
         self._validate()

@@ -22,6 +22,7 @@ from studio.core.run import ProjectError, ProjectLocked, RunFolder, is_project, 
 __all__ = ["Project", "RecentProjects", "ProjectError", "ProjectLocked", "is_project"]
 
 from .preferences import Store
+from .settings import SettingsDraft
 
 MAX_RECENT = 10
 
@@ -30,6 +31,7 @@ class Project:
     def __init__(self, path: Path | str) -> None:
         self.run = RunFolder(path)
         self.created_here = False          # made by this session and never trained: closing it removes it
+        self.settings_draft = SettingsDraft()   # a new project's suggestion inputs and hand-edited fields
         self._locked = False
 
     # ------------------------------------------------------------------ finding and making projects

@@ -1,38 +1,181 @@
 """The training-settings rules the window and the command line share (each written once, here or in core):
 
 - an architecture brings its own latent size, width, learning rates, betas and loss (core.config.with_arch);
-- the suggestion for a folder depends on its usable image count and the device the run will use
-  (`suggested`), whatever the window's status bar happens to say;
+- the suggestion for a folder (`suggestion`: size, architecture, width, batch, duration, augmentation, the reasons
+  and the time estimate) depends on its usable image count, the device the run will use (whatever the window's
+  status bar happens to say), and the size and architecture when those were chosen;
+- `suggested` applies it to a config, keeping every setting the artist chose (command-line flags, or the fields
+  edited on the Dataset page, which a `SettingsDraft` remembers);
 - resuming a run that reached its target trains as long again (`resume_plan`), and says so.
 """
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from studio.core.config import ARCH_DEFAULTS, TrainConfig, suggest, suggestion, with_arch
+from studio.core.config import TrainConfig, arch_defaults, with_arch
+from studio.core.models.registry import ARCHITECTURES, get_arch
 
-__all__ = ["with_arch", "suggested", "suggested_why", "ResumePlan", "resume_plan", "SUGGESTED_KEYS", "check_start_model"]
+__all__ = ["with_arch", "suggestion", "Suggestion", "suggested", "SettingsDraft", "ResumePlan", "resume_plan",
+           "SUGGESTED_KEYS", "check_start_model"]
 
 # what a suggestion decides; every other setting (data, preprocessing, precision, seed, device …) is kept
-SUGGESTED_KEYS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "loss") + \
-    tuple(sorted({k for d in ARCH_DEFAULTS.values() for k in d}))
+SUGGESTED_KEYS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "loss",
+                  "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2")
+
+# What the defaults come from: quality per minute of training, measured with benchmarks/quality_per_minute.py
+# (figures and commands in benchmarks/README.md §9). On a 2-core CPU, projected at 64 px shows recognisable shapes
+# after 5 minutes where dcgan 64 shows smudges (KID in EfficientNet-Lite1 0.30× dcgan's at 5 minutes and 0.46× at
+# 15 on the mean of five seeds run side by side the same day, 0.33-0.55× per seed, on a 146-picture folder; lr 3e-4
+# measured better than 2e-4, far better at 5 minutes), starts from a related model well (--init-from halves the
+# time to a quality), and projected at 128 px needs ~2× the time per image and is still at blobs after 15 minutes.
+CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends its time in the largest layers
+CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25 minutes each on a 2-core laptop CPU (projected)
+CPU_IMAGES_PER_S = {64: 100.0, 128: 40.0}   # projected on two threads at the suggested widths (measured)
+GPU_KIMG = 500.0
 
 
-def suggested(count: int, device_type: str, base: TrainConfig | None = None,
-              resolution: int | None = None, arch: str | None = None) -> TrainConfig:
-    """Settings for a folder of `count` usable images trained on a `device_type` ('cpu', 'cuda', 'mps')
-    device (at `resolution` / with `arch` when those are chosen), keeping `base`'s other settings (its data
-    folder, fit, colours, precision, device choice …)."""
-    s = suggest(count, device_type, resolution, arch)
+@dataclass(frozen=True)
+class Suggestion:
+    """Default settings for a folder on a device, the reasons (sentences the Dataset page shows) and, where
+    known, about how many minutes the suggested duration takes."""
+    config: TrainConfig
+    reasons: tuple[str, ...]
+    minutes: float | None = None
+
+    @property
+    def why(self) -> str:
+        return " ".join(self.reasons)
+
+
+def _where(device_type: str) -> str:
+    return "this CPU" if device_type == "cpu" else ("this GPU" if device_type == "cuda" else "this Mac's GPU")
+
+
+def _choose_arch(resolution: int | None, arch: str | None, why: list[str]) -> str:
+    if arch is not None:
+        return arch
+    first = next(iter(ARCHITECTURES.values()))
+    if resolution is None or first.supports(resolution):
+        return first.name
+    fits = next((a for a in ARCHITECTURES.values() if a.supports(resolution)), first)
+    why.append(f"{fits.label.split(' — ')[0]}: the architecture for {resolution} px "
+               f"({first.name} supports {first.resolutions}).")
+    return fits.name
+
+
+def _cpu_minutes(arch: str, res: int, kimg: float) -> tuple[float | None, bool]:
+    """About how long `kimg` takes on a 2-core CPU, and whether that was measured (else extrapolated by pixel
+    count from projected at 64 px); None where nothing was measured for the architecture."""
+    if arch != "projected":
+        return None, False
+    rate = CPU_IMAGES_PER_S.get(res)
+    measured = rate is not None
+    rate = rate or CPU_IMAGES_PER_S[64] * (64 / res) ** 2
+    return kimg * 1000 / rate / 60, measured
+
+
+def _duration(gpu: bool, arch: str, res: int, chosen: bool, why: list[str]) -> tuple[int, float, float | None]:
+    """(batch, kimg, minutes estimate) and the reasons for them."""
+    if gpu:
+        if not chosen:
+            why.append(f"{res} px: a GPU can afford it.")
+        return 32, GPU_KIMG, None
+    if not chosen:
+        why.append("64 px on this CPU: it learns about twice as many images per minute as 128 px, which is what "
+                   "makes pictures worth a look within 15 minutes; choose 128 px if you can leave it an hour.")
+    kimg = CPU_KIMG.get(res, 40.0)
+    minutes, measured = _cpu_minutes(arch, res, kimg)
+    if minutes is None:
+        why.append(f"{kimg:g} thousand images on a CPU; stop any time, or train longer later.")
+    else:
+        about = "about" if measured else "roughly"
+        why.append(f"{kimg:g} thousand images: {about} {_minutes_text(minutes)} at {res} px on a 2-core CPU; "
+                   "stop any time, or train longer later.")
+    return 16, kimg, minutes
+
+
+def _minutes_text(m: float) -> str:
+    if m < 90:
+        return f"{max(5, round(m / 5) * 5):g} minutes"
+    return f"{m / 60:.0f} hours" if m >= 150 else f"{m / 60:.1f} hours"
+
+
+def suggestion(count: int, device_type: str = "cpu", resolution: int | None = None,
+               arch: str | None = None) -> Suggestion:
+    """THE suggestion for a folder of `count` usable images on a `device_type` ('cpu', 'cuda', 'mps') device, at
+    `resolution` / with `arch` when those were chosen (else chosen here). Both faces call it."""
+    gpu = not device_type.startswith("cpu")
+    why = [f"Suggested for {count:,} image{'s' if count != 1 else ''} on {_where(device_type)}:"]
+    arch = _choose_arch(resolution, arch, why)
+    entry = get_arch(arch)
+    if arch == "projected":
+        why.append("Projected GAN: the discriminator looks through a pretrained network, so recognisable "
+                   "pictures come after minutes rather than hours.")
+    res = resolution or min(max(256 if gpu else 64, entry.min_resolution), entry.max_resolution)
+    batch, kimg, minutes = _duration(gpu, arch, res, resolution is not None, why)
+    defaults = arch_defaults(arch)
+    if arch == "projected":
+        defaults["width"] = 32 if gpu else CPU_WIDTH.get(res, 8 if res > 64 else 16)
+    small = count < 5000
+    if small:
+        why.append(f"Augmentation on: with {count:,} images it keeps the discriminator from memorising them."
+                   if count else "Augmentation on: it keeps the discriminator from memorising a small folder.")
+    cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, minutes=0.0, augment=small,
+                      device=device_type, mirror=False, **defaults)
+    return Suggestion(cfg, tuple(why), minutes)
+
+
+def _kept(edited) -> set[str]:
+    keep = set(edited)
+    if keep & {"kimg", "minutes"}:
+        keep |= {"kimg", "minutes"}                 # one duration: images or minutes
+    return keep
+
+
+def suggestion_for(count: int, device_type: str, base: TrainConfig, edited=()) -> Suggestion:
+    """The suggestion for `base`'s size and architecture where those are among `edited` (chosen)."""
+    return suggestion(count, device_type, base.resolution if "resolution" in edited else None,
+                      base.arch if "arch" in edited else None)
+
+
+def suggested(count: int, device_type: str, base: TrainConfig | None = None, edited=()) -> TrainConfig:
+    """`base` with the suggestion for `count` usable images on a `device_type` device, except the settings named
+    in `edited` (chosen by the artist: flags on the command line, hand edits on the Dataset page), which keep
+    `base`'s values. The suggestion follows the chosen size and architecture. Not validated."""
     base = base or TrainConfig()
-    return dataclasses.replace(base, **{k: getattr(s, k) for k in SUGGESTED_KEYS})
+    s = suggestion_for(count, device_type, base, edited).config
+    keep = _kept(edited)
+    return dataclasses.replace(base, **{k: getattr(s, k) for k in SUGGESTED_KEYS if k not in keep})
 
 
-def suggested_why(count: int, device_type: str) -> str:
-    """Why the suggestion for `count` usable images on a `device_type` device is what it is, in sentences."""
-    where = "this CPU" if device_type == "cpu" else ("this GPU" if device_type == "cuda" else "this Mac's GPU")
-    return f"Suggested for {count:,} image{'s' if count != 1 else ''} on {where}: {suggestion(count, device_type).why}"
+# the Dataset page's fields a suggestion fills in, as config keys
+PAGE_FIELDS = ("resolution", "arch", "batch", "kimg", "minutes", "augment")
+
+
+@dataclass
+class SettingsDraft:
+    """A new project's settings while the artist edits them: what the suggestion depends on (the folder's usable
+    image count and the device type, from the last scan) and which fields the artist set by hand (kept)."""
+    count: int | None = None
+    device_type: str = ""
+    edited: set[str] = field(default_factory=set)
+
+    def note_edits(self, old: TrainConfig, new: TrainConfig, keys=PAGE_FIELDS) -> None:
+        """The artist changed old into new: the `keys` that differ are theirs from now on (the page's fields;
+        every suggested setting for a whole config set at once)."""
+        self.edited |= {k for k in keys if getattr(old, k) != getattr(new, k)}
+
+    @property
+    def ready(self) -> bool:
+        return self.count is not None and bool(self.device_type)
+
+    def apply(self, cfg: TrainConfig) -> TrainConfig:
+        """cfg with the suggestion for its folder and device, hand edits kept (cfg itself before a scan)."""
+        return suggested(self.count, self.device_type, cfg, self.edited) if self.ready else cfg
+
+    def why(self, cfg: TrainConfig) -> str:
+        return suggestion_for(self.count, self.device_type, cfg, self.edited).why if self.ready else ""
 
 
 def check_start_model(cfg: TrainConfig) -> str:

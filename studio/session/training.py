@@ -200,7 +200,7 @@ class TrainingSession:
         elif not self._pause:
             self._to(S.TRAINING, (S.SCANNING,))
         try:
-            reason = trainer.run(kimg=plan.target_kimg, minutes=plan.minutes)
+            reason = trainer.run(kimg=plan.target_kimg or 0.0, minutes=plan.minutes or 0.0)   # 0: no limit
         except Exception as e:  # noqa: BLE001 - Trainer.run reports its own failures; this is the rest
             self.hub.emit(Failed(describe_error(e, "Training stopped")))
             return self._end("failed", S.FAILED)

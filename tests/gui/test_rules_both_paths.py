@@ -6,7 +6,7 @@ import pytest
 
 from studio.cli import build_parser, main
 from studio.commands.train import config_from_args
-from studio.core.config import ARCH_DEFAULTS, ARCH_LOSS
+from studio.core.models.registry import get_arch
 from studio.session.training import TrainingState as S
 
 pytestmark = pytest.mark.gui
@@ -28,11 +28,11 @@ def test_an_architecture_brings_its_latent_size_and_loss(make_main_window, make_
     page = _page_after_scan(w, qtbot, data)
     page.w_arch.setCurrentIndex(page.w_arch.findData("fastgan"))          # as the artist picks it
     window = page.read_config().validate()
-    assert cli.z_dim == window.z_dim == ARCH_DEFAULTS["fastgan"]["z_dim"] == 256
-    assert cli.loss_name == window.loss_name == ARCH_LOSS["fastgan"] == "hinge"
+    assert cli.z_dim == window.z_dim == get_arch("fastgan").z_dim == 256
+    assert cli.loss_name == window.loss_name == get_arch("fastgan").loss == "hinge"
     assert w.studio.project.config().z_dim == 256                         # what the run will be built with
     page.w_arch.setCurrentIndex(page.w_arch.findData("dcgan"))
-    assert page.read_config().z_dim == ARCH_DEFAULTS["dcgan"]["z_dim"] and page.read_config().loss_name == "bce"
+    assert page.read_config().z_dim == get_arch("dcgan").z_dim and page.read_config().loss_name == "bce"
 
 
 def test_the_suggestion_follows_the_device_preference_not_the_status_bar(make_main_window, make_image_folder,

@@ -110,3 +110,17 @@ def test_notices_reach_subscribers_by_type(tmp_path, make_image_folder, tiny_con
     session.run(None)                                           # resume a finished run: as long again
     assert any("already reached" in n.message for n in notes)
     assert session.started.target_kimg == pytest.approx(2 * cfg.kimg, rel=0.05)
+
+
+def test_a_minutes_run_resumed_for_kimg_reaches_its_kimg_not_the_old_time_limit(tmp_path, make_image_folder,
+                                                                                 tiny_config):
+    """`ganstudio resume RUN --kimg K` on a run started with --minutes M: K more thousand images, no time limit."""
+    session, cfg = _session(tmp_path, make_image_folder, tiny_config, kimg=0.0, minutes=0.005)   # 0.3 s
+    assert session.run(cfg) == "done"
+    done = Project.open(session.project.path).checkpoints()[0][0] * cfg.batch / 1000
+    finished = []
+    again = TrainingSession(Project.open(session.project.path), quality=False)
+    again.subscribe(finished.append, Finished)
+    assert again.run(kimg=1.6) == "done"                        # 100 steps: far longer than 0.3 s
+    assert finished[-1].kimg >= done + 1.6 - 1e-6
+    assert Project.open(session.project.path).config().minutes == 0.005     # the run's own setting is kept
