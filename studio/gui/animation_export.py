@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar,
                                QPushButton, QSpinBox, QToolButton, QVBoxLayout, QFrame)
 
 from studio.core import animation as an
 from studio.session.errors import describe_error
-from studio.session.preferences import export_folder
 from studio.session.project import Project
 
+from .dialogs import export_start, folders_of, open_folder, save_file
 from .animation_workers import export_worker
 from .widgets.icons import icon
 
@@ -31,9 +31,9 @@ class ExportCard(QFrame):
     exported = Signal(str)
     settings_changed = Signal()               # fps or size: the preview depends on them
 
-    def __init__(self, make_source: Callable, project: Callable[[], Path | None], prefs: Callable, parent=None):
+    def __init__(self, make_source: Callable, project: Callable[[], Path | None], studio=None, parent=None):
         super().__init__(parent)
-        self.make_source, self.project, self.prefs = make_source, project, prefs
+        self.make_source, self.project, self.studio = make_source, project, studio
         self.exporter = None
         self.can_export = False               # the panel says whether its settings make an animation
         self.setProperty("role", "card")
@@ -112,14 +112,13 @@ class ExportCard(QFrame):
 
     def _browse(self) -> None:
         ext = self.fmt.currentData()
-        start = export_folder(self.prefs(), self.project())
+        start, folders = export_start(self.studio), folders_of(self.studio)
         if ext == "png":
-            path = QFileDialog.getExistingDirectory(self, "Folder for the PNG frames", str(start))
+            path = open_folder(self, folders, "export", "Folder for the PNG frames", start)
         else:
-            path, _ = QFileDialog.getSaveFileName(self, "Export animation", str(start / f"animation.{ext}"),
-                                                  f"*.{ext}")
-        if path:
-            self.out.setText(path)
+            path = save_file(self, folders, "export", "Export animation", start / f"animation.{ext}", f"*.{ext}")
+        if path is not None:
+            self.out.setText(str(path))
             self._sync_format()
 
     # ------------------------------------------------------------------ exporting
@@ -148,10 +147,11 @@ class ExportCard(QFrame):
         target = (path or "").strip()
         if not target:
             ext = self.fmt.currentData()
-            target, _ = QFileDialog.getSaveFileName(self, "Export training time-lapse",
-                                                    str(export_folder(self.prefs(), run) / f"timelapse.{ext}"))
-            if not target:
+            chosen = save_file(self, folders_of(self.studio), "export", "Export training time-lapse",
+                               export_start(self.studio) / f"timelapse.{ext}")
+            if chosen is None:
                 return
+            target = str(chosen)
         fps = self.fps.value()
         try:
             frames = TimelapseFrames(run, hold=math.ceil(fps / 8))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame,
                                QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from studio.core import animation as an
@@ -22,6 +22,7 @@ from studio.session.events import DirectionsChanged, ListChanged, ModelChanged
 from studio.session.explorer_doc import ExplorerDocument
 from studio.session.project import Project
 
+from .dialogs import folders_of, open_file, open_folder
 from .animation_export import ExportCard
 from .animation_player import AnimationPlayer
 from .animation_workers import Preview
@@ -160,8 +161,7 @@ class AnimationPanel(QWidget):
             f.addRow(label, w)
         self.form = f
         side.addWidget(card)
-        self.export_card = ExportCard(self.frame_source, self.project,
-                                      lambda: self.studio.prefs if self.studio is not None else None)
+        self.export_card = ExportCard(self.frame_source, self.project, self.studio)
         self.export_card.notice.connect(self.notice)
         self.export_card.exported.connect(self.exported)
         self.export_card.settings_changed.connect(self._changed)
@@ -197,8 +197,9 @@ class AnimationPanel(QWidget):
                                  f"  ·  {m.spec.arch} {m.spec.resolution} px")
 
     def _open_model(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Open a GAN Studio project folder")
-        if path:
+        path = open_folder(self, folders_of(self.studio), "project", "Open a GAN Studio project folder",
+                           self.studio.projects_dir() if self.studio is not None else None)
+        if path is not None:
             self.load_model(path)
 
     def load_model(self, path) -> Worker:
@@ -212,8 +213,8 @@ class AnimationPanel(QWidget):
 
     def _open_keyframes(self) -> None:
         from studio.core.keyframes import KeyframeError, load_keyframes
-        path, _ = QFileDialog.getOpenFileName(self, "Add keyframes", "", "Keyframes (*.json)")
-        if not path:
+        path = open_file(self, folders_of(self.studio), "keyframes", "Add keyframes", "Keyframes (*.json)")
+        if path is None:
             return
         try:
             kfs, _ = load_keyframes(Path(path), self.model.z_dim if self.model else None)

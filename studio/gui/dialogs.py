@@ -42,3 +42,18 @@ def save_file(parent, folders, purpose: str, title: str, start: Path, file_filte
     """A save dialog at `start` (a folder and a suggested file name, e.g. from folders.start_export)."""
     path, _ = QFileDialog.getSaveFileName(parent, title, str(start), file_filter)
     return _chosen(folders, purpose, path)
+
+
+def folders_of(studio):
+    """The studio's LastFolders (None for a view used without a Studio)."""
+    return studio.folders if studio is not None else None
+
+
+def export_start(studio) -> Path:
+    """Where an Export… dialog starts: Preferences' export folder, else the last export folder, else the window's
+    project's exports/ folder, else Pictures/GAN Studio (never a model's own folder)."""
+    from studio.session.preferences import export_folder
+    if studio is None:
+        return export_folder(None, None)
+    project = studio.project.path if studio.project is not None else None
+    return studio.folders.start_export(studio.prefs, project)

@@ -10,8 +10,10 @@ shown). Once a project has checkpoints its settings are fixed.
 from __future__ import annotations
 
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QFrame,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame,
                                QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
@@ -23,6 +25,7 @@ from studio.session.history import History
 from studio.core.models.registry import ARCHITECTURES
 from studio.session.settings import PAGE_FIELDS, SUGGESTED_KEYS, SettingsDraft, check_start_model, suggestion_for
 
+from .dialogs import open_file, open_folder
 from .dataset_view import DatasetView
 from .widgets.elided_label import ElidedLabel
 from .widgets.icons import icon
@@ -299,11 +302,10 @@ class ProjectPage(QWidget):
         return not problem
 
     def _choose_start_model(self) -> None:
-        start = self.cfg.init_from or str(self.studio.projects_dir())
-        path, _ = QFileDialog.getOpenFileName(self, "Start from a model", start,
-                                              "GAN Studio models (*.safetensors)")
-        if path:
-            self._set_start_model(path)
+        path = open_file(self, self.studio.folders, "start-model", "Start from a model",
+                         "GAN Studio models (*.safetensors)", self.studio.projects_dir())
+        if path is not None:
+            self._set_start_model(str(path))
 
     def _set_start_model(self, path: str) -> None:
         if path != self.cfg.init_from:
@@ -343,9 +345,10 @@ class ProjectPage(QWidget):
         self.train_requested.emit(self.read_config().validate())
 
     def _choose_folder(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Choose a folder of images", self.cfg.data_dir)
-        if d:
-            self.apply_config(dict(self.cfg.to_dict(), data_dir=d), record=True)
+        d = open_folder(self, self.studio.folders, "images", "Choose a folder of images",
+                        Path(self.cfg.data_dir).parent if self.cfg.data_dir else None)
+        if d is not None:
+            self.apply_config(dict(self.cfg.to_dict(), data_dir=str(d)), record=True)
 
     # ------------------------------------------------------------------ scanning (on a worker)
     def rescan(self) -> None:

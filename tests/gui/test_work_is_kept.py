@@ -191,3 +191,30 @@ def test_explore_side_panel_is_never_cut_at_the_window_edge(make_main_window, de
     assert any(b.text() == "Random" for b in buttons) and any(b.text() == "Reset all" for b in buttons)
     for b in buttons:                                          # "Random", "Reset all": inside the visible column
         assert b.mapTo(viewport, b.rect().topRight()).x() < viewport.width()
+
+
+def test_file_dialogs_remember_their_folder_per_purpose(make_main_window, demo_model, qtbot, tmp_path, monkeypatch,
+                                                        settings_path):
+    from PySide6.QtWidgets import QFileDialog
+    from PIL import Image
+    photos, models = tmp_path / "photos", tmp_path / "models"
+    photos.mkdir()
+    models.mkdir()
+    Image.new("RGB", (40, 40), "red").save(photos / "p.png")
+    starts, answers = [], {}
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda parent, title, start, *a: starts.append((title, start))
+                                     or (answers.get(title, ""), "")))
+    w = make_main_window()
+    ws = _explore(w, qtbot, demo_model)
+    answers["Find Image in Model"] = str(photos / "p.png")
+    w.act_find_image.trigger()                                   # File ▸ Find Image in Model…
+    ws.pictures.cancel()
+    qtbot.waitUntil(lambda: not ws.pictures.busy, timeout=30_000)
+    w.act_open_model.trigger()                                   # File ▸ Open Model… (cancelled)
+    assert starts[-1][1] != str(photos)                          # another purpose: not the pictures' folder
+    w.close()
+    w2 = make_main_window(settings=QSettings(str(settings_path), QSettings.IniFormat))
+    _explore(w2, qtbot, demo_model)
+    w2.act_restore.trigger()                                     # Restore a Picture… (cancelled): a picture too
+    assert starts[-1] == ("Restore a Picture", str(photos))

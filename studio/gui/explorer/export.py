@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from studio.core.errors import StudioError
 from studio.core.pngmeta import PngMetaError
 from studio.session.errors import describe_error
-from studio.session.preferences import export_folder
 
+from ..dialogs import export_start, folders_of, save_file
 from ..worker import Worker
 
 
@@ -28,18 +28,17 @@ class ExplorerExport(QObject):
         self.parent_widget, self.doc, self.studio, self.say = parent, doc, studio, say
 
     def default_dir(self) -> Path:
-        prefs = self.studio.prefs if self.studio is not None else None
-        return export_folder(prefs, self.doc.project)
+        return export_start(self.studio)
 
     # ------------------------------------------------------------------ export
     def export_dialog(self, scale: int = 1) -> None:
         if self.doc.model is None:
             return self.say("Open a model first.", "warning")
         name = f"seed{self.doc.state.seed:06d}{'' if scale == 1 else f'@{scale}x'}.png"
-        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export Image", str(self.default_dir() / name),
-                                              "PNG (*.png)")
-        if path:
-            self.export_png(Path(path), scale)
+        path = save_file(self.parent_widget, folders_of(self.studio), "export", "Export Image",
+                         self.default_dir() / name, "PNG (*.png)")
+        if path is not None:
+            self.export_png(path, scale)
 
     def export_png(self, path: Path, scale: int = 1) -> Worker:
         """Render the current latent and write it (with metadata) on a worker."""
@@ -52,10 +51,10 @@ class ExplorerExport(QObject):
             return self.say("Open a model first.", "warning")
         seed = self.doc.state.seed
         name = "keyframes-sheet.png" if n == 0 else f"seeds{seed}-{seed + n - 1}.png"
-        path, _ = QFileDialog.getSaveFileName(self.parent_widget, "Export Contact Sheet",
-                                              str(self.default_dir() / name), "PNG (*.png)")
-        if path:
-            self.export_sheet(Path(path), n)
+        path = save_file(self.parent_widget, folders_of(self.studio), "export", "Export Contact Sheet",
+                         self.default_dir() / name, "PNG (*.png)")
+        if path is not None:
+            self.export_sheet(path, n)
 
     def export_sheet(self, path: Path, n: int) -> Worker | None:
         """A contact sheet of n seeds from the current one (with ψ and directions), or of the keyframes (n=0)."""

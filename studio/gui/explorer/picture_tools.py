@@ -14,13 +14,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QFileDialog
 
 from studio.core.errors import StudioError
 from studio.session import image_search as search
 from studio.session.errors import describe_error
-from studio.session.preferences import export_folder
 
+from ..dialogs import export_start, folders_of, open_file, save_file
 from ..widgets.image_view import array_to_qimage
 from ..worker import Worker
 from .mask_brush import MaskBrush
@@ -67,9 +66,6 @@ class PictureTools(QObject):
     def busy(self) -> bool:
         return self.worker is not None and self.worker.is_running()
 
-    def _start_dir(self) -> Path:
-        prefs = self.studio.prefs if self.studio is not None else None
-        return export_folder(prefs, self.doc.project)
 
     def _picture(self, path) -> search.Picture | None:
         try:
@@ -80,9 +76,9 @@ class PictureTools(QObject):
 
     # ------------------------------------------------------------------ find
     def find_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.ws, "Find Image in Model", str(Path.home()), IMAGE_FILTER)
-        if path:
-            self.find(Path(path))
+        path = open_file(self.ws, folders_of(self.studio), "picture", "Find Image in Model", IMAGE_FILTER)
+        if path is not None:
+            self.find(path)
 
     def find(self, path) -> Worker | None:
         """Search `path` in the open model on a worker (the newest request replaces a running one)."""
@@ -183,9 +179,9 @@ class PictureTools(QObject):
 
     # ------------------------------------------------------------------ restore
     def restore_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.ws, "Restore a Picture", str(Path.home()), IMAGE_FILTER)
-        if path:
-            self.start_restore(Path(path))
+        path = open_file(self.ws, folders_of(self.studio), "picture", "Restore a Picture", IMAGE_FILTER)
+        if path is not None:
+            self.start_restore(path)
 
     def start_restore(self, path) -> bool:
         pic = self._picture(path)
@@ -287,10 +283,10 @@ class PictureTools(QObject):
         if self.result is None:
             return
         name = f"{Path(self.picture.name).stem}-restored.png"
-        path, _ = QFileDialog.getSaveFileName(self.ws, "Export Restored Picture", str(self._start_dir() / name),
-                                              "PNG (*.png)")
-        if path:
-            self.export(Path(path))
+        path = save_file(self.ws, folders_of(self.studio), "export", "Export Restored Picture",
+                         export_start(self.studio) / name, "PNG (*.png)")
+        if path is not None:
+            self.export(path)
 
     def export(self, path: Path) -> Path | None:
         try:

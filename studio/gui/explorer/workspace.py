@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitter, QTabWidget,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitter, QTabWidget,
                                QToolBar, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.events import Notice
@@ -24,6 +24,7 @@ from studio.session.events import DirectionsChanged, LatentChanged, ListChanged,
 from studio.session.explorer_doc import ExplorerDocument
 from studio.session.image_search import has_latent, is_picture
 
+from ..dialogs import folders_of, open_file
 from ..shortcuts import workspace_action
 from ..widgets.image_view import array_to_qimage
 from ..worker import Worker
@@ -238,10 +239,11 @@ class ExplorerWorkspace(QWidget):
 
     # ------------------------------------------------------------------ opening a model (on a worker)
     def choose_model(self) -> None:
-        start = self.doc.project or Path.home()
-        path, _ = QFileDialog.getOpenFileName(self, "Open Model", str(start), "GAN Studio models (*.safetensors)")
-        if path:
-            self.open_model(Path(path))
+        studio = self.studio
+        path = open_file(self, folders_of(studio), "model", "Open Model", "GAN Studio models (*.safetensors)",
+                         studio.project.path if studio is not None and studio.project is not None else None)
+        if path is not None:
+            self.open_model(path)
 
     def open_model(self, path, quiet: bool = False) -> Worker:
         """Load a model on a worker; the newest request wins. Errors are said unless `quiet`."""
