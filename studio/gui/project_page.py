@@ -22,8 +22,7 @@ from studio.core.errors import Cancelled
 from studio.session.errors import describe_error
 from studio.session.events import PreferencesChanged, ProjectChanged
 from studio.session.history import History
-from studio.core.models.registry import ARCHITECTURES
-from studio.session.settings import PAGE_FIELDS, SUGGESTED_KEYS, SettingsDraft, check_start_model, suggestion_for
+from studio.session.settings import PAGE_FIELDS, architecture_choices, SUGGESTED_KEYS, SettingsDraft, check_start_model, suggestion_for
 
 from .dialogs import open_file, open_folder
 from .dataset_view import DatasetView
@@ -160,7 +159,7 @@ class ProjectPage(QWidget):
         model = QGroupBox("Model")
         f2 = QFormLayout(model)
         f2.setRowWrapPolicy(QFormLayout.WrapLongRows)       # the architecture's label gets the panel's width
-        self.w_arch = self._combo([(a.name, a.window_label()) for a in ARCHITECTURES.values()])
+        self.w_arch = self._combo(architecture_choices())
         self.w_arch.setSizeAdjustPolicy(QComboBox.AdjustToContents)          # its text is never cut
         f2.addRow("Architecture", self.w_arch)
         start = QVBoxLayout()

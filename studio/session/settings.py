@@ -16,8 +16,14 @@ from dataclasses import dataclass, field
 from studio.core.config import TrainConfig, arch_defaults, with_arch
 from studio.core.models.registry import ARCHITECTURES, get_arch
 
-__all__ = ["with_arch", "suggestion", "Suggestion", "suggested", "SettingsDraft", "ResumePlan", "resume_plan",
-           "SUGGESTED_KEYS", "check_start_model"]
+__all__ = ["architecture_choices", "with_arch", "suggestion", "Suggestion", "suggested", "SettingsDraft", "ResumePlan",
+           "resume_plan", "SUGGESTED_KEYS", "check_start_model"]
+
+
+def architecture_choices() -> list[tuple[str, str]]:
+    """(name, the window's label) of every registered architecture, in the registry's order."""
+    return [(a.name, a.window_label()) for a in ARCHITECTURES.values()]
+
 
 # what a suggestion decides; every other setting (data, preprocessing, precision, seed, device …) is kept
 SUGGESTED_KEYS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "loss",
