@@ -87,7 +87,7 @@ def test_one_device_rule_for_commands_and_the_window(make_main_window, trained_r
     ex = w.workspace("explore")
     ex.open_model(trained_run)
     qtbot.waitUntil(lambda: ex.model is not None, timeout=30_000)
-    assert calls == ["cpu", "cpu", "cpu"] and ex.model.device.type == "cpu"
+    assert len(calls) >= 3 and set(calls) == {"cpu"} and ex.model.device.type == "cpu"   # + the status read-out
     for cmd in ("generate", "animate", "train", "evaluate", "invert"):                 # MPS is a choice everywhere
         with pytest.raises(SystemExit) as e:
             build_parser().parse_args([cmd, "x", "--device", "tpu"] + (["--out", "y"] if cmd != "evaluate" else []))
