@@ -115,16 +115,61 @@ def test_core_and_session_import_without_qt_loaded():
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
 
 
+GUI_THREAD_WORDS = ("QThread", "moveToThread", "QThreadPool", "QRunnable", "concurrent.futures", "Inbox",
+                    "import _thread")
+LOCKS = {"Lock", "RLock"}                           # a lock is no thread (the document's render lock)
+SESSION_THREADS = {"studio/session/launched.py"}     # the launched run's link: its news goes out as Hub events
+
+
+def _threading_uses(text: str) -> list[str]:
+    """`threading.X` and `from threading import X` for every X but a lock (Thread, Condition, Event, Timer …)."""
+    names = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "threading":
+            names.append(node.attr)
+        elif isinstance(node, ast.ImportFrom) and node.module == "threading":
+            names += [a.name for a in node.names]
+    return [f"threading.{n}" for n in names if n not in LOCKS]
+
+
+def _words(text: str, words) -> list[str]:
+    return [w for w in words if w in text]
+
+
+def _window_thread_uses(text: str) -> list[str]:
+    return _threading_uses(text) + _words(text, GUI_THREAD_WORDS)
+
+
+def _session_thread_uses(text: str) -> list[str]:
+    return ([u for u in _threading_uses(text) if u != "threading.Event"]      # the controls of work run elsewhere
+            + _words(text, ("Thread(", "concurrent.futures", "QThread", "import _thread", "Inbox")))
+
+
 def test_the_window_runs_long_work_one_way():
-    """Threads in the window only through gui/worker.py (Worker); no QThread, moveToThread or bare threads."""
-    bad = []
-    for path in (STUDIO / "gui").rglob("*.py"):
-        if path.name == "worker.py":
-            continue
-        text = path.read_text(encoding="utf-8")
-        bad += [f"{path.relative_to(ROOT)}: {w}" for w in ("QThread", "moveToThread", "threading.Thread",
-                                                          "QThreadPool", "concurrent.futures") if w in text]
+    """Threads in the window only through gui/worker.py (Worker, Slot, Latest, Mailbox) and news back only as its
+    queued signals: no QThread, moveToThread, bare threads, conditions, events or hand-drained inboxes elsewhere."""
+    bad = [f"{p.relative_to(ROOT)}: {u}" for p in (STUDIO / "gui").rglob("*.py") if p.name != "worker.py"
+           for u in _window_thread_uses(p.read_text(encoding="utf-8"))]
     assert not bad, bad
+
+
+def test_the_session_starts_threads_only_where_it_does_now():
+    """The Qt-free session layer hands news back only as Hub events; it starts threads in launched.py alone."""
+    bad = [f"{p.relative_to(ROOT)}: {u}" for p in (STUDIO / "session").rglob("*.py")
+           if str(p.relative_to(ROOT)) not in SESSION_THREADS for u in _session_thread_uses(p.read_text("utf-8"))]
+    assert not bad, bad
+
+
+def test_the_thread_rules_catch_violations():
+    window = ("import threading\nfrom threading import Condition\nlock = threading.Lock()\n"
+              "t = threading.Thread(target=print)\ne = threading.Event()\nfrom PySide6.QtCore import QThread\n"
+              "from studio.session.events import Inbox\n")
+    assert _window_thread_uses(window) == ["threading.Condition", "threading.Thread", "threading.Event",
+                                           "QThread", "Inbox"]
+    assert _window_thread_uses("import threading\nlock = threading.Lock()\n") == []
+    assert _session_thread_uses(window) == ["threading.Condition", "threading.Thread", "Thread(", "QThread",
+                                            "Inbox"]
+    assert _session_thread_uses("import threading\nstop = threading.Event()\n") == []
 
 
 def _string_constants(path: Path):

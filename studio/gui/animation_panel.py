@@ -28,7 +28,7 @@ from .animation_player import AnimationPlayer
 from .animation_workers import Preview
 from .shortcuts import workspace_action
 from .widgets.icons import icon
-from .worker import Worker
+from .worker import Slot, Worker, wait_all
 
 SOURCES = [("keyframes", "Keyframes"), ("seeds", "Seeds"), ("walk", "Random walk loop"), ("breathe", "Breathing loop")]
 
@@ -59,7 +59,7 @@ class AnimationPanel(QWidget):
         self.studio = studio
         self.animation: an.Animation | None = None
         self.renderer: Preview | None = None
-        self._old: list = []                          # previews and loaders kept until they stop
+        self._preview = Slot()                        # the preview rendering: a rebuild replaces it
         self._dirty = False
         self._picked: str | None = None               # the source the artist chose in the box, if any
         self._following = False                       # True while the panel itself changes the source
@@ -329,17 +329,14 @@ class AnimationPanel(QWidget):
         self.animation = source.animation
         self.export_card.sync(True)
         self.renderer = Preview(source, self)
-        self.renderer.progressed.connect(lambda p: self._on_rendered(*p))
+        self.renderer.progressed.connect(self._on_rendered)
         self.renderer.failed.connect(lambda e: self.status.setText(f"preview failed: {describe_error(e)}"))
         self.player.set_animation(self.renderer.frames, self.animation.frames, self.animation.fps)
-        self.renderer.start()
+        self._preview.start(self.renderer.worker)
 
     def _stop_renderer(self) -> None:
-        if self.renderer is not None:
-            self.renderer.cancel()
-            self._old.append(self.renderer)
-            self.renderer.worker.finished.connect(lambda r=self.renderer: r in self._old and self._old.remove(r))
-            self.renderer = None
+        self._preview.cancel()
+        self.renderer = None
 
     def _on_rendered(self, done: int, total: int) -> None:
         a = self.animation
@@ -355,8 +352,7 @@ class AnimationPanel(QWidget):
         self._rebuild_timer.stop()
         self.export_card.shutdown()
         self._stop_renderer()
-        for w in list(self._old):
-            w.wait(10000)
+        wait_all(10_000, owner=self)                  # the cancelled previews (and a model being opened) end
 
     def closeEvent(self, event) -> None:
         self.shutdown()

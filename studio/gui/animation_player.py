@@ -1,8 +1,8 @@
 """AnimationPlayer: a canvas with play/pause, scrub, repeat and a time readout, driven by the wall clock.
 
 Frame shown = int(elapsed seconds × fps) mod N: a slow machine drops frames, the clock never slows.
-`set_animation(frames, count, fps)` takes a list that may still be filling (a preview renderer appends
-to it); a frame not rendered yet shows the newest one that is ready.
+`set_animation(frames, count, fps)` takes a list that may still be filling (the preview appends each batch
+on the UI thread, then refresh()); a frame not rendered yet shows the newest one that is ready.
 """
 from __future__ import annotations
 

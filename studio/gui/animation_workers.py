@@ -3,28 +3,35 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QObject, Signal
+
 from .worker import Worker
 
 
-class Preview:
-    """Renders every frame of a FrameSource in order into `frames` (the player reads it as it fills), 8 at a
-    time on a worker; `progressed(done, total)` after each batch. cancel() stops between two batches."""
+class Preview(QObject):
+    """Renders every frame of a FrameSource in order, 8 at a time on a worker, which yields (done, total, new
+    frames); they are appended to `frames` on the UI thread (the player reads that list as it fills; no list is
+    shared with the thread), then `progressed(done, total)`. cancel() stops between two batches."""
+    progressed = Signal(int, int)
 
     def __init__(self, source, parent=None):
+        super().__init__(parent)
         self.source = source
         self.frames: list = []
         self.total = len(source)
-        self.worker = Worker(self._render, name="animate-preview", parent=parent)
-        self.progressed = self.worker.yielded            # (done, total)
+        self.worker = Worker(self._render, name="animate-preview", parent=self)
+        self.worker.yielded.connect(self._arrived)
         self.failed = self.worker.errored
 
     def _render(self, job):
         for start in range(0, self.total, 8):
-            self.frames.extend(self.source.render(range(start, min(self.total, start + 8))))
-            yield len(self.frames), self.total
+            frames = self.source.render(range(start, min(self.total, start + 8)))
+            yield start + len(frames), self.total, frames
 
-    def start(self) -> None:
-        self.worker.start()
+    def _arrived(self, batch) -> None:
+        done, total, frames = batch
+        self.frames.extend(frames)
+        self.progressed.emit(done, total)
 
     def cancel(self) -> None:
         self.worker.cancel()

@@ -28,7 +28,7 @@ from .dialogs import open_file, open_folder
 from .dataset_view import DatasetView
 from .widgets.elided_label import ElidedLabel
 from .widgets.icons import icon
-from .worker import Worker
+from .worker import Slot, Worker, wait_all
 
 RESOLUTIONS = (32, 64, 128, 256, 512, 1024)
 FITS = (("crop", "Crop to square"), ("pad", "Pad to square"), ("stretch", "Stretch to square"))
@@ -61,8 +61,7 @@ class ProjectPage(QWidget):
         self.dataset = None
         self.scan_error = ""
         self.device_type = ""                   # the device the run will use, as the last scan found it
-        self._scan: Worker | None = None
-        self._old_scans: list[Worker] = []
+        self._scan = Slot()                               # the folder's scan: a new one replaces the last
         self._applying = False
         self._suggesting = True                 # a new project: the settings follow the suggestion (hand edits kept)
         self._draft = SettingsDraft()           # used while no project is open (a project keeps its own)
@@ -364,20 +363,16 @@ class ProjectPage(QWidget):
             dataset = project.scan(cfg, job)
             return dataset, device_type(None, prefs, cfg.device)
         w = Worker(work, name="scan", parent=self)
-        w.progress.connect(lambda done, total, name, w=w: self.view.scanning(done, total, name)
-                           if w is self._scan else None)
-        w.returned.connect(lambda result, w=w: self._on_scanned(*result) if w is self._scan else None)
-        w.errored.connect(lambda e, w=w: self._on_failed(e) if w is self._scan else None)
-        self._scan = w
+        w.progress.connect(self.view.scanning)
+        w.returned.connect(lambda result: self._on_scanned(*result))
+        w.errored.connect(self._on_failed)
         self.view.begin_scan(self.cfg.data_dir)
-        w.start()
+        self._scan.start(w)
 
     def cancel_scan(self) -> None:
-        w, self._scan = self._scan, None
-        if w is not None and w.is_running():
-            w.cancel()
-            self._old_scans.append(w)
-            w.finished.connect(lambda w=w: self._old_scans.remove(w) if w in self._old_scans else None)
+        running = self._scan.busy
+        self._scan.cancel()
+        if running:
             self.view.show_error("Scan cancelled.")
 
     def _on_scanned(self, ds, device_type: str) -> None:
@@ -418,8 +413,7 @@ class ProjectPage(QWidget):
 
     def shutdown(self) -> None:
         self.cancel_scan()
-        for w in list(self._old_scans):
-            w.wait(10_000)
+        wait_all(10_000, owner=self)                      # the cancelled scans end
 
     def clear(self) -> None:
         self.cancel_scan()

@@ -1,20 +1,20 @@
 """The Train workspace: a view of the current project's studio.session.TrainingSession.
 
 Start / Pause / Resume / Stop (Space) call the session; the run itself goes on a gui.worker.Worker. The
-session's events land in an Inbox that a 30 Hz timer drains: every metric point since the last tick goes to
-the curves in one go and only the newest sample grid is shown, so the window does at most ~30 updates a
-second however fast training runs. The state shown is always the session's own.
+session's events land in a gui.worker.Mailbox, drained when it says they arrived (at most 30 times a second):
+every metric point since the last drain goes to the curves in one go, so the window does at most ~30 updates
+a second however fast training runs. The state shown is always the session's own.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
 from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, Samples, StepMetrics
-from studio.session.events import Inbox, ProjectChanged, ScanProgress, StateChanged, TrainingStarted
+from studio.session.events import ProjectChanged, ScanProgress, StateChanged, TrainingStarted
 from studio.session.training import TrainingState
 
 from .dialogs import save_file
@@ -23,7 +23,7 @@ from .shortcuts import workspace_action
 from .widgets.curves import CurvePanel
 from .widgets.icons import icon
 from .widgets.stat import stat_block
-from .worker import Worker
+from .worker import Mailbox, Worker
 
 FPS = 30
 S = TrainingState
@@ -31,6 +31,11 @@ STATE_TEXT = {S.SCANNING: "Preparing the images…", S.PAUSED: "Paused — press
               S.STOPPING: "Stopping — saving a checkpoint…", S.FAILED: "Training stopped with an error"}
 END_TEXT = {"done": "Finished — the requested duration was reached", "stopped": "Stopped — checkpoint saved",
             "cancelled": "Cancelled"}
+
+
+def _newest_progress(last, new) -> bool:
+    """In the mailbox, a scan progress replaces the one just before it: only the newest counts."""
+    return isinstance(new, ScanProgress) and isinstance(last, ScanProgress)
 
 
 def fmt_duration(sec) -> str:
@@ -56,7 +61,7 @@ class TrainingView(QWidget):
         self.setObjectName("TrainingView")
         self.setFocusPolicy(Qt.StrongFocus)
         self.studio = studio
-        self.inbox = Inbox()
+        self.inbox = Mailbox(_newest_progress, rate=FPS, parent=self)    # the session's events, any thread
         self.worker: Worker | None = None
         self.target_kimg: float | None = None
         self.last_step: int | None = None
@@ -67,7 +72,7 @@ class TrainingView(QWidget):
                           Samples: self._on_samples, CheckpointSaved: self._on_checkpoint, Quality: self._on_quality,
                           Notice: lambda ev: self.notice.emit(ev.message, ev.level), Failed: self._on_failed,
                           Finished: self._on_finished}
-        self._timer = QTimer(self, interval=int(1000 / FPS), timeout=self.drain)
+        self.inbox.arrived.connect(self.drain)
         self._build()
         studio.subscribe(self._on_project, ProjectChanged)
         self._show_project(studio.project)
@@ -148,8 +153,7 @@ class TrainingView(QWidget):
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        self._timer.stop()
-        self.inbox.drain()
+        self.inbox.stop()
         self.worker, self.target_kimg, self.last_step = None, None, None
         self.curves.clear()
         self.samples.clear()
@@ -193,7 +197,6 @@ class TrainingView(QWidget):
         self.samples.live = True
         self.worker = Worker(work, controls=self.session, name="training", parent=self)
         self.worker.start()
-        self._timer.start()
         self._sync_buttons()
 
     def toggle_pause(self) -> None:
@@ -258,7 +261,6 @@ class TrainingView(QWidget):
         elif ev.state == S.TRAINING and self.session.started is not None:
             self.state_label.setText(f"Training on {self.session.started.device}")
         if ev.state in (S.FINISHED, S.FAILED) and not self.state.working:
-            self._timer.stop()
             self.stat_speed.setText("—")
             self.stat_eta.setText("—")
             if self.studio.project is not None:

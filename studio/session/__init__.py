@@ -15,11 +15,14 @@ window and the command line must agree on is written here once:
 - latent_list.py   keyframes and favourites saved in the project
 - history.py       undo / redo of a document's edits
 - jobs.py          `Job`: cancel, pause and throttled progress of one long operation
-- events.py        `Hub` (subscribe by event type), `Inbox` (hand events to a UI thread) and session events
+- events.py        `Hub` (subscribe by event type; handlers run on the emitting thread) and session events
 - errors.py        `describe_error`: any exception as one sentence for a person
 - paths.py         where GAN Studio keeps its things (user data, demo images, projects, exports)
 - studio.py        `Studio`: what one window works on (preferences, recent projects, the current project,
                    its training session, the explorer document)
 
 Import rule (tests/test_layout.py): gui → session → core; session never imports Qt or studio.gui.
+Thread rule (tests/test_layout.py): this layer starts a thread only in launched.py (the launched run's link); its
+work runs on the caller's thread (the window's gui.worker.Worker, the command line's main thread), and news from
+any thread goes back only as Hub events, which the window carries to its UI thread (gui.worker.Mailbox).
 """

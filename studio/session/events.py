@@ -4,8 +4,9 @@
     hub.subscribe(print)                                  # every event
     hub.emit(StepMetrics(...))                            # calls the handlers on the emitting thread
 
-Handlers are chosen by the event's class (isinstance), never by a name string. `Inbox` is a thread-safe
-queue a UI thread drains on its own clock (the window: 30 times a second).
+Handlers are chosen by the event's class (isinstance), never by a name string. A handler runs on the thread
+that emits: this layer's threads (training, the launched run's link) hand their news back only through these
+events; the window carries them to its UI thread in a studio.gui.worker.Mailbox.
 """
 from __future__ import annotations
 
@@ -41,26 +42,6 @@ class Hub:
         for handler, types in subs:
             if isinstance(event, types):
                 handler(event)
-
-
-class Inbox:
-    """Events from a worker thread, kept in order until the UI thread takes them (`drain`)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._items: list = []
-
-    def put(self, event: object) -> None:
-        with self._lock:
-            if isinstance(event, ScanProgress) and self._items and isinstance(self._items[-1], ScanProgress):
-                self._items[-1] = event                   # only the newest progress matters
-            else:
-                self._items.append(event)
-
-    def drain(self) -> list:
-        with self._lock:
-            items, self._items = self._items, []
-        return items
 
 
 # ---------------------------------------------------------------- session events

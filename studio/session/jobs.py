@@ -5,7 +5,8 @@
     build_dataset(cfg, cache, progress=job.progress, cancel=job.cancel_event)
     job.cancel()                                           # from any thread
 
-`check()` is the point where a worker waits while paused and stops when cancelled (raises Cancelled).
+`check()` is the point where a worker waits while paused and stops when cancelled (raises Cancelled);
+`on_cancel(fn)` wakes one that waits on something else.
 studio.gui.worker.Worker runs a function with a Job; the command line passes one too (Ctrl-C cancels).
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Job:
         self._running = threading.Event()
         self._running.set()
         self._listeners: list[Callable[[int, int, str], None]] = []
+        self._on_cancel: list[Callable[[], None]] = []
         self._interval = interval
         self._last = 0.0
 
@@ -30,6 +32,13 @@ class Job:
     def cancel(self) -> None:
         self.cancel_event.set()
         self._running.set()
+        for listener in list(self._on_cancel):
+            listener()
+
+    def on_cancel(self, listener: Callable[[], None]) -> None:
+        """Call `listener()` (on the cancelling thread) when the job is cancelled: a worker waiting on something
+        else than check() wakes up."""
+        self._on_cancel.append(listener)
 
     def pause(self) -> None:
         self._running.clear()

@@ -13,7 +13,7 @@ from studio.core.events import Notice, StepMetrics
 from studio.core.run import ProjectError
 from studio.session import paths
 from studio.session.errors import describe_error
-from studio.session.events import Hub, Inbox, ScanProgress
+from studio.session.events import Hub, ScanProgress
 from studio.session.history import History
 from studio.session.jobs import Job
 from studio.session.preferences import MemoryStore, PreferenceError, Preferences, export_folder
@@ -134,7 +134,7 @@ def test_job_throttles_progress_and_cancels():
         job.check()                                             # waits while paused, then stops
 
 
-def test_hub_dispatches_by_type_and_inbox_keeps_order():
+def test_hub_dispatches_by_type():
     hub, got, everything = Hub(), [], []
     off = hub.subscribe(got.append, Notice)
     hub.subscribe(everything.append)
@@ -144,10 +144,6 @@ def test_hub_dispatches_by_type_and_inbox_keeps_order():
     off()
     hub.emit(Notice("again"))
     assert got == [note] and len(everything) == 3
-    inbox = Inbox()
-    for ev in (ScanProgress(1, 9), ScanProgress(2, 9), note, ScanProgress(3, 9)):
-        inbox.put(ev)
-    assert [getattr(e, "done", None) for e in inbox.drain()] == [2, None, 3] and inbox.drain() == []
 
 
 def test_every_core_error_is_a_studio_error():

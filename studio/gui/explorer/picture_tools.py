@@ -21,7 +21,7 @@ from studio.session.errors import describe_error
 
 from ..dialogs import export_start, folders_of, open_file, save_file
 from ..widgets.image_view import array_to_qimage
-from ..worker import Worker
+from ..worker import Slot, Worker
 from .mask_brush import MaskBrush
 from .picture_panels import FindBar, RestoreBar
 
@@ -38,7 +38,7 @@ class PictureTools(QObject):
         super().__init__(workspace)
         self.ws, self.doc, self.canvas, self.studio, self.say = workspace, doc, canvas, studio, say
         self.find_bar, self.restore_bar = FindBar(), RestoreBar()
-        self.worker: Worker | None = None
+        self._work = Slot()                  # the search or restore running: the newest wins
         self.picture: search.Picture | None = None
         self.brush: MaskBrush | None = None
         self.result = None
@@ -63,8 +63,12 @@ class PictureTools(QObject):
         return self.mode == "restore" or (self.mode == "find" and self.busy)
 
     @property
+    def worker(self) -> Worker | None:
+        return self._work.worker
+
+    @property
     def busy(self) -> bool:
-        return self.worker is not None and self.worker.is_running()
+        return self._work.busy
 
 
     def _picture(self, path) -> search.Picture | None:
@@ -91,29 +95,24 @@ class PictureTools(QObject):
         self.find_bar.begin(pic.name, pic.image)
         self.canvas.set_before(array_to_qimage(pic.image), YOURS)
         w = Worker(lambda job: search.find_steps(self.doc, pic), name="find-image", parent=self)
-        w.yielded.connect(lambda step, w=w: self._find_step(w, step))
-        w.returned.connect(lambda res, w=w: self._found(w, pic, res))
-        w.errored.connect(lambda e, w=w: self._failed(w, f"Could not search {pic.name}: {describe_error(e)}"))
-        w.cancelled.connect(lambda w=w: self._find_cancelled(w, pic))
-        self.worker = w
+        w.yielded.connect(self._find_step)
+        w.returned.connect(lambda res: self._found(pic, res))
+        w.errored.connect(lambda e: self._failed(f"Could not search {pic.name}: {describe_error(e)}"))
+        w.cancelled.connect(lambda: self._find_cancelled(pic))
         self.say(f"Finding {pic.name} in the model…", "info")
-        return w.start()
+        return self._work.start(w)
 
-    def _find_step(self, w: Worker, step) -> None:
-        if w is not self.worker:
-            return
+    def _find_step(self, step) -> None:
         self.find_bar.preview(step.fraction, step.preview)
         if step.preview is not None:
             self.canvas.set_image(array_to_qimage(step.preview))
 
-    def _found(self, w: Worker, pic, res) -> None:
-        if w is not self.worker:
-            return
-        self.worker = None
+    def _found(self, pic, res) -> None:
+        self._work.release()
         try:
             search.apply_found(self.doc, pic, res)
         except StudioError as e:
-            self._failed(None, str(e))
+            self._failed(str(e))
             return
         self.canvas.set_before(array_to_qimage(pic.image), YOURS)  # A/B: the artist's picture
         self.find_bar.found.set_array(res.image)
@@ -144,18 +143,14 @@ class PictureTools(QObject):
                                "The canvas shows another latent now; Undo and Redo (Ctrl+Z, Ctrl+Shift+Z) step back "
                                "to the found one. Close hides this bar.")
 
-    def _find_cancelled(self, w: Worker, pic) -> None:
-        if w is not self.worker:
-            return
-        self.worker = None
+    def _find_cancelled(self, pic) -> None:
+        self._work.release()
         self.find_bar.done(f"Search for {pic.name} cancelled", "Nothing changed.")
         self.say(f"Search for {pic.name} cancelled; nothing changed.", "info")
         self.finished.emit()
 
-    def _failed(self, w: Worker | None, text: str) -> None:
-        if w is not None and w is not self.worker:
-            return
-        self.worker = None
+    def _failed(self, text: str) -> None:
+        self._work.release()
         bar = self.find_bar if self.mode == "find" else self.restore_bar
         if self.mode == "find":
             self.find_bar.done("The search stopped", text)
@@ -174,8 +169,8 @@ class PictureTools(QObject):
             self.mode = None
 
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
+        """Cancel the search or restore; its `cancelled` still arrives (the bars say so)."""
+        self._work.cancel(quiet=False)
 
     # ------------------------------------------------------------------ restore
     def restore_dialog(self) -> None:
@@ -243,23 +238,20 @@ class PictureTools(QObject):
         self.restore_bar.say(f"Restoring {pic.name}…", "The model repaints the masked part from the rest.")
         self.restore_bar.set_progress(0.0)
         w = Worker(lambda job: search.restore_steps(self.doc, pic, mask), name="restore", parent=self)
-        w.yielded.connect(lambda step, w=w: self._restore_step(w, step))
-        w.returned.connect(lambda res, w=w: self._restored(w, res))
-        w.errored.connect(lambda e, w=w: self._failed(w, f"Could not restore {pic.name}: {describe_error(e)}"))
-        w.cancelled.connect(lambda w=w: self._restore_cancelled(w))
-        self.worker = w
-        return w.start()
+        w.yielded.connect(self._restore_step)
+        w.returned.connect(self._restored)
+        w.errored.connect(lambda e: self._failed(f"Could not restore {pic.name}: {describe_error(e)}"))
+        w.cancelled.connect(self._restore_cancelled)
+        return self._work.start(w)
 
-    def _restore_step(self, w: Worker, step) -> None:
-        if w is self.worker:
-            self.restore_bar.set_progress(step.fraction)
-            if step.preview is not None:
-                self.canvas.set_image(array_to_qimage(step.preview))
+    def _restore_step(self, step) -> None:
+        self.restore_bar.set_progress(step.fraction)
+        if step.preview is not None:
+            self.canvas.set_image(array_to_qimage(step.preview))
 
-    def _restored(self, w: Worker, res) -> None:
-        if w is not self.worker:
-            return
-        self.worker, self.result = None, res
+    def _restored(self, res) -> None:
+        self._work.release()
+        self.result = res
         self.canvas.set_image(array_to_qimage(res.image))
         self.canvas.set_before(array_to_qimage(self.picture.image), YOURS)
         self.restore_bar.set_working(False, restored=True)
@@ -269,10 +261,8 @@ class PictureTools(QObject):
         self.say(f"Restored {self.picture.name}.", "info")
         self.restored.emit(res)
 
-    def _restore_cancelled(self, w: Worker) -> None:
-        if w is not self.worker:
-            return
-        self.worker = None
+    def _restore_cancelled(self) -> None:
+        self._work.release()
         self.canvas.set_image(array_to_qimage(self.picture.image))
         self.canvas.set_brush(self.brush)
         self.restore_bar.set_working(False, restored=False)

@@ -1,8 +1,9 @@
 """Rendering off the UI thread: the newest request always wins, stale ones are dropped.
 
-`request(z)` replaces whatever request is still waiting, so a burst of slider events costs one render, not
-one per event, and the picture never lags behind the hand. The render loop is a generator run by the window's
-one worker pattern (gui.worker.Worker): each frame it yields arrives on the UI thread as `frame`. Each frame
+`request(z)` puts the request in a gui.worker.Latest, replacing whatever request is still waiting, so a burst of
+slider events costs one render, not one per event, and the picture never lags behind the hand. The render loop is
+a generator run by the window's one worker pattern (gui.worker.Worker): each frame it yields arrives on the UI
+thread as `frame`. Each frame
 is written straight from the generator output into a fresh QImage's pixels (no extra numpy/PIL copies) under
 torch.inference_mode, with the input latent in a reused buffer; `lock` (the document's render lock) is held
 while the generator runs, so exports and thumbnails never run it at the same time.
@@ -17,7 +18,7 @@ import torch
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QImage
 
-from ..worker import Worker
+from ..worker import Latest, Worker
 
 FORMATS = {3: QImage.Format_RGB888, 4: QImage.Format_RGBA8888}
 
@@ -54,9 +55,7 @@ class RenderWorker(QObject):
         super().__init__(parent)
         self.model = model
         self.lock = lock or threading.Lock()
-        self._cond = threading.Condition()
-        self._pending: tuple[torch.Tensor, int] | None = None
-        self._quit = False
+        self._requests = Latest()                  # (z, serial): the newest request only
         self.requested = self.rendered = self.dropped = 0
         self._renderer = FrameRenderer(model)
         self._worker = Worker(self._loop, name="explorer-render", parent=self)
@@ -67,30 +66,18 @@ class RenderWorker(QObject):
         self._worker.start()
 
     def request(self, z: torch.Tensor, serial: int) -> None:
-        with self._cond:
-            if self._pending is not None:
-                self.dropped += 1
-            self._pending = (z.detach().to("cpu", torch.float32).clone(), serial)
-            self.requested += 1
-            self._cond.notify()
+        self.requested += 1
+        if self._requests.put((z.detach().to("cpu", torch.float32).clone(), serial)):
+            self.dropped += 1
 
     def stop(self) -> None:
-        with self._cond:
-            self._quit = True
-            self._cond.notify()
-        self._worker.cancel()
+        self._worker.cancel()                      # wakes the loop's take(): it ends
         self._worker.wait(5000)
 
     def _loop(self, job):
         """Wait for the newest request, render it, yield (frame, serial, ms) or a failure message; until stopped."""
         while True:
-            with self._cond:
-                while self._pending is None and not self._quit:
-                    self._cond.wait()
-                if self._quit:
-                    return
-                z, serial = self._pending
-                self._pending = None
+            z, serial = self._requests.take(job)
             t0 = time.perf_counter()
             try:
                 with self.lock:

@@ -27,7 +27,7 @@ from studio.session.image_search import has_latent, is_picture
 from ..dialogs import folders_of, open_file
 from ..shortcuts import workspace_action
 from ..widgets.image_view import array_to_qimage
-from ..worker import Worker
+from ..worker import Slot, Worker
 from .canvas import ExplorerCanvas
 from .controls import LatentControls
 from .export import ExplorerExport
@@ -64,8 +64,8 @@ class ExplorerWorkspace(QWidget):
         self._sent_at: dict[int, float] = {}
         self._latency: list[float] = []
         self._drag_token = 0
-        self._loader: Worker | None = None
-        self._dir_worker: Worker | None = None
+        self._loader = Slot()                             # opening a model: the newest request wins
+        self._dir_worker = Slot()                         # finding directions: the current model's
         self.auto_directions = True                 # find a model's directions when it opens (benchmarks: off)
         self.setAcceptDrops(True)
         self.setObjectName("ExplorerWorkspace")
@@ -249,19 +249,16 @@ class ExplorerWorkspace(QWidget):
         """Load a model on a worker; the newest request wins. Errors are said unless `quiet`."""
         prefs = self.studio.prefs if self.studio is not None else None
         w = Worker(lambda job: ExplorerDocument.load(path, prefs), name="open-model", parent=self)
-        w.returned.connect(lambda model, w=w: self.doc.set_model(model) if w is self._loader else None)
-        w.errored.connect(lambda e, w=w: None if quiet or w is not self._loader else
+        w.returned.connect(self.doc.set_model)
+        w.errored.connect(lambda e: None if quiet else
                           self.say(f"Cannot open {Path(path).name}: {describe_error(e)}", "error"))
-        self._loader = w
         self.model_label.setText(f"Opening {Path(path).name}…")
-        return w.start()
+        return self._loader.start(w)
 
     def _on_model(self, ev: ModelChanged) -> None:
         model = ev.model
         self._stop_worker()
-        if self._dir_worker is not None:
-            self._dir_worker.cancel()                        # directions of the previous model
-            self._dir_worker = None
+        self._dir_worker.cancel()                            # directions of the previous model
         self.controls.set_directions([], [])
         self.canvas.set_before(None)
         if model is None:
@@ -288,13 +285,10 @@ class ExplorerWorkspace(QWidget):
         self.controls.set_progress(0.0, "Finding the principal directions of this model (GANSpace)…")
         model = self.doc.model
         w = Worker(self.doc.compute_directions, name="directions", parent=self)
-        w.progress.connect(lambda d, t, _, w=w: self.controls.set_progress(d / max(1, t))
-                           if w is self._dir_worker else None)
+        w.progress.connect(lambda d, t, _: self.controls.set_progress(d / max(1, t)))
         w.returned.connect(lambda d, m=model: self.doc.set_directions(d) if m is self.doc.model else None)
-        w.errored.connect(lambda e, w=w: self.controls.set_progress(None, "Could not find directions: "
-                                                                     f"{describe_error(e)}")
-                          if w is self._dir_worker else None)
-        self._dir_worker = w.start()
+        w.errored.connect(lambda e: self.controls.set_progress(None, f"Could not find directions: {describe_error(e)}"))
+        self._dir_worker.start(w)
 
     def _on_directions(self, ev: DirectionsChanged) -> None:
         d = ev.directions
@@ -392,9 +386,8 @@ class ExplorerWorkspace(QWidget):
 
     def shutdown(self) -> None:
         self.pictures.shutdown()
-        for w in (self._loader, self._dir_worker):
-            if w is not None:
-                w.cancel()
+        self._loader.cancel()
+        self._dir_worker.cancel()
         self._stop_worker()
 
     def closeEvent(self, event) -> None:
