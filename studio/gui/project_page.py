@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QFrame,
-                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QSplitter,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QSplitter,
                                QVBoxLayout, QWidget)
 
 from studio.core.config import ConfigError, TrainConfig, with_arch
@@ -26,6 +26,7 @@ from studio.session.settings import PAGE_FIELDS, architecture_choices, SUGGESTED
 
 from .dialogs import open_file, open_folder
 from .dataset_view import DatasetView
+from .widgets.column import ScrollColumn
 from .widgets.elided_label import ElidedLabel
 from .widgets.icons import icon
 from .worker import Slot, Worker, wait_all
@@ -115,11 +116,7 @@ class ProjectPage(QWidget):
         self.why.setToolTip("How these defaults were chosen: benchmarks/README.md (quality per minute of training)")
         sl.addWidget(self.why)
         sl.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)     # the settings wrap to the panel's width
-        scroll.setWidget(side)
+        scroll = ScrollColumn(side)                 # never narrower than its settings: no text is cut
         self.btn_start = QPushButton(icon("play", "#ffffff"), " Start training")
         self.btn_start.setProperty("primary", True)
         self.btn_start.setMinimumHeight(36)
@@ -133,7 +130,7 @@ class ProjectPage(QWidget):
         bar.addWidget(self.btn_start)
         pl.addLayout(bar)
         panel.setMinimumWidth(300)
-        panel.setMaximumWidth(420)
+        panel.setMaximumWidth(max(420, panel.minimumSizeHint().width()))   # wide enough for its settings
         return panel
 
     def _images_box(self) -> QGroupBox:
@@ -157,7 +154,7 @@ class ProjectPage(QWidget):
     def _model_box(self) -> QGroupBox:
         model = QGroupBox("Model")
         f2 = QFormLayout(model)
-        f2.setRowWrapPolicy(QFormLayout.WrapLongRows)       # the architecture's label gets the panel's width
+        f2.setRowWrapPolicy(QFormLayout.WrapAllRows)        # captions above: the architecture's label is never cut
         self.w_arch = self._combo(architecture_choices())
         self.w_arch.setSizeAdjustPolicy(QComboBox.AdjustToContents)          # its text is never cut
         f2.addRow("Architecture", self.w_arch)

@@ -35,3 +35,4 @@ def test_the_architecture_combo_shows_its_longest_label_whole(make_main_window, 
     longest = max(fm.horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
     assert combo.sizeHint().width() > longest                    # the hint fits the text (plus arrow and frame)
     assert combo.width() >= combo.sizeHint().width()             # and the panel gives it that width
+    assert combo.visibleRegion().boundingRect().width() == combo.width()   # none of it hidden at the edge

@@ -26,6 +26,7 @@ from studio.session.image_search import has_latent, is_picture
 
 from ..dialogs import folders_of, open_file
 from ..shortcuts import workspace_action
+from ..widgets.column import ScrollColumn
 from ..widgets.image_view import array_to_qimage
 from ..worker import Slot, Worker
 from .canvas import ExplorerCanvas
@@ -34,19 +35,6 @@ from .export import ExplorerExport
 from .picture_tools import PictureTools
 from .render_worker import RenderWorker
 from .strip import LatentStrip
-
-
-class _SidePanel(QScrollArea):
-    """The sliders' column: scrolls up and down, and is never narrower than its contents (nothing is cut off at
-    the window's right edge; the splitter and the window respect this minimum)."""
-
-    def minimumSizeHint(self) -> QSize:
-        hint = super().minimumSizeHint()
-        w = self.widget()
-        if w is None:
-            return hint
-        need = w.minimumSizeHint().width() + self.verticalScrollBar().sizeHint().width() + 2 * self.frameWidth()
-        return QSize(max(hint.width(), need), hint.height())
 
 
 class ExplorerWorkspace(QWidget):
@@ -98,11 +86,7 @@ class ExplorerWorkspace(QWidget):
         self.pictures = PictureTools(self, self.doc, self.canvas, self.studio, self.say)
         self.setFocusProxy(self.canvas)                      # shown → the canvas has focus: keys work at once
         self.controls = LatentControls()
-        scroll = self._side = _SidePanel()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setFrameShape(QScrollArea.NoFrame)
+        scroll = self._side = ScrollColumn(self.controls)
         self._build_toolbar()
         self._build_layout(scroll)
         self._connect_controls()
