@@ -44,6 +44,11 @@ class SampleHistory(QFrame):
         scrub.addWidget(self.scrubber, 0, 1)
         scrub.addWidget(self.btn_live, 0, 2)
         ll.addLayout(scrub)
+        self._scrub = scrub
+
+    def add_button(self, button: QPushButton) -> None:
+        """A button at the end of the history row (the Train view's "Explore this run")."""
+        self._scrub.addWidget(button, 0, self._scrub.columnCount())
 
     def set_samples(self, samples: list[tuple[int, Path]], show_newest: bool = True) -> None:
         self.samples = list(samples)

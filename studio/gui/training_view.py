@@ -91,9 +91,9 @@ class TrainingView(QWidget):
         self.btn_pause = QPushButton(icon("pause"), " Pause")
         self.btn_stop = QPushButton(icon("stop"), " Stop")
         self.btn_stop.setProperty("danger", True)
-        self.btn_explore = QPushButton(" Explore this run", objectName="ExploreRun",
+        self.btn_explore = QPushButton("Explore this run", objectName="ExploreRun",
                                        toolTip="Open this run's best model in Explore")
-        for b in (self.btn_start, self.btn_pause, self.btn_stop, self.btn_explore):
+        for b in (self.btn_start, self.btn_pause, self.btn_stop):
             b.setMinimumWidth(104)
             bl.addWidget(b)
         self.btn_explore.clicked.connect(lambda: self._explore_run(show=True))
@@ -123,6 +123,7 @@ class TrainingView(QWidget):
         split.setChildrenCollapsible(False)
         self.history = None                                # nothing to undo in this workspace
         self.samples = SampleHistory()
+        self.samples.add_button(self.btn_explore)          # under the pictures it explores
         self.curves = CurvePanel()
         right = QFrame()
         right.setProperty("role", "card")
@@ -174,6 +175,9 @@ class TrainingView(QWidget):
             self.stat_speed.setText("—")
             self.stat_eta.setText("—")
         self.samples.set_samples(project.sample_files())
+        saved = max([s for s, _ in project.checkpoints()] + [s for s, _ in project.sample_files()], default=0)
+        if steps and saved > self.last_step:        # a run saves its last step after its last metrics line
+            self._show_step(saved, saved * project.config().batch / 1000)
         self.state_label.setText("Ready to resume" if project.trained else "Ready — set up the dataset, then start")
         self._sync_buttons()
 
@@ -292,10 +296,14 @@ class TrainingView(QWidget):
 
     def _on_samples(self, ev: Samples) -> None:
         self.samples.add(ev.step, ev.path, ev.grid, ev.kimg)
-        if self.last_step is None or ev.step > self.last_step:   # metrics come every log_every steps, samples
-            self.last_step = ev.step                             # between: the header never lags the grid
-            self.stat_step.setText(f"{ev.step:,}")
-            self._show_images(ev.kimg)
+        self._show_step(ev.step, ev.kimg)       # metrics come every log_every steps, samples between
+
+    def _show_step(self, step: int, kimg: float) -> None:
+        """The header never lags what the run shows (a sample grid, the last checkpoint)."""
+        if self.last_step is None or step > self.last_step:
+            self.last_step = step
+            self.stat_step.setText(f"{step:,}")
+            self._show_images(kimg)
 
     def _on_checkpoint(self, ev: CheckpointSaved) -> None:
         self.samples.label.setToolTip(f"Last checkpoint: {Path(ev.path).name}")
@@ -306,6 +314,7 @@ class TrainingView(QWidget):
 
     def _on_finished(self, ev: Finished) -> None:
         self.state_label.setText(END_TEXT.get(ev.reason, ev.reason))
+        self._show_step(ev.step, ev.kimg)
         self.notice.emit(f"Training {ev.reason if ev.reason != 'done' else 'finished'} at step {ev.step}.", "info")
 
     def _on_failed(self, ev: Failed) -> None:

@@ -149,6 +149,11 @@ def test_recent_projects_from_creation_and_explore_shows_the_run_after_training(
     qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=120_000)
     qtbot.waitUntil(lambda: ws.doc.project == project, timeout=30_000)   # Explore now shows the run
     assert tv.btn_explore.isEnabled() and w.current_workspace() == "train"
+    last = max(s for s, _ in w.studio.project.checkpoints())
+    assert tv.stat_step.text() == f"{last:,}"                    # the header says the step the run ended at
+    assert w.close_project() and w.open_project(project)
+    assert tv.stat_step.text() == f"{last:,}"                    # and so it does when the project is reopened
+    qtbot.waitUntil(lambda: ws.doc.project == project, timeout=30_000)
     qtbot.mouseClick(tv.btn_explore, Qt.LeftButton)
     assert w.current_workspace() == "explore"
     w.show_workspace("welcome")
@@ -218,3 +223,15 @@ def test_file_dialogs_remember_their_folder_per_purpose(make_main_window, demo_m
     _explore(w2, qtbot, demo_model)
     w2.act_restore.trigger()                                     # Restore a Picture… (cancelled): a picture too
     assert starts[-1] == ("Restore a Picture", str(photos))
+
+
+def test_the_window_never_widens_itself(make_main_window, demo_model, qtbot, trained_run):
+    w = make_main_window()
+    w.resize(1360, 860)
+    qtbot.wait(50)
+    _explore(w, qtbot, demo_model)
+    assert w.open_project(trained_run)
+    for key in ("welcome", "dataset", "train", "explore", "animate"):
+        w.show_workspace(key)
+        qtbot.wait(30)
+        assert w.width() == 1360 and w.minimumSizeHint().width() <= 1360, key
