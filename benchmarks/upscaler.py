@@ -38,6 +38,8 @@ VARIANTS = {
     "clean": {"degradation": Degradation.none()},
     "perc03": {"perceptual": 0.3},
     "wide": {"width": 48},
+    "perc1": {"perceptual": 1.0},
+    "perc1-clean": {"perceptual": 1.0, "degradation": Degradation.none()},
 }
 
 
