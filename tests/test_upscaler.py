@@ -43,11 +43,11 @@ def test_upscaler_learns_and_beats_lanczos(tmp_path):
     train = np.stack(_shapes(32, 64, 0))
     held = np.stack(_shapes(8, 64, 99))
     low = np.stack([np.asarray(Image.fromarray(a).resize((16, 16), Image.Resampling.LANCZOS)) for a in held])
-    s = UpscalerSettings(factor=4, width=16, depth=4, steps=150, batch=8, lr_crop=16, lr=2e-3, perceptual=0.0,
+    s = UpscalerSettings(factor=4, width=16, depth=4, steps=300, batch=8, lr_crop=16, lr=2e-3, perceptual=0.0,
                          ema=0.9, eval_every=50, minutes=0, degradation=Degradation.none())
     tr = UpscalerTraining(train, s, tmp_path / "up.safetensors", None)
     res = tr.run()
-    assert res.steps == 150 and res.images_seen == 1200
+    assert res.steps == 300 and res.images_seen == 2400
     up = load_upscaler(tmp_path / "up.safetensors")
     ours = up.upscale(low)
     lanczos = np.stack([np.asarray(Image.fromarray(a).resize((64, 64), Image.Resampling.LANCZOS)) for a in low])
