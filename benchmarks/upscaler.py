@@ -33,7 +33,7 @@ from studio.core.upscaler.degrade import Degradation  # noqa: E402
 from studio.core.upscaler.losses import PerceptualDistance, psnr  # noqa: E402
 
 VARIANTS = {
-    "default": {},
+    "default": {},                        # perceptual 1.0 since 584733d; the §11 "default" rows used 0.1
     "l1": {"perceptual": 0.0},
     "clean": {"degradation": Degradation.none()},
     "perc03": {"perceptual": 0.3},
