@@ -5,7 +5,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .common import DEVICE_CHOICES, CliError
+from .common import DEVICE_CHOICES, CliError, add_upscale_arg, upscaler_of
 
 
 def _progress(label: str, stream=None):
@@ -74,6 +74,7 @@ def add_parser(sub) -> None:
     a.add_argument("--dither", action="store_true", help="GIF: Floyd–Steinberg dithering (less banding, more grain)")
     a.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     a.add_argument("--out", required=True, metavar="FILE")
+    add_upscale_arg(a)
     a.set_defaults(func=run)
 
     t = sub.add_parser("timelapse", help="export a run's saved sample grids as a GIF/MP4 of its training")
@@ -131,6 +132,7 @@ def run(args) -> int:
     if args.seconds <= 0 or args.seconds > 600:
         raise CliError("--seconds must be more than 0 and at most 600")
     model = load_model(args.model, args.device)
+    up = upscaler_of(model, args.upscale)
     rows, cols = args.grid
     cells = rows * cols
     try:
@@ -148,7 +150,8 @@ def run(args) -> int:
             anim = an.KeyframePath.fit(z, args.fps, args.seconds, loop=args.loop, hold_seconds=args.hold,
                                        interp=args.interp, easing=easing)
         psi = 1.0 if args.keyframes is not None else args.truncation     # keyframes already hold their ψ
-        frames = an.FrameSource(model, anim, psi=psi, size=args.size, grid=(rows, cols))
+        frames = an.FrameSource(model, anim, psi=psi, size=args.size, grid=(rows, cols),
+                                upscale=(lambda imgs: up.upscale(imgs, args.upscale)) if up is not None else None)
     except an.AnimationError as e:
         raise CliError(str(e)) from None
     out = Path(args.out)

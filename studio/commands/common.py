@@ -187,3 +187,20 @@ def replica_printer(rank: int):
         if isinstance(ev, Failed):
             print(f"error (training process {rank}): {ev.reason}", file=sys.stderr, flush=True)
     return show
+
+
+def add_upscale_arg(p) -> None:
+    p.add_argument("--upscale", type=int, choices=[2, 4], metavar="2|4",
+                   help="enlarge every picture with the model's upscaler (ganstudio upscaler RUN trains one)")
+
+
+def upscaler_of(model, factor):
+    """The model's upscaler, checked for `factor`, or None when no factor was asked; one sentence otherwise."""
+    if not factor:
+        return None
+    from studio.session.upscaling import upscale, upscaler_for
+    up = upscaler_for(model, model.device)
+    if up is None:
+        upscale(None, factor, None)             # raises the sentence
+    up.check_factor(factor)
+    return up

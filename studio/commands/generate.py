@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import DEVICE_CHOICES, CliError, direction, positive
+from .common import DEVICE_CHOICES, CliError, add_upscale_arg, direction, positive, upscaler_of
 
 
 def add_parser(sub) -> None:
@@ -18,6 +18,7 @@ def add_parser(sub) -> None:
     g.add_argument("--direction", action="append", type=direction, metavar="K=VALUE",
                    help="move along principal direction K (1-64, as in the explorer) by VALUE σ; repeatable")
     g.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
+    add_upscale_arg(g)
     g.set_defaults(func=run)
 
 
@@ -27,6 +28,7 @@ def run(args) -> int:
     from studio.session.devices import load_model
 
     model = load_model(args.model, args.device)
+    up = upscaler_of(model, args.upscale)
     seeds = list(range(args.seed, args.seed + args.count))
     look, dirs, names = LatentState(psi=args.truncation), None, None
     for k, v in args.direction or []:
@@ -41,9 +43,14 @@ def run(args) -> int:
     states = [look.replace(seed=s) for s in seeds]
     z = batch_latents(states, model.z_dim, dirs)
     images = model.render(z)
+    if up is not None:
+        images = up.upscale(images, args.upscale)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for s, st, zi, img in zip(seeds, states, z, images):
-        save_png(out / f"seed{s:06d}.png", img, state_to_meta(st, model, zi, names))
+        meta = state_to_meta(st, model, zi, names)
+        if up is not None:
+            meta["upscale"] = {"factor": args.upscale, "from": [model.spec.resolution] * 2}
+        save_png(out / f"seed{s:06d}.png", img, meta)
     print(f"wrote {len(seeds)} image{'s' if len(seeds) != 1 else ''} to {out}")
     return 0

@@ -215,6 +215,7 @@ class FrameSource:
     size: int | None = None         # output size of one cell (None: the model's resolution)
     grid: tuple[int, int] = (1, 1)  # rows, cols
     batch: int = 16
+    upscale: object = None          # uint8 (N, H, W, C) → (N, fH, fW, C), before `size` (an upscaler's)
 
     def __post_init__(self):
         rows, cols = self.grid
@@ -235,6 +236,8 @@ class FrameSource:
         z = self.animation.latents(indices)                            # (n, cells, z_dim)
         n, cells, d = z.shape
         imgs = self.model.render(truncate(z.reshape(n * cells, d), self.psi))
+        if self.upscale is not None:
+            imgs = self.upscale(imgs)
         imgs = imgs.reshape(n, cells, *imgs.shape[1:])
         return [self._compose(cell_imgs) for cell_imgs in imgs]
 

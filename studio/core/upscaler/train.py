@@ -1,0 +1,185 @@
+"""Training an upscaler: L1 + a perceptual distance (Lite0 features) on degraded crop pairs, EMA weights.
+
+    training = UpscalerTraining(targets, UpscalerSettings(factor=4, minutes=5), out_file, state_file)
+    result = training.run(job)        # job: .check() (pause / cancel) and .progress(done, total, text)
+
+Every `eval_every` steps the EMA net is scored on fixed validation pairs; a better score is written to
+`out_file` at once (atomically), so a stop at any moment keeps the best so far. A stop (cancel) also writes
+`state_file`: net, EMA, optimizer and counters, from which the next run of the stage continues.
+"""
+from __future__ import annotations
+
+import copy
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..checkpoint import CheckpointError, pack_module, pack_optimizer, read_file, save_file, unpack_module, \
+    unpack_optimizer
+from ..errors import Cancelled
+from .data import PairSampler, UpscalerError
+from .degrade import Degradation
+from .losses import PerceptualDistance, l1
+from .model import save_upscaler
+from .net import CompactSR, UpscalerSpec
+
+
+@dataclass
+class UpscalerSettings:
+    factor: int = 4
+    width: int = 32
+    depth: int = 8
+    minutes: float = 5.0              # wall-clock budget of this call (0: until stopped)
+    cpu_seconds: float = 0.0          # or a budget in process CPU seconds (benchmarks on a shared machine)
+    steps: int = 0                    # or a number of steps (tests)
+    batch: int = 12
+    lr_crop: int = 32                 # low-res crop side; the high-res crop is factor× that
+    lr: float = 1e-3
+    perceptual: float = 1.0           # weight of the Lite0 perceptual distance (0: L1 only); benchmarks §11
+    ema: float = 0.995
+    eval_every: int = 25
+    seed: int = 0
+    degradation: Degradation = field(default_factory=Degradation)
+
+    @property
+    def spec(self) -> UpscalerSpec:
+        return UpscalerSpec(self.factor, self.width, self.depth)
+
+
+@dataclass
+class UpscalerResult:
+    steps: int
+    images_seen: int
+    best: float
+    reason: str                       # "finished" or "stopped"
+    curve: list[dict]
+
+
+def _noop(*_a, **_k):
+    return None
+
+
+class UpscalerTraining:
+    def __init__(self, targets: np.ndarray, settings: UpscalerSettings, out_file: Path, state_file: Path | None,
+                 meta: dict | None = None, device="cpu", on_record: Callable[[dict], None] | None = None):
+        if targets.shape[1] < settings.factor * 8:
+            raise UpscalerError("the pictures are too small to train an upscaler on")
+        self.s, self.device = settings, torch.device(device)
+        self.out_file, self.state_file, self.meta = Path(out_file), state_file, dict(meta or {})
+        self.on_record = on_record or _noop
+        torch.manual_seed(settings.seed)
+        self.net = CompactSR(settings.spec).to(self.device)
+        self.ema = copy.deepcopy(self.net).requires_grad_(False)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=settings.lr, betas=(0.9, 0.99))
+        self.sampler = PairSampler(targets, settings.factor, settings.lr_crop, settings.degradation,
+                                   np.random.default_rng(settings.seed))
+        val = PairSampler(targets, settings.factor, settings.lr_crop, settings.degradation,
+                          np.random.default_rng(10_000 + settings.seed))
+        self.val = val.batch(24)
+        self.perc = PerceptualDistance("lite0", self.device, depths=3) if settings.perceptual > 0 else None
+        self.step, self.seen, self.best, self.curve = 0, 0, float("inf"), []
+        if state_file is not None and Path(state_file).is_file():
+            self._resume(Path(state_file))
+
+    # ------------------------------------------------------------------ the loss
+    def loss(self, net, lr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+        out = net(lr.to(self.device))
+        hr = hr.to(self.device)
+        total = l1(out, hr)
+        if self.perc is not None:
+            total = total + self.s.perceptual * self.perc(out, hr).mean()
+        return total
+
+    def train_step(self) -> float:
+        self.net.train()
+        lr, hr = self.sampler.batch(self.s.batch)
+        loss = self.loss(self.net, lr, hr)
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt.step()
+        with torch.no_grad():
+            for pe, p in zip(self.ema.parameters(), self.net.parameters()):
+                pe.lerp_(p, 1 - self.s.ema if self.step > 50 else 1.0)
+        self.step += 1
+        self.seen += self.s.batch
+        return float(loss.detach())
+
+    @torch.no_grad()
+    def validate(self) -> float:
+        return float(self.loss(self.ema, *self.val))
+
+    # ------------------------------------------------------------------ the loop
+    def _budget(self):
+        """(done, total, finished?) for the progress bar and the stop."""
+        t0, c0, s0 = time.monotonic(), time.process_time(), self.step
+        s = self.s
+
+        def check():
+            if s.steps:
+                return self.step - s0, s.steps, self.step - s0 >= s.steps
+            if s.cpu_seconds:
+                used = time.process_time() - c0
+                return int(used), int(s.cpu_seconds), used >= s.cpu_seconds
+            used = time.monotonic() - t0
+            total = s.minutes * 60 if s.minutes else 0
+            return int(used), int(total), bool(total) and used >= total
+        return check
+
+    def run(self, job=None) -> UpscalerResult:
+        check, progress = getattr(job, "check", _noop), getattr(job, "progress", _noop)
+        budget = self._budget()
+        reason = "finished"
+        try:
+            while True:
+                check()
+                loss = self.train_step()
+                if self.step % self.s.eval_every == 0:
+                    self._evaluate(loss)
+                done, total, over = budget()
+                progress(done, max(total, done), f"upscaler ×{self.s.factor}: step {self.step}, loss {loss:.4f}")
+                if over:
+                    break
+        except (Cancelled, KeyboardInterrupt):
+            reason = "stopped"
+        if self.step % self.s.eval_every:
+            self._evaluate(float("nan"))
+        if self.state_file is not None:
+            self._save_state(Path(self.state_file))
+        return UpscalerResult(self.step, self.seen, self.best, reason, self.curve)
+
+    def _evaluate(self, loss: float) -> None:
+        val = self.validate()
+        rec = {"kind": "upscaler", "step": self.step, "images_seen": self.seen, "loss": loss, "val": val,
+               "time": time.time()}
+        self.curve.append(rec)
+        self.on_record(rec)
+        if val < self.best or not self.out_file.is_file():
+            self.best = min(self.best, val)
+            save_upscaler(self.out_file, self.ema, {**self.meta, "images_seen": self.seen, "steps": self.step,
+                                                    "val_loss": val})
+
+    # ------------------------------------------------------------------ stopping and resuming
+    def _save_state(self, path: Path) -> None:
+        tensors = {**pack_module("net", self.net), **pack_module("ema", self.ema)}
+        opt, groups = pack_optimizer("opt", self.opt)
+        tensors.update(opt)
+        save_file(path, tensors, {"kind": "upscaler-state", "spec": self.s.spec.to_dict(), "opt": groups,
+                                  "step": self.step, "images_seen": self.seen, "best": self.best})
+
+    def _resume(self, path: Path) -> None:
+        try:
+            tensors, meta = read_file(path)
+            if meta.get("spec") != self.s.spec.to_dict():
+                return                                   # another factor or size: start afresh
+            unpack_module("net", self.net, tensors, "upscaler")
+            unpack_module("ema", self.ema, tensors, "upscaler EMA")
+            unpack_optimizer("opt", self.opt, tensors, meta["opt"])
+        except (CheckpointError, KeyError):
+            return                                       # a damaged state: start afresh (the best file stays)
+        self.step, self.seen = int(meta.get("step", 0)), int(meta.get("images_seen", 0))
+        best = meta.get("best")
+        self.best = float(best) if isinstance(best, (int, float)) else float("inf")

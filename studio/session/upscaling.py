@@ -1,0 +1,132 @@
+"""The upscaler at the app's level: which one a model has, enlarging pictures with it, and training it.
+
+    up = upscaler_for(model)                     # a GeneratorModel, a run folder or a model file → Upscaler | None
+    big = upscale(images, 4, up)                 # uint8 (N, H, W, C) → (N, 4H, 4W, C); factor 1: a copy
+    factor_choices(up)                           # [1, 2, 4] / [1, 2] / [1]: what Export and the canvas offer
+    plan = plan_upscaler(run)                    # the factor the run's folder supports, and the sentence why
+    result = train_upscaler(run, job, minutes=5)  # the training stage (Job: progress, pause, cancel)
+
+Where the file lives: a run folder's `upscaler.safetensors`; beside a loose `NAME.safetensors` model,
+`NAME.upscaler.safetensors` (the bundled demo model's too). Qt-free: the window calls these on a worker.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.errors import StudioError
+from studio.core.run import RunFolder, run_of
+from studio.core.upscaler import FILE_NAME, FactorChoice, Upscaler, UpscalerError, UpscalerResult, \
+    UpscalerSettings, UpscalerTraining, choose_factor, load_targets, load_upscaler
+
+STATE_NAME = "upscaler-state.safetensors"       # in checkpoints/: where a stopped stage continues from
+METRICS_NAME = "upscaler-metrics.jsonl"         # the stage's curve (one JSON line per evaluation)
+
+
+def _path_of(model_or_run) -> Path:
+    return Path(getattr(model_or_run, "path", model_or_run))
+
+
+def upscaler_file(model_or_run) -> Path:
+    """Where the upscaler of a model (GeneratorModel or path) or run folder is, or would be written."""
+    path = _path_of(model_or_run)
+    run = run_of(path) if path.exists() else None
+    if run is not None:
+        return run.path / FILE_NAME
+    if path.is_dir():
+        return path / FILE_NAME
+    return path.with_name(f"{path.stem}.upscaler.safetensors")
+
+
+def upscaler_for(model_or_run, device="cpu") -> Upscaler | None:
+    """The loaded upscaler, or None when the model has none; a damaged file raises UpscalerError (one sentence)."""
+    f = upscaler_file(model_or_run)
+    return load_upscaler(f, device) if f.is_file() else None
+
+
+def factor_choices(upscaler: Upscaler | None) -> list[int]:
+    return list(upscaler.factors) if upscaler is not None else [1]
+
+
+def upscale(images: np.ndarray, factor: int, upscaler: Upscaler | None) -> np.ndarray:
+    """Enlarge uint8 (N, H, W, C) pictures `factor` times; 1 returns a copy. No upscaler: one sentence."""
+    if factor == 1:
+        return np.array(images, copy=True)
+    if upscaler is None:
+        raise UpscalerError(f"this model has no upscaler yet, so it cannot make ×{factor} pictures: train one with "
+                            "ganstudio upscaler RUN (or the Train view's upscaler stage)")
+    return upscaler.upscale(images, factor)
+
+
+def _run_folder(run) -> RunFolder:
+    folder = run if isinstance(run, RunFolder) else RunFolder(Path(run))
+    if not folder.exists():
+        raise StudioError(f"{folder.path} is not a GAN Studio run folder (it has no config.json)")
+    return folder
+
+
+def _pictures(folder: RunFolder) -> list[Path]:
+    """The run's usable pictures at their original size: scan.json's list, else the folder's files."""
+    cfg = folder.config()
+    root = Path(cfg.data_dir)
+    if not root.is_dir():
+        raise UpscalerError(f"the run's image folder {root} is gone: the upscaler learns from the original "
+                            "pictures, so it cannot be trained without them")
+    try:
+        usable = json.loads(folder.scan_file.read_text(encoding="utf-8"))["usable"]
+        files = [root / u for u in usable if (root / u).is_file()]
+    except (OSError, ValueError, KeyError, TypeError):
+        files = []
+    if not files:
+        from studio.core.dataset import iter_files
+        files = list(iter_files(root))
+    return files
+
+
+def plan_upscaler(run, factor: int | None = None) -> FactorChoice:
+    """The factor the run's pictures support (at most `factor`), the pictures, and a sentence when it is less."""
+    folder = _run_folder(run)
+    cfg = folder.config()
+    return choose_factor(_pictures(folder), cfg.resolution, cfg.fit, factor, where=Path(cfg.data_dir).name)
+
+
+def train_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = None, device="cpu",
+                   settings: UpscalerSettings | None = None, plan: FactorChoice | None = None) -> UpscalerResult:
+    """The upscaler stage of a run: learn from the run's original pictures for `minutes` (0: until cancelled),
+    continuing a stopped stage of the same factor. The best so far is in the run's upscaler.safetensors at every
+    moment; cancelling (job.cancel()) keeps it and saves the state to continue from."""
+    folder = _run_folder(run)
+    cfg = folder.config()
+    plan = plan or plan_upscaler(folder, factor)
+    cancel = getattr(job, "cancel_event", None)
+    targets = load_targets(plan.files, cfg.resolution * plan.factor, cfg.fit, cfg.background_rgb, cancel,
+                           getattr(job, "progress", None))
+    s = settings or UpscalerSettings()
+    s.factor, s.minutes = plan.factor, minutes
+    meta = {"model_resolution": cfg.resolution, "model_channels": cfg.img_channels, "training_images": len(targets),
+            "data": Path(cfg.data_dir).name}
+
+    def record(rec: dict) -> None:
+        with open(folder.path / METRICS_NAME, "a", encoding="utf-8") as f:
+            f.write(json.dumps(rec) + "\n")
+
+    training = UpscalerTraining(targets, s, folder.path / FILE_NAME, folder.checkpoints_dir / STATE_NAME, meta,
+                                device, on_record=record)
+    return training.run(job)
+
+
+def upscaler_curve(run) -> list[dict]:
+    """The stage's evaluations so far (for the Train view's upscaler curve), oldest first."""
+    out = []
+    try:
+        with open(_run_folder(run).path / METRICS_NAME, encoding="utf-8") as f:
+            for line in f:
+                try:
+                    out.append(json.loads(line))
+                except json.JSONDecodeError:
+                    continue
+    except FileNotFoundError:
+        pass
+    return out
