@@ -47,6 +47,10 @@ class CompactSR(nn.Module):
         for _ in range(spec.depth):
             layers += [nn.Conv2d(w, w, 3, padding=1), nn.PReLU(w)]
         self.body = nn.Sequential(*layers)
+        for m in self.body:
+            if isinstance(m, nn.Conv2d):          # He init for PReLU(0.25): PyTorch's default shrank the signal
+                nn.init.kaiming_normal_(m.weight, a=0.25, nonlinearity="leaky_relu")   # ~2.5× a layer,
+                nn.init.zeros_(m.bias)                                                # so nothing learnt
         self.tail = nn.Conv2d(w, 3 * f * f, 3, padding=1)
         nn.init.zeros_(self.tail.weight)
         nn.init.zeros_(self.tail.bias)

@@ -40,6 +40,9 @@ class UpscalerSettings:
     lr_crop: int = 32                 # low-res crop side; the high-res crop is factor× that
     lr: float = 1e-3
     perceptual: float = 1.0           # weight of the Lite0 perceptual distance (0: L1 only); benchmarks §11
+    perceptual_every: int = 1         # the perceptual term on every n-th step only (it costs ~2× an L1 step)
+    warmup: int = 0                   # steps of linear learning-rate warm-up
+    tail_std: float = 0.0             # the last conv's initial weights (0: an untrained net is bicubic)
     ema: float = 0.995
     eval_every: int = 25
     seed: int = 0
@@ -73,6 +76,8 @@ class UpscalerTraining:
         self.on_record = on_record or _noop
         torch.manual_seed(settings.seed)
         self.net = CompactSR(settings.spec).to(self.device)
+        if settings.tail_std > 0:
+            torch.nn.init.normal_(self.net.tail.weight, std=settings.tail_std)
         self.ema = copy.deepcopy(self.net).requires_grad_(False)
         self.opt = torch.optim.Adam(self.net.parameters(), lr=settings.lr, betas=(0.9, 0.99))
         self.sampler = PairSampler(targets, settings.factor, settings.lr_crop, settings.degradation,
@@ -86,18 +91,21 @@ class UpscalerTraining:
             self._resume(Path(state_file))
 
     # ------------------------------------------------------------------ the loss
-    def loss(self, net, lr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+    def loss(self, net, lr: torch.Tensor, hr: torch.Tensor, perceptual: bool = True) -> torch.Tensor:
         out = net(lr.to(self.device))
         hr = hr.to(self.device)
         total = l1(out, hr)
-        if self.perc is not None:
+        if self.perc is not None and perceptual:
             total = total + self.s.perceptual * self.perc(out, hr).mean()
         return total
 
     def train_step(self) -> float:
         self.net.train()
         lr, hr = self.sampler.batch(self.s.batch)
-        loss = self.loss(self.net, lr, hr)
+        if self.s.warmup:
+            for g in self.opt.param_groups:
+                g["lr"] = self.s.lr * min(1.0, (self.step + 1) / self.s.warmup)
+        loss = self.loss(self.net, lr, hr, self.step % max(1, self.s.perceptual_every) == 0)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
