@@ -134,3 +134,13 @@ def test_too_small_folder_sentence(trained_run, capsys):
     assert main(["upscaler", str(trained_run), "--minutes", "0.05"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: no upscaler") and err.count("\n") == 0
+
+
+def test_untrained_body_keeps_its_signal():
+    """PyTorch's default init shrank the signal ~25× over the body, so the net never left bicubic (§11)."""
+    torch.manual_seed(0)
+    net = CompactSR(UpscalerSpec(4, 32, 8))
+    with torch.no_grad():
+        h = net.body(torch.rand(2, 3, 16, 16) * 2 - 1)
+        assert float(h.std()) > 0.2
+        assert float(net.tail.weight.abs().max()) == 0.0          # still bicubic until it learns

@@ -41,3 +41,10 @@ def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def l1(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     return F.l1_loss(x, y)
+
+
+def gradient_l1(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """L1 between the pictures' horizontal and vertical differences: edges and texture, not flat colour."""
+    dx = lambda t: t[..., :, 1:] - t[..., :, :-1]  # noqa: E731
+    dy = lambda t: t[..., 1:, :] - t[..., :-1, :]  # noqa: E731
+    return F.l1_loss(dx(x), dx(y)) + F.l1_loss(dy(x), dy(y))
