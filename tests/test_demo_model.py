@@ -37,7 +37,11 @@ def test_renders_at_its_resolution(demo, samples):
     r = demo.spec.resolution
     assert samples.shape == (16, r, r, demo.spec.channels) and r >= 64
     again = demo.render(seeds_to_z([3], demo.z_dim))
-    assert np.array_equal(again[0], samples[3].astype(np.uint8)), "a seed always gives the same picture"
+    assert np.array_equal(again, demo.render(seeds_to_z([3], demo.z_dim))), "a seed always gives the same picture"
+    # in a batch of 16 the CPU's kernels may sum in another order (seen on an AMX CPU: 1e-5 apart in float, one
+    # pixel one level apart after rounding): the same picture to rounding
+    diff = np.abs(again[0].astype(np.float32) - samples[3])
+    assert diff.max() <= 1 and (diff > 0).mean() < 0.001
 
 
 def test_samples_are_diverse(samples):
