@@ -289,7 +289,7 @@ class ExplorerWorkspace(QWidget):
         return model.spec.resolution if model else None, self.doc.upscale, {f: w for f, w in why.items() if w}
 
     def _on_upscale(self, ev: UpscaleChanged) -> None:
-        resolution, factor, why_not = self._sizes()
+        resolution, _, why_not = self._sizes()
         self.size_box.show_sizes(resolution, ev.factor, why_not)
         self.exports.offer_sizes(resolution, why_not)
 
