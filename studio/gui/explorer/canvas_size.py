@@ -26,6 +26,7 @@ class CanvasSize(QComboBox):
         super().__init__(parent)
         self.setObjectName("canvasSize")
         self.setAccessibleName("Canvas size")
+        self.setSizeAdjustPolicy(QComboBox.AdjustToContents)   # as wide as "256 px", not as "Model size"
         for f in SIZES:
             self.addItem(f"×{f}", f)
         self.activated.connect(lambda i: self.chosen.emit(int(self.itemData(i))))
