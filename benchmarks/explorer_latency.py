@@ -3,8 +3,10 @@
 End to end, as the artist feels it: a slider moves (request) → the render worker runs the
 generator → uint8 pixels in a QImage → the frame is painted on the canvas. Each size uses the
 architecture GAN Studio suggests for the device (random weights: speed does not depend on them).
+With --upscale 2|4 the canvas shows every frame that many times larger through a (random-weight, default-size)
+upscaler beside the model, as Explore's Size box does: the frame's cost then includes the upscaler.
 
-    .venv/bin/python benchmarks/explorer_latency.py [--sizes 64 128 256 512] [--frames 60]
+    .venv/bin/python benchmarks/explorer_latency.py [--sizes 64 128 256 512] [--frames 60] [--upscale 2]
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from studio.core.checkpoint import save_generator  # noqa: E402
 from studio.session.settings import suggestion  # noqa: E402
 from studio.core.device import pick_device  # noqa: E402
 from studio.core.models import ModelSpec, build_generator  # noqa: E402
+from studio.core.upscaler import CompactSR, UpscalerSpec, save_upscaler  # noqa: E402
 
 
 def pct(xs, q):
@@ -34,13 +37,15 @@ def pct(xs, q):
     return xs[min(len(xs) - 1, int(round(q / 100 * (len(xs) - 1))))]
 
 
-def measure(app, ws, path: Path, frames: int, warmup: int = 5):
+def measure(app, ws, path: Path, frames: int, warmup: int = 5, upscale: int = 1):
     ws.auto_directions = False                   # the hand drives ψ here; directions are not needed
     opened = QEventLoop()
     ws.model_opened.connect(lambda m: opened.quit())
     ws.open_model(path)                          # loads (reads + hashes) on a worker
     opened.exec()
     ws.model_opened.disconnect()
+    if upscale > 1:
+        ws.choose_size(upscale)                  # the canvas's size, as the Size box sets it
     frame_ms, e2e = [], []
     loop = QEventLoop()
     ws.frame_shown.connect(lambda s: loop.quit() if ws.settled else None)
@@ -64,6 +69,8 @@ def main(argv=None) -> int:
     p.add_argument("--sizes", type=int, nargs="+", default=[64, 128, 256, 512])
     p.add_argument("--frames", type=int, default=60)
     p.add_argument("--device", default="auto")
+    p.add_argument("--upscale", type=int, choices=[1, 2, 4], default=1,
+                   help="show the frames 2 or 4 times larger through an upscaler (Explore's Size box)")
     a = p.parse_args(argv)
     device = pick_device(a.device)
     app = QApplication.instance() or QApplication([])
@@ -72,8 +79,8 @@ def main(argv=None) -> int:
     ws.resize(1200, 800)
     ws.show()
     print(f"explorer latency on {device} ({torch.get_num_threads()} torch threads, {os.cpu_count()} CPUs), "
-          f"{a.frames} frames per size")
-    print(f"{'size':>6} {'arch':>8} {'p50 ms':>8} {'p95 ms':>8} {'render p50':>11} {'fps p50':>8}")
+          f"{a.frames} frames per size" + (f", shown ×{a.upscale} through an upscaler" if a.upscale > 1 else ""))
+    print(f"{'size':>6} {'shown':>6} {'arch':>8} {'p50 ms':>8} {'p95 ms':>8} {'render p50':>11} {'fps p50':>8}")
     with tempfile.TemporaryDirectory() as tmp:
         for res in a.sizes:
             cfg = suggestion(0, device.type, res).config
@@ -81,9 +88,12 @@ def main(argv=None) -> int:
             torch.manual_seed(0)
             path = Path(tmp) / f"g{res}.safetensors"
             save_generator(path, build_generator(spec), spec)
-            e2e, render = measure(app, ws, path, a.frames)
+            if a.upscale > 1:
+                save_upscaler(path.with_name(f"{path.stem}.upscaler.safetensors"),
+                              CompactSR(UpscalerSpec(a.upscale)), {"model_resolution": res})
+            e2e, render = measure(app, ws, path, a.frames, upscale=a.upscale)
             p50 = statistics.median(e2e)
-            print(f"{res:>6} {cfg.arch:>8} {p50:8.1f} {pct(e2e, 95):8.1f} {statistics.median(render):11.1f} "
+            print(f"{res:>6} {res * a.upscale:>6} {cfg.arch:>8} {p50:8.1f} {pct(e2e, 95):8.1f} {statistics.median(render):11.1f} "
                   f"{1000 / p50:8.1f}", flush=True)
     ws.shutdown()
     return 0

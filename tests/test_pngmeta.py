@@ -113,3 +113,13 @@ def test_cli_generate_reproduces_explorer_image(model, tmp_path, capsys):
         with pytest.raises(SystemExit):
             main(["generate", str(model.path), "--direction", bad, "--out", str(tmp_path / "bad")])
     assert "K=VALUE" in capsys.readouterr().err
+
+
+def test_upscale_record_is_read_and_a_strange_one_means_the_model_size(model):
+    z = torch.zeros(model.z_dim)
+    base = {"format": "ganstudio-image", **state_to_meta(LatentState(seed=1), model, z)}
+    from studio.core.pngmeta import upscale_record
+    assert parse(json.dumps({**base, "upscale": upscale_record(4, (32, 32))})).upscale == 4
+    assert parse(json.dumps(base)).upscale == 1
+    for bad in ({"factor": 3}, {"factor": True}, {"factor": "4"}, [4], 4, {"factor": 4.0}):
+        assert parse(json.dumps({**base, "upscale": bad})).upscale == 1    # the latent still comes back

@@ -24,7 +24,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from studio.core.explore import LatentState, batch_latents, state_to_meta
-    from studio.core.pngmeta import save_png
+    from studio.core.pngmeta import save_png, upscale_record
     from studio.session.devices import load_model
 
     model = load_model(args.model, args.device)
@@ -50,7 +50,7 @@ def run(args) -> int:
     for s, st, zi, img in zip(seeds, states, z, images):
         meta = state_to_meta(st, model, zi, names)
         if up is not None:
-            meta["upscale"] = {"factor": args.upscale, "from": [model.spec.resolution] * 2}
+            meta["upscale"] = upscale_record(args.upscale, (model.spec.resolution,) * 2)
         save_png(out / f"seed{s:06d}.png", img, meta)
     print(f"wrote {len(seeds)} image{'s' if len(seeds) != 1 else ''} to {out}")
     return 0

@@ -87,7 +87,7 @@ def _read(path: Path):
 
 
 def run_upscale(args) -> int:
-    from studio.core.pngmeta import save_png
+    from studio.core.pngmeta import save_png, upscale_record
     from studio.session.devices import resolve_device
     from studio.session.upscaling import upscale, upscaler_for
     from studio.session.devices import model_source
@@ -104,7 +104,7 @@ def run_upscale(args) -> int:
         big = upscale(img[None], factor, up)[0]
         if meta is not None:
             meta = {k: v for k, v in meta.items() if k not in ("format", "version")}
-            meta["upscale"] = {"factor": factor, "from": [img.shape[1], img.shape[0]]}
+            meta["upscale"] = upscale_record(factor, (img.shape[1], img.shape[0]))
         dest = save_png(out / f"{path.stem}-x{factor}.png", big, meta)
         print(f"{path.name}: {img.shape[1]}×{img.shape[0]} -> {big.shape[1]}×{big.shape[0]} {dest}")
     return 0

@@ -1,7 +1,7 @@
 """GAN Studio metadata in PNG text chunks: written on every export, read back defensively.
 
 One iTXt chunk with keyword "ganstudio" holds JSON (model identity, seed, ψ, direction values,
-the latent z). Reading walks the PNG chunks itself with hard size limits — never PIL's text
+the latent z, and for an enlarged picture `"upscale": {"factor": f, "from": [w, h]}`, see `upscale_record`). Reading walks the PNG chunks itself with hard size limits — never PIL's text
 parser — and validates every value, so an oversized, malformed or hostile file raises
 PngMetaError with a readable reason and nothing out of range ever reaches the explorer.
 """
@@ -32,6 +32,7 @@ Z_LIMIT = 1e3                       # |z_i| beyond this is no Gaussian latent
 PSI_RANGE = (-1.0, 2.0)
 DIR_LIMIT = 10.0
 MAX_DIRECTION_INDEX = 63
+UPSCALE_FACTORS = (2, 4)            # what an "upscale" record may say (an upscaler's factors)
 
 
 class PngMetaError(StudioError, ValueError):
@@ -50,9 +51,16 @@ class ImageMeta:
     z_base: torch.Tensor | None
     label: str
     raw: dict
+    upscale: int = 1                # the factor the picture was enlarged by (1: the model's size)
 
 
 # ---------------------------------------------------------------- writing
+def upscale_record(factor: int, size: tuple[int, int], by: str | None = None) -> dict:
+    """The metadata of a picture enlarged `factor` times from `size` (w, h): by the model's upscaler, or `by`
+    another way ("lanczos")."""
+    return {"factor": int(factor), "from": [int(size[0]), int(size[1])], **({"by": by} if by else {})}
+
+
 def _upscale(image: np.ndarray, scale: int) -> Image.Image:
     im = Image.fromarray(image)
     if scale and scale != 1:
@@ -178,8 +186,11 @@ def parse(text: str) -> ImageMeta:
     zb = _vector(d["z_base"], z_dim, "base latent") if d.get("z_base") is not None else None
     name = m.get("name", "")
     label = d.get("label", "")
+    up = d.get("upscale")
+    factor = up.get("factor") if isinstance(up, dict) else None      # an unusable record: the model's size
     return ImageMeta(identity, name[:200] if isinstance(name, str) else "", z_dim, seed, psi, dirs, z, zb,
-                     label[:200] if isinstance(label, str) else "", d)
+                     label[:200] if isinstance(label, str) else "", d,
+                     factor if type(factor) is int and factor in UPSCALE_FACTORS else 1)
 
 
 def read_png_meta(path: Path) -> ImageMeta:

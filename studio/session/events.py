@@ -99,3 +99,11 @@ class DirectionsChanged(Event):
 @dataclass
 class ListChanged(Event):
     name: str                      # "keyframes" | "favourites"
+
+
+@dataclass
+class UpscaleChanged(Event):
+    """The canvas's size changed: Explore shows (and its pictures are) `factor` × the model's, through the model's
+    upscaler; `choices` are the factors this model can make ([1] without an upscaler)."""
+    factor: int
+    choices: list

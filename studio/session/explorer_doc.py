@@ -6,9 +6,11 @@
     doc.edit(doc.state.replace(seed=3), "Seed")        # one undoable step; doc.history.undo()
     doc.add_keyframe(); doc.keyframes.items            # saved with the model (session.model_home)
     doc.subscribe(handler, LatentChanged)              # ModelChanged, LatentChanged, DirectionsChanged, ListChanged
+    doc.set_upscale(2); doc.upscale; doc.upscaler()    # the canvas's size through the model's upscaler (UpscaleChanged)
 
 It owns the model, the current latent (LatentState) with its undo history, the GANSpace directions, the
-keyframes and the favourites; nobody keeps a copy. All of it belongs to the model it was made on: it is kept in
+keyframes, the favourites and the canvas's size (1, 2 or 4 × the model's, through the model's upscaler, which
+Export PNG uses too); nobody keeps a copy. All of it belongs to the model it was made on: it is kept in
 the model's folder (`model_home`: the run folder, or a folder beside a loose model or per user for the demo),
 written atomically as it changes, and comes back when that model is opened again — whatever project the window
 has open. The position (the current latent) is written at most twice a second while it changes and at once
@@ -34,11 +36,11 @@ from studio.core.explore import (LatentState, batch_latents, compose, contact_sh
                                  state_to_dict, state_to_meta)
 from studio.core.files import atomic_write_text
 from studio.core.keyframes import Keyframe
-from studio.core.pngmeta import read_png_meta, save_png
+from studio.core.pngmeta import read_png_meta, save_png, upscale_record
 from studio.core.run import BEST_NAME, RunFolder, list_checkpoints
 
 from .devices import load_model
-from .events import DirectionsChanged, Hub, LatentChanged, ListChanged, ModelChanged
+from .events import DirectionsChanged, Hub, LatentChanged, ListChanged, ModelChanged, UpscaleChanged
 from .history import History
 from .latent_list import LatentList
 from .model_home import model_home
@@ -66,6 +68,8 @@ class ExplorerDocument:
                                     on_change=lambda error: self._list_changed("keyframes", error))
         self.favourites = LatentList("favourites", FAVOURITES_FILE, "Fav",
                                      on_change=lambda error: self._list_changed("favourites", error))
+        self._upscaler: tuple | None = None                # (model, Upscaler | None), loaded when first asked
+        self.upscale = 1                                   # the canvas's size, × the model's (saved with the position)
         self.home: Path | None = None                      # the window's project (its model opens in Explore)
         self.folder: Path | None = None                    # the model's own folder (model_home)
         self.render_lock = threading.Lock()                # held while the generator runs
@@ -111,28 +115,71 @@ class ExplorerDocument:
         self.folder = model_home(model.path, model.identity) if model is not None else None
         self.history.clear()
         self._load_lists()
+        self._upscaler = None
+        saved, factor = self._saved_position()
+        self.upscale = factor if factor in self.upscale_choices() else 1
         self.hub.emit(ModelChanged(model))
         self.hub.emit(DirectionsChanged(None))
-        saved = self._saved_position()
+        self.hub.emit(UpscaleChanged(self.upscale, self.upscale_choices()))
         self._apply(saved if saved is not None else self.state, remember=False)
+
+    def upscaler(self):
+        """The model's upscaler (session.upscaling), or None when it has none or its file is damaged (said once,
+        as a Notice). Loaded on first use: a small file, read in milliseconds."""
+        from .upscaling import UpscalerError, upscaler_for
+        model = self.model
+        if model is None:
+            return None
+        if self._upscaler is None or self._upscaler[0] is not model:
+            try:
+                up = upscaler_for(model, model.device)
+            except UpscalerError as e:
+                self.hub.emit(Notice(str(e), "warning"))
+                up = None
+            self._upscaler = (model, up)
+        return self._upscaler[1]
+
+    # ------------------------------------------------------------------ the canvas's size (kept with the position)
+    def upscale_choices(self) -> list[int]:
+        """The sizes the canvas can show, × the model's: [1] without a model or an upscaler, [1, 2] or [1, 2, 4]."""
+        from .upscaling import factor_choices
+        return factor_choices(self.upscaler())
+
+    def set_upscale(self, factor: int) -> bool:
+        """Show the canvas at `factor` × the model's size through its upscaler; kept with the model at once."""
+        from .upscaling import missing_factor
+        if factor not in self.upscale_choices():
+            why = missing_factor(factor, self.upscaler())
+            raise ExplorerError(f"{why[:1].upper()}{why[1:]}.")
+        if factor == self.upscale:
+            return False
+        self.upscale = int(factor)
+        self.hub.emit(UpscaleChanged(self.upscale, self.upscale_choices()))
+        self._position_dirty = True
+        self.save_position()
+        self._apply(self.state, remember=False)              # the canvas renders again at the new size
+        return True
 
     # ------------------------------------------------------------------ the position, kept with the model
     def _position_file(self) -> Path | None:
         return self.folder / POSITION_FILE if self.folder is not None else None
 
-    def _saved_position(self) -> LatentState | None:
+    def _saved_position(self) -> tuple[LatentState | None, int]:
+        """The saved latent (None: none or unreadable, said) and canvas size (1 unless a size was saved)."""
         path = self._position_file()
         if path is None or not path.is_file():
-            return None
+            return None, 1
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
             if not isinstance(doc, dict) or doc.get("format") != POSITION_FORMAT:
                 raise ValueError("it is not a GAN Studio explorer file")
-            return state_from_dict(doc.get("state"), self.model.z_dim)
+            state = state_from_dict(doc.get("state"), self.model.z_dim)
         except (OSError, UnicodeDecodeError, ValueError) as e:
             self.hub.emit(Notice(f"The explorer's saved position in {path} could not be read ({e}); starting "
                                  "from the current one.", "warning"))
-            return None
+            return None, 1
+        factor = doc.get("upscale", 1)
+        return state, factor if type(factor) is int else 1
 
     def save_position(self) -> None:
         """Write the current latent to the model's folder now, if it changed since it was last written."""
@@ -142,7 +189,7 @@ class ExplorerDocument:
         self._position_dirty = False
         self._position_saved_at = time.monotonic()
         doc = {"format": POSITION_FORMAT, "version": 1, "model": self.model.identity,
-               "state": state_to_dict(self.state)}
+               "state": state_to_dict(self.state), "upscale": self.upscale}
         try:
             atomic_write_text(path, json.dumps(doc))
         except OSError as e:
@@ -256,15 +303,24 @@ class ExplorerDocument:
     def export_png(self, path: Path, scale: int = 1, z: torch.Tensor | None = None,
                    state: LatentState | None = None) -> Path:
         """The current latent (or `state` composed as `z`) as a PNG that remembers it (drop it back on the window
-        to return to it)."""
+        to return to it), `scale` × the model's size: through the model's upscaler where it has that factor
+        (upscale_choices), else by Lanczos (the metadata says which)."""
         self._need_model()
-        model = self.model
+        if scale not in (1, 2, 4):
+            raise ExplorerError(f"Pictures are exported at 1, 2 or 4 times the model's size, not {scale}.")
+        model, up, choices = self.model, self.upscaler(), self.upscale_choices()
         z, st = (z, state) if z is not None and state is not None else (self.current_z(), self.state)
         names = self.directions.names if self.directions else None
         path = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
+        by_upscaler = scale > 1 and scale in choices
         with self.render_lock:
-            img = model.render(z[None])[0]
-        return save_png(path, img, state_to_meta(st, model, z, names), scale)
+            img = model.render(z[None])
+            if by_upscaler:
+                img = up.upscale(img, scale)
+        meta = state_to_meta(st, model, z, names)
+        if scale > 1:
+            meta["upscale"] = upscale_record(scale, (model.spec.resolution,) * 2, None if by_upscaler else "lanczos")
+        return save_png(path, img[0], meta, 1 if by_upscaler else scale)
 
     def sheet_latents(self, n: int) -> tuple[torch.Tensor, dict]:
         """The latents of a contact sheet: n seeds from the current one (with ψ and directions), or the keyframes
@@ -332,4 +388,6 @@ class ExplorerDocument:
         if meta.z_dim != self.model.z_dim:
             raise ExplorerError(f"{name} has a {meta.z_dim}-value latent but this model takes {self.model.z_dim}.")
         dirs = self.directions.vectors if self.directions else None
+        if meta.upscale > 1 and meta.upscale in self.upscale_choices():   # its size, when the model can show it
+            self.set_upscale(meta.upscale)
         self.edit(state_from_meta(meta, self.model.z_dim, dirs), f"Restore {name}")

@@ -2,7 +2,9 @@
 
 Every PNG carries the GAN Studio metadata (studio.core.pngmeta); dropping one back restores exactly its
 latent, after finding and opening its model (hashing candidate files on a worker) when that model is in the
-current or a recent project, beside the image, or the bundled demo model.
+current or a recent project, beside the image, or the bundled demo model. The Export menu offers the PNG at the
+model's size and ×2 / ×4: through the model's upscaler where it makes that factor, else by Lanczos, and the item
+says so (with how to get an upscaler): the artist keeps the large PNG either way and is never misled about which.
 """
 from __future__ import annotations
 
@@ -10,13 +12,14 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from studio.core.errors import StudioError
 from studio.core.pngmeta import PngMetaError
 from studio.session.errors import describe_error
 
 from ..dialogs import export_start, folders_of, save_file
+from .canvas_size import SIZES, sentence
 from ..worker import Worker
 
 
@@ -29,6 +32,32 @@ class ExplorerExport(QObject):
 
     def default_dir(self) -> Path:
         return export_start(self.studio)
+
+    def menu(self, parent: QWidget) -> QMenu:
+        """The Export button's menu: the PNG at each size, then the contact sheets."""
+        m = QMenu(parent)
+        m.setToolTipsVisible(True)
+        self.png_actions = {f: m.addAction(f"×{f}", lambda f=f: self.export_dialog(f)) for f in SIZES}
+        m.addSeparator()
+        m.addAction("Contact sheet of 16 seeds…", lambda: self.sheet_dialog(16))
+        m.addAction("Contact sheet of 64 seeds…", lambda: self.sheet_dialog(64))
+        m.addAction("Contact sheet of the keyframes…", lambda: self.sheet_dialog(0))
+        self.offer_sizes(None, {})
+        return m
+
+    def offer_sizes(self, resolution: int | None, why_not: dict[int, str]) -> None:
+        """Name each PNG size after what makes it: the model, its upscaler, or Lanczos where the upscaler lacks it."""
+        for f, act in self.png_actions.items():
+            px = f" ({resolution * f} px)" if resolution else ""
+            if f == 1:
+                act.setText(f"PNG at model size{px}…")
+                act.setToolTip("The model's own pixels")
+            elif not why_not.get(f):
+                act.setText(f"PNG ×{f} through the upscaler{px}…")
+                act.setToolTip(f"Enlarged {f}× by the model's upscaler")
+            else:
+                act.setText(f"PNG ×{f} by Lanczos, no ×{f} upscaler{px}…")
+                act.setToolTip(f"Enlarged by Lanczos (softer than an upscaler): {sentence(why_not[f])}")
 
     # ------------------------------------------------------------------ export
     def export_dialog(self, scale: int = 1) -> None:

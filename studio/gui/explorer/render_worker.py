@@ -6,7 +6,9 @@ a generator run by the window's one worker pattern (gui.worker.Worker): each fra
 thread as `frame`. Each frame
 is written straight from the generator output into a fresh QImage's pixels (no extra numpy/PIL copies) under
 torch.inference_mode, with the input latent in a reused buffer; `lock` (the document's render lock) is held
-while the generator runs, so exports and thumbnails never run it at the same time.
+while the generator runs, so exports and thumbnails never run it at the same time. A request may ask for the frame
+at 2× or 4× the model's size (the canvas's size, ExplorerDocument.upscale): it is enlarged by the model's upscaler
+in the same step, under the same lock.
 """
 from __future__ import annotations
 
@@ -24,26 +26,31 @@ FORMATS = {3: QImage.Format_RGB888, 4: QImage.Format_RGBA8888}
 
 
 class FrameRenderer:
-    """Latent → QImage with reused buffers; pixels identical to GeneratorModel.render."""
+    """Latent → QImage with reused buffers; pixels identical to GeneratorModel.render (then Upscaler.upscale)."""
 
-    def __init__(self, model):
-        self.model = model
+    def __init__(self, model, upscaler=None):
+        self.model, self.upscaler = model, upscaler
         spec = model.spec
         self.h = self.w = spec.resolution
         self.c = spec.channels
         self.z = torch.zeros(1, spec.z_dim, device=model.device, dtype=model.dtype)
 
     @torch.inference_mode()
-    def render(self, z: torch.Tensor) -> QImage:
+    def render(self, z: torch.Tensor, factor: int = 1) -> QImage:
+        """The frame of `z`, `factor` × the model's size (2 or 4: through the upscaler)."""
         self.z[0].copy_(z)
         x = self.model.G(self.z)[0].float()
         x.mul_(127.5).add_(128).clamp_(0, 255)
-        if x.device.type != "cpu":
+        if x.device.type != "cpu" or factor > 1:
             x = x.to(torch.uint8)       # on the GPU: a quarter of the bytes over the bus, the same cast as copy_
-        img = QImage(self.w, self.h, FORMATS[self.c])
+        pixels = x.permute(1, 2, 0)
+        if factor > 1:
+            pixels = torch.from_numpy(self.upscaler.upscale(pixels.cpu().numpy()[None], factor)[0])
+        h, w = pixels.shape[:2]
+        img = QImage(w, h, FORMATS[self.c])
         bpl = img.bytesPerLine()
-        buf = np.frombuffer(img.bits(), np.uint8, bpl * self.h).reshape(self.h, bpl)[:, :self.w * self.c]
-        torch.from_numpy(buf.reshape(self.h, self.w, self.c)).copy_(x.permute(1, 2, 0))
+        buf = np.frombuffer(img.bits(), np.uint8, bpl * h).reshape(h, bpl)[:, :w * self.c]
+        torch.from_numpy(buf.reshape(h, w, self.c)).copy_(pixels)
         return img
 
 
@@ -51,13 +58,13 @@ class RenderWorker(QObject):
     frame = Signal(QImage, int, float)      # the frame, request serial, render ms
     failed = Signal(str)
 
-    def __init__(self, model, lock: threading.Lock | None = None, parent=None):
+    def __init__(self, model, lock: threading.Lock | None = None, parent=None, upscaler=None):
         super().__init__(parent)
         self.model = model
         self.lock = lock or threading.Lock()
-        self._requests = Latest()                  # (z, serial): the newest request only
+        self._requests = Latest()                  # (z, serial, factor): the newest request only
         self.requested = self.rendered = self.dropped = 0
-        self._renderer = FrameRenderer(model)
+        self._renderer = FrameRenderer(model, upscaler)
         self._worker = Worker(self._loop, name="explorer-render", parent=self)
         self._worker.yielded.connect(lambda f: self.failed.emit(f) if isinstance(f, str) else self.frame.emit(*f))
         self._worker.errored.connect(lambda e: self.failed.emit(f"rendering failed: {e}"))
@@ -65,9 +72,10 @@ class RenderWorker(QObject):
     def start(self) -> None:
         self._worker.start()
 
-    def request(self, z: torch.Tensor, serial: int) -> None:
+    def request(self, z: torch.Tensor, serial: int, factor: int = 1) -> None:
+        """Render `z` next (at `factor` × the model's size), in place of any request still waiting."""
         self.requested += 1
-        if self._requests.put((z.detach().to("cpu", torch.float32).clone(), serial)):
+        if self._requests.put((z.detach().to("cpu", torch.float32).clone(), serial, factor)):
             self.dropped += 1
 
     def stop(self) -> None:
@@ -77,11 +85,11 @@ class RenderWorker(QObject):
     def _loop(self, job):
         """Wait for the newest request, render it, yield (frame, serial, ms) or a failure message; until stopped."""
         while True:
-            z, serial = self._requests.take(job)
+            z, serial, factor = self._requests.take(job)
             t0 = time.perf_counter()
             try:
                 with self.lock:
-                    img = self._renderer.render(z)
+                    img = self._renderer.render(z, factor)
             except Exception as e:  # noqa: BLE001 - a broken model is reported; the loop goes on
                 yield f"rendering failed: {e}"
                 continue

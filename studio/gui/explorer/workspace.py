@@ -3,8 +3,9 @@
 The document owns the model, the latent and its undo history, the directions, keyframes and favourites; this
 widget shows them and turns the hand's edits into document edits (merged while one slider is dragged). Slow
 work goes through gui.worker.Worker: loading a model (read + hash), finding directions, thumbnails, exports and
-the model search of a dropped PNG; the RenderWorker renders the newest latent off the UI thread.
-Keys (K, F, R, ←/→, 0, 1, 2, S, B) work while focus is anywhere in this workspace. The artist's own pictures
+the model search of a dropped PNG; the RenderWorker renders the newest latent off the UI thread, at the canvas's
+size (the document's: the model's, or ×2 / ×4 through its upscaler; the toolbar's size box and U choose it).
+Keys (K, F, R, ←/→, 0, 1, 2, S, B, U) work while focus is anywhere in this workspace. The artist's own pictures
 come in through PictureTools: drop any image (or File ▸ Find Image in Model…) to find it in the model, or
 File ▸ Restore a Picture… to repair one with the model (a brush over the canvas; [ ] brush size, E erase).
 """
@@ -15,13 +16,14 @@ from pathlib import Path
 
 import torch
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitter, QTabWidget,
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QScrollArea, QSplitter, QTabWidget,
                                QToolBar, QToolButton, QVBoxLayout, QWidget)
 
 from studio.core.events import Notice
 from studio.session.errors import describe_error
-from studio.session.events import DirectionsChanged, LatentChanged, ListChanged, ModelChanged
-from studio.session.explorer_doc import ExplorerDocument
+from studio.session.events import DirectionsChanged, LatentChanged, ListChanged, ModelChanged, UpscaleChanged
+from studio.session.explorer_doc import ExplorerDocument, ExplorerError
+from studio.session.upscaling import missing_factor
 from studio.session.image_search import has_latent, is_picture
 
 from ..dialogs import folders_of, open_file
@@ -30,6 +32,7 @@ from ..widgets.column import ScrollColumn
 from ..widgets.image_view import array_to_qimage
 from ..worker import Slot, Worker
 from .canvas import ExplorerCanvas
+from .canvas_size import SIZES, CanvasSize
 from .controls import LatentControls
 from .export import ExplorerExport
 from .picture_tools import PictureTools
@@ -57,12 +60,14 @@ class ExplorerWorkspace(QWidget):
         self.auto_directions = True                 # find a model's directions when it opens (benchmarks: off)
         self.setAcceptDrops(True)
         self.setObjectName("ExplorerWorkspace")
-        self._build()
         self.exports = ExplorerExport(self, self.doc, studio, self.say)
+        self._build()
         self.restored = self.exports.restored
         self.pictures.finished.connect(self._render)
+        self._on_upscale(UpscaleChanged(self.doc.upscale, self.doc.upscale_choices()))
         for cls, handler in ((ModelChanged, self._on_model), (LatentChanged, self._on_latent),
                              (DirectionsChanged, self._on_directions), (ListChanged, self._on_list),
+                             (UpscaleChanged, self._on_upscale),
                              (Notice, lambda ev: self.say(ev.message, ev.level))):
             self.doc.subscribe(handler, cls)
 
@@ -112,6 +117,10 @@ class ExplorerWorkspace(QWidget):
         a("Fit", self.canvas.fit, "0")
         a("1:1", lambda: self.canvas.set_zoom(1.0), "1")
         a("2:1", lambda: self.canvas.set_zoom(2.0), "2")
+        self.size_box = CanvasSize()
+        self.size_box.chosen.connect(self.choose_size)
+        self.tb.addWidget(self.size_box)
+        workspace_action(self, "Next canvas size", lambda: self.choose_size(self.size_box.next_size()), Qt.Key_U)
         self.act_smooth = a("Smooth", lambda on: self.canvas.set_smooth(on), "S", checkable=True)
         self.act_before = a("A/B", lambda on: self.canvas.show_before(on), "B", checkable=True)
         self.tb.addSeparator()
@@ -129,15 +138,7 @@ class ExplorerWorkspace(QWidget):
         exp = QToolButton()
         exp.setText("Export")
         exp.setPopupMode(QToolButton.InstantPopup)
-        m = QMenu(exp)
-        m.addAction("PNG at model size…", lambda: self.exports.export_dialog(1))
-        m.addAction("PNG upscaled 2× (Lanczos)…", lambda: self.exports.export_dialog(2))
-        m.addAction("PNG upscaled 4× (Lanczos)…", lambda: self.exports.export_dialog(4))
-        m.addSeparator()
-        m.addAction("Contact sheet of 16 seeds…", lambda: self.exports.sheet_dialog(16))
-        m.addAction("Contact sheet of 64 seeds…", lambda: self.exports.sheet_dialog(64))
-        m.addAction("Contact sheet of the keyframes…", lambda: self.exports.sheet_dialog(0))
-        exp.setMenu(m)
+        exp.setMenu(self.exports.menu(exp))
         return exp
 
     def _build_layout(self, scroll: QScrollArea) -> None:
@@ -251,7 +252,7 @@ class ExplorerWorkspace(QWidget):
         s = model.spec
         self.model_label.setText(f"{model.path.name}  ·  {s.arch} {s.resolution}×{s.resolution} "
                                  f"{'RGBA' if s.channels == 4 else 'RGB'}  ·  z {s.z_dim}")
-        self.worker = RenderWorker(model, self.doc.render_lock, self)
+        self.worker = RenderWorker(model, self.doc.render_lock, self, self.doc.upscaler())
         self.worker.frame.connect(self._on_frame)
         self.worker.failed.connect(lambda m: self.say(m, "error"))
         self.worker.start()
@@ -273,6 +274,24 @@ class ExplorerWorkspace(QWidget):
         w.returned.connect(lambda d, m=model: self.doc.set_directions(d) if m is self.doc.model else None)
         w.errored.connect(lambda e: self.controls.set_progress(None, f"Could not find directions: {describe_error(e)}"))
         self._dir_worker.start(w)
+
+    def choose_size(self, factor: int) -> None:
+        """Show the canvas at `factor` × the model's size (the document keeps it with the model)."""
+        try:
+            self.doc.set_upscale(factor)
+        except ExplorerError as e:
+            self.say(str(e), "warning")
+            self.size_box.show_sizes(*self._sizes())
+
+    def _sizes(self) -> tuple:
+        model, up = self.doc.model, self.doc.upscaler()
+        why = {f: missing_factor(f, up) if model else "open a model first" for f in SIZES if f > 1}
+        return model.spec.resolution if model else None, self.doc.upscale, {f: w for f, w in why.items() if w}
+
+    def _on_upscale(self, ev: UpscaleChanged) -> None:
+        resolution, _, why_not = self._sizes()
+        self.size_box.show_sizes(resolution, ev.factor, why_not)
+        self.exports.offer_sizes(resolution, why_not)
 
     def _on_directions(self, ev: DirectionsChanged) -> None:
         d = ev.directions
@@ -345,7 +364,7 @@ class ExplorerWorkspace(QWidget):
             return
         self._serial += 1
         self._sent_at[self._serial] = time.perf_counter()
-        self.worker.request(self.doc.current_z(), self._serial)
+        self.worker.request(self.doc.current_z(), self._serial, self.doc.upscale)
 
     def _on_frame(self, img, serial: int, ms: float) -> None:
         if serial <= self._shown_serial:
