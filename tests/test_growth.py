@@ -24,11 +24,21 @@ def _cfg(tiny_config, data, **kw):
     return tiny_config(data, **base)
 
 
-@pytest.fixture
-def small_run(tmp_path, make_image_folder, tiny_config):
-    """(a trained 64 px projected run, the image folder): 4 steps, width 8."""
-    data = make_image_folder(12, size=128)
-    first = Trainer.create(tmp_path / "first", _cfg(tiny_config, data), device="cpu")
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory):
+    """(a trained 64 px projected run, its image folder): 4 steps, width 8; shared, never changed."""
+    from PIL import Image
+
+    from studio.core.config import TrainConfig
+    from tests.conftest import draw_squares
+    root = tmp_path_factory.mktemp("growth")
+    data = root / "images"
+    data.mkdir()
+    for i, a in enumerate(draw_squares(12, 128)):
+        Image.fromarray(a).save(data / f"{i:03d}.png")
+    first = Trainer.create(root / "first", _cfg(lambda d, **kw: TrainConfig(
+        data_dir=str(d), **dict(dict(log_every=5, sample_grid=(2, 2), precision="fp32", checkpoint_min_sec=0),
+                                **kw)).validate(), data), device="cpu")
     first.run()
     return first, data
 
