@@ -184,3 +184,31 @@ def test_a_model_saved_mid_fade_is_not_a_start(tmp_path, small_run, tiny_config)
     Trainer.create(tmp_path / "grown", _grown(tiny_config, data, first), device="cpu").save_checkpoint()
     with pytest.raises(ckpt.CheckpointError, match="still fading in"):
         init_source(tmp_path / "grown", ModelSpec("projected", 128, 3, 16, 4))
+
+
+def test_a_start_model_brings_its_latent_size_and_width(tmp_path):
+    from studio.core.config import TrainConfig
+    from studio.session.settings import fit_start_model, suggested
+    source = _model(tmp_path, "source", z=16, width=8)
+    cfg = TrainConfig(arch="projected", resolution=128, init_from=str(source))
+    assert (fit_start_model(cfg).z_dim, fit_start_model(cfg).width) == (16, 4)            # grown: half the width
+    assert fit_start_model(cfg, keep={"width"}).width == cfg.width                        # chosen: kept
+    same = TrainConfig(arch="projected", resolution=64, init_from=str(source))
+    assert fit_start_model(same).width == 8
+    assert suggested(100, "cuda", cfg, {"resolution", "arch"}).width == 4     # the GPU suggestion alone: 32
+    assert fit_start_model(TrainConfig(arch="dcgan", init_from=str(source))).width == 64   # another arch: as it was
+
+
+def test_the_command_line_grows_a_run(tmp_path, small_run, capsys):
+    first, data = small_run
+    out = tmp_path / "grown"
+    assert main(["train", str(data), "--out", str(out), "--init-from", str(first.run_folder.path), "--arch",
+                 "projected", "--resolution", "128", "--batch", "4", "--kimg", "0.008", "--fade-kimg", "5",
+                 "--no-quality", "--seed", "1"]) == 0
+    assert "Growing" in capsys.readouterr().err
+    model = ckpt.load_generator(out)
+    assert model.spec == ModelSpec("projected", 128, 3, 16, 4) and model.G.fade is not None     # still fading
+    assert float(model.G.fade.alpha) == pytest.approx(8 / 5000)
+    assert main(["train", str(data), "--out", str(tmp_path / "no"), "--init-from", str(first.run_folder.path),
+                 "--arch", "projected", "--resolution", "256", "--no-quality"]) == 2
+    assert "one doubling at a time" in capsys.readouterr().err and not (tmp_path / "no").exists()

@@ -27,6 +27,13 @@ def describe_spec(spec) -> str:
     return f"{spec.arch} at {spec.resolution} px ({ch}, z {spec.z_dim}, width {spec.width})"
 
 
+def start_settings(theirs, resolution: int) -> dict:
+    """The latent size and width a run at `resolution` needs to start from model `theirs`: its own, or half its
+    width where the run grows it (twice its size, an architecture that grows, a width that halves)."""
+    grows = resolution == 2 * theirs.resolution and get_arch(theirs.arch).grows and theirs.width % 2 == 0
+    return {"z_dim": theirs.z_dim, "width": theirs.width // 2 if grows else theirs.width}
+
+
 def check_fit(theirs, spec, name: str) -> bool:
     """False: model `theirs` is a `spec` model (fine-tuning); True: a `spec` run grows it to twice its size.
     Otherwise CheckpointError, one sentence: what differs and what to do."""
@@ -53,9 +60,9 @@ def check_fit(theirs, spec, name: str) -> bool:
     if theirs.width % 2:
         raise refuse("a grown model has half the width (the same channels at every size), and an odd width "
                      "cannot be halved: choose another model")
-    if spec.width != theirs.width // 2:
-        raise refuse(f"grown, it keeps its channels at every size with width {theirs.width // 2}: set the width "
-                     f"to {theirs.width // 2}")
+    width = start_settings(theirs, spec.resolution)["width"]
+    if spec.width != width:
+        raise refuse(f"grown, it keeps its channels at every size with width {width}: set the width to {width}")
     return True
 
 

@@ -87,21 +87,24 @@ def apply(t, tensors: dict, meta: dict) -> None:
     t.saved_step = t.step
 
 
-def init_source(source: Path | str, spec) -> Path:
-    """The file a run would start from (init_from), checked to fit `spec` (the same model, or one of half its size
-    to grow: growth.check_fit); CheckpointError says what differs.
-
-    source: a run folder (its newest checkpoint, which has D too, else its best model), a training checkpoint
-    or a generator file."""
+def start_model(source: Path | str) -> tuple[Path, "ModelSpec"]:
+    """(the file a run started from `source` (init_from) begins at, the model it holds). source: a run folder (its
+    newest checkpoint, which has D too, else its best model), a training checkpoint or a generator file."""
     from .models import ModelSpec
     source = Path(source)
     found = [p for _, p in ckpt.list_checkpoints(source / "checkpoints")] if source.is_dir() else []
     path = found[0] if found else ckpt.resolve_model_path(source)
     meta = ckpt.read_metadata(path)
     try:
-        theirs = ModelSpec.from_dict(meta["model"])
+        return path, ModelSpec.from_dict(meta["model"])
     except (KeyError, TypeError, ValueError) as e:
         raise ckpt.CheckpointError(f"{path.name} does not say which architecture it holds ({e})") from None
+
+
+def init_source(source: Path | str, spec) -> Path:
+    """The file a run would start from (start_model), checked to fit `spec` (the same model, or one of half its
+    size to grow: growth.check_fit); CheckpointError says what differs."""
+    path, theirs = start_model(source)
     growth.check_fit(theirs, spec, path.name)
     if has_fade(ckpt.tensor_names(path), "G_ema"):
         raise ckpt.CheckpointError(f"cannot start from {path.name}: it was saved while its newest block was still "
