@@ -43,7 +43,11 @@ def add_parser(sub) -> None:
     t.add_argument("--width", type=positive(int), help="base channel width (default: the architecture's)")
     t.add_argument("--init-from", dest="init_from", metavar="MODEL_OR_RUN",
                    help="start from this model's weights (a run folder, a checkpoint, an exported model, or demo): "
-                        "G, and D when the file has one; the architecture and size must match")
+                        "G, and D when the file has one; the same architecture and settings, or a model of half "
+                        "this size to grow (projected, at half its width): G keeps its blocks and gains one")
+    t.add_argument("--fade-kimg", dest="fade_kimg", type=positive(float), metavar="K",
+                   help="growing a model (--init-from at half the size): its new block fades in over K thousand "
+                        "images (default 20)")
     t.add_argument("--lr", type=positive(float), metavar="RATE",
                    help="Adam learning rate of G and D (default: the architecture's: " +
                         ", ".join(f"{a.name} {a.lr_g:g}" for a in ARCHITECTURES.values()) + ")")
@@ -87,9 +91,12 @@ def base_config(args):
     from studio.core.config import TrainConfig
     from studio.session.devices import model_source
     init = str(model_source(args.init_from).resolve()) if getattr(args, "init_from", None) else ""
-    return TrainConfig(data_dir=str(Path(args.data_dir).resolve()), device=args.device, channels=args.channels,
-                       fit=args.fit, background=args.background, mirror=args.mirror, precision=args.precision,
-                       compile=args.compile, init_from=init)
+    cfg = TrainConfig(data_dir=str(Path(args.data_dir).resolve()), device=args.device, channels=args.channels,
+                      fit=args.fit, background=args.background, mirror=args.mirror, precision=args.precision,
+                      compile=args.compile, init_from=init)
+    if getattr(args, "fade_kimg", None) is not None:
+        cfg.fade_kimg = args.fade_kimg
+    return cfg
 
 
 # flags that set a suggested setting: given, they are kept as the artist's choice (settings.suggested)

@@ -21,6 +21,7 @@ from safetensors.torch import save as st_save
 from .errors import StudioError
 from .files import atomic_write_bytes
 from .models import ModelSpec, build_generator
+from .models.fade import attach, has_fade
 from .run import CKPT_RE, RunFolder, checkpoint_name, list_checkpoints  # noqa: F401  (the layout lives in run.py)
 
 FORMAT = "ganstudio"
@@ -139,8 +140,7 @@ def read_file(path: Path) -> tuple[dict[str, torch.Tensor], dict]:
     return tensors, _metadata(path, header)
 
 
-def read_metadata(path: Path) -> dict:
-    """The decoded GAN Studio metadata alone: reads only the file's header (fast, whatever the file's size)."""
+def _header(path: Path) -> dict:
     data, n = _read(path, header_only=True)
     try:
         header = json.loads(data[8:8 + n])
@@ -148,7 +148,19 @@ def read_metadata(path: Path) -> dict:
         raise CheckpointError(f"{Path(path).name} is damaged or truncated ({str(e)[:200]})") from None
     if not isinstance(header, dict):
         raise CheckpointError(f"{Path(path).name} is damaged (its header is not a table)")
-    return _metadata(path, header)
+    return header
+
+
+def read_metadata(path: Path) -> dict:
+    """The decoded GAN Studio metadata alone: reads only the file's header (fast, whatever the file's size)."""
+    return _metadata(path, _header(path))
+
+
+def tensor_names(path: Path) -> set[str]:
+    """The names of the tensors a GAN Studio file holds, from its header alone."""
+    header = _header(path)
+    _metadata(path, header)
+    return {k for k in header if k != "__metadata__"}
 
 
 def check_finite(tensors: dict[str, torch.Tensor], prefix: str, name: str) -> None:
@@ -228,6 +240,8 @@ def load_generator(path: Path, device: torch.device | str = "cpu") -> GeneratorM
         raise CheckpointError(f"{path.name} does not say which architecture it holds ({e})") from None
     check_finite(tensors, "G_ema", path.name)
     G = build_generator(spec)
+    if has_fade(tensors, "G_ema"):          # saved while a grown model's new block faded in: render it as it was
+        attach(G)
     unpack_module("G_ema", G, {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()},
                   "generator")
     G.eval().requires_grad_(False).to(device)

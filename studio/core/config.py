@@ -32,6 +32,7 @@ class TrainConfig:
     z_dim: int = 100
     width: int = 64                   # base feature width (ngf/ndf for dcgan, ngf for fastgan)
     init_from: str = ""               # start G (and D) from this model: a run folder or checkpoint (fine-tuning)
+    fade_kimg: float = 20.0           # init_from a model of half the size: its new block fades in over this (growth.py)
     # optimisation
     batch: int = 32
     lr_g: float = 2e-4
@@ -95,6 +96,9 @@ class TrainConfig:
             raise ConfigError("batch size must be at least 1")
         if self.z_dim < 1 or self.width < 1:
             raise ConfigError("z_dim and width must be positive")
+        if not self.fade_kimg > 0:
+            raise ConfigError(f"fade_kimg (how long a grown model's new block fades in) must be positive, "
+                              f"not {self.fade_kimg}")
         self.sample_grid = tuple(int(v) for v in self.sample_grid)
         return self
 

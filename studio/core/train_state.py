@@ -12,11 +12,14 @@ from pathlib import Path
 import torch
 
 from . import checkpoint as ckpt
+from . import growth
 from .events import Failed, Notice
+from .models.fade import has_fade
 
 
 def pack(t) -> tuple[dict, dict]:
     """(tensors, metadata) of Trainer `t`, ready for checkpoint.save_file."""
+    growth.update(t)                           # a fade that has reached its end is never saved
     tensors = {}
     tensors.update(ckpt.pack_module("G", t.G))
     tensors.update(ckpt.pack_module("G_ema", t.G_ema))
@@ -67,6 +70,7 @@ def world_notice(path: Path, world_size: int) -> str | None:
 
 def apply(t, tensors: dict, meta: dict) -> None:
     """Put Trainer `t` into the state that pack() gave (tensors, meta)."""
+    growth.match(t, tensors)                   # saved mid-fade: the fade goes on before the weights
     ckpt.unpack_module("G", t.G, tensors, "generator")
     ckpt.unpack_module("G_ema", t.G_ema, tensors, "EMA generator")
     ckpt.unpack_module("D", t.D, tensors, "discriminator")
@@ -83,29 +87,28 @@ def apply(t, tensors: dict, meta: dict) -> None:
     t.saved_step = t.step
 
 
-def describe_spec(spec) -> str:
-    ch = "RGBA" if spec.channels == 4 else "RGB"
-    return f"{spec.arch} at {spec.resolution} px ({ch}, z {spec.z_dim}, width {spec.width})"
-
-
-def init_source(source: Path | str, spec) -> Path:
-    """The file a run would start from (init_from), checked to fit `spec`; CheckpointError says what differs.
-
-    source: a run folder (its newest checkpoint, which has D too, else its best model), a training checkpoint
-    or a generator file."""
+def start_model(source: Path | str) -> tuple[Path, "ModelSpec"]:
+    """(the file a run started from `source` (init_from) begins at, the model it holds). source: a run folder (its
+    newest checkpoint, which has D too, else its best model), a training checkpoint or a generator file."""
     from .models import ModelSpec
     source = Path(source)
     found = [p for _, p in ckpt.list_checkpoints(source / "checkpoints")] if source.is_dir() else []
     path = found[0] if found else ckpt.resolve_model_path(source)
     meta = ckpt.read_metadata(path)
     try:
-        theirs = ModelSpec.from_dict(meta["model"])
+        return path, ModelSpec.from_dict(meta["model"])
     except (KeyError, TypeError, ValueError) as e:
         raise ckpt.CheckpointError(f"{path.name} does not say which architecture it holds ({e})") from None
-    if theirs != spec:
-        raise ckpt.CheckpointError(
-            f"cannot start from {path.name}: it is a {describe_spec(theirs)} and this run is a {describe_spec(spec)}; "
-            "choose matching settings (architecture, resolution, channels) or another model")
+
+
+def init_source(source: Path | str, spec) -> Path:
+    """The file a run would start from (start_model), checked to fit `spec` (the same model, or one of half its
+    size to grow: growth.check_fit); CheckpointError says what differs."""
+    path, theirs = start_model(source)
+    growth.check_fit(theirs, spec, path.name)
+    if has_fade(ckpt.tensor_names(path), "G_ema"):
+        raise ckpt.CheckpointError(f"cannot start from {path.name}: it was saved while its newest block was still "
+                                   "fading in; resume its own run past the fade, or choose another model")
     return path
 
 
@@ -113,17 +116,21 @@ def init_from(t, source: Path | str) -> str:
     """Start Trainer `t` from another model's weights (fine-tuning): G and G_ema, and D where the file has one.
 
     Optimizer state, RNG and the loop counters stay fresh: this is a new run that begins where the other model
-    is. Returns a sentence saying what was taken."""
+    is; a model of half the size grows (growth.py). Returns a sentence saying what was taken."""
+    from .models import ModelSpec
     path = init_source(source, t.spec)
-    tensors, _ = ckpt.read_file(path)
+    tensors, meta = ckpt.read_file(path)
     tensors = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
-    ckpt.check_finite(tensors, "G_ema", path.name)
+    for prefix in ("G_ema", "G", "D"):
+        ckpt.check_finite(tensors, prefix, path.name)
+    theirs = ModelSpec.from_dict(meta["model"])
+    if theirs != t.spec:
+        return growth.grow(t, tensors, path, theirs)
     has_g = any(k.startswith("G.") for k in tensors)
     ckpt.unpack_module("G" if has_g else "G_ema", t.G, tensors, "generator")
     ckpt.unpack_module("G_ema", t.G_ema, tensors, "EMA generator")
     has_d = any(k.startswith("D.") for k in tensors)
     if has_d:
-        ckpt.check_finite(tensors, "D", path.name)
         ckpt.unpack_module("D", t.D, tensors, "discriminator")
     return (f"Starting from {path}: generator{' and discriminator' if has_d else ''} weights"
             + ("" if has_d else " (the file has no discriminator: a new one learns alongside)") + ".")

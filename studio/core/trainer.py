@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from . import checkpoint as ckpt
-from . import allocator, compiled, distributed, train_report, train_state
+from . import allocator, compiled, distributed, growth, train_report, train_state
 from .augment import diff_augment, parse_policy
 from .config import TrainConfig
 from .distributed import ALONE, World
@@ -326,7 +326,7 @@ class Trainer:
         self.G.train()
         self.D.train().requires_grad_(True)
         idx = torch.randint(0, self.images.shape[0], (b,), generator=gen, device=dev)[mine]
-        real = self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0)
+        real = growth.begin_step(self, self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0))
         if cfg.mirror:
             flip = (torch.rand(b, generator=gen, device=dev) < 0.5)[mine]
             real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)

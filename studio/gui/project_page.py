@@ -22,7 +22,7 @@ from studio.core.errors import Cancelled
 from studio.session.errors import describe_error
 from studio.session.events import PreferencesChanged, ProjectChanged
 from studio.session.history import History
-from studio.session.settings import PAGE_FIELDS, architecture_choices, SUGGESTED_KEYS, SettingsDraft, check_start_model, suggestion_for
+from studio.session.settings import PAGE_FIELDS, architecture_choices, SUGGESTED_KEYS, SettingsDraft, check_start_model, fit_start_model, suggestion_for
 
 from .dialogs import open_file, open_folder
 from .dataset_view import DatasetView
@@ -165,7 +165,8 @@ class ProjectPage(QWidget):
         self.btn_init = QPushButton("Start from…")
         self.btn_init.setToolTip("Fine-tune: start from a model you trained before (a checkpoint, a project's "
                                  "best.safetensors or an exported model) instead of from scratch. The architecture "
-                                 "and size must match; a related folder reaches good pictures much sooner.")
+                                 "and size must match, or a Projected GAN model of half the size grows to this "
+                                 "size; a related folder reaches good pictures much sooner.")
         self.btn_init.clicked.connect(self._choose_start_model)
         self.btn_init_clear = QPushButton("New")
         self.btn_init_clear.setToolTip("Start from scratch")
@@ -304,7 +305,10 @@ class ProjectPage(QWidget):
 
     def _set_start_model(self, path: str) -> None:
         if path != self.cfg.init_from:
-            self.apply_config(dict(self.cfg.to_dict(), init_from=path), record=True)
+            d = dict(self.cfg.to_dict(), init_from=path)
+            if self._suggesting:          # it brings its latent size and width (half, to grow it), chosen ones aside
+                d = fit_start_model(TrainConfig.from_dict(d), self.draft.edited).to_dict()
+            self._show_config(d, record=True)
 
     def _show_problem(self, text: str) -> None:
         self.hint.setText(text or ("Settings are fixed once training has started: start a new project to change "

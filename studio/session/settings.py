@@ -5,7 +5,8 @@
   and the time estimate) depends on its usable image count, the device the run will use (whatever the window's
   status bar happens to say), and the size and architecture when those were chosen;
 - `suggested` applies it to a config, keeping every setting the artist chose (command-line flags, or the fields
-  edited on the Dataset page, which a `SettingsDraft` remembers);
+  edited on the Dataset page, which a `SettingsDraft` remembers); a start model (init_from) brings its latent
+  size and width (`fit_start_model`: half the width where the run grows it to twice its size);
 - resuming a run that reached its target trains as long again (`resume_plan`), and says so.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from studio.core.config import TrainConfig, arch_defaults, with_arch
 from studio.core.models.registry import ARCHITECTURES, get_arch
 
 __all__ = ["architecture_choices", "with_arch", "suggestion", "Suggestion", "suggested", "SettingsDraft", "ResumePlan",
-           "resume_plan", "SUGGESTED_KEYS", "check_start_model"]
+           "resume_plan", "SUGGESTED_KEYS", "check_start_model", "fit_start_model"]
 
 
 def architecture_choices() -> list[tuple[str, str]]:
@@ -152,7 +153,27 @@ def suggested(count: int, device_type: str, base: TrainConfig | None = None, edi
     base = base or TrainConfig()
     s = suggestion_for(count, device_type, base, edited).config
     keep = _kept(edited)
-    return dataclasses.replace(base, **{k: getattr(s, k) for k in SUGGESTED_KEYS if k not in keep})
+    return fit_start_model(dataclasses.replace(base, **{k: getattr(s, k) for k in SUGGESTED_KEYS if k not in keep}),
+                           keep)
+
+
+def fit_start_model(cfg: TrainConfig, keep=()) -> TrainConfig:
+    """cfg with the latent size and width its start model (init_from) needs, those in `keep` (chosen) aside: the
+    model's own, or half its width where the run grows it to twice its size (core/growth.py). cfg itself without
+    a start model, or with one that cannot be read or is another architecture (check_start_model says so)."""
+    if not cfg.init_from:
+        return cfg
+    from studio.core.errors import StudioError
+    from studio.core.growth import start_settings
+    from studio.core.train_state import start_model
+    try:
+        _, theirs = start_model(cfg.init_from)
+    except StudioError:
+        return cfg
+    if theirs.arch != cfg.arch:
+        return cfg
+    fit = start_settings(theirs, cfg.resolution)
+    return dataclasses.replace(cfg, **{k: v for k, v in fit.items() if k not in keep})
 
 
 # the Dataset page's fields a suggestion fills in, as config keys

@@ -57,7 +57,7 @@ class Generator(nn.Module):
 
     def __init__(self, z_dim: int = 128, resolution: int = 128, channels: int = 3, width: int = 16):
         super().__init__()
-        self.z_dim, self.resolution, self.channels = z_dim, resolution, channels
+        self.z_dim, self.resolution, self.channels, self.width = z_dim, resolution, channels, width
         c4 = g_channels(4, resolution, width)
         self.init = nn.Sequential(spectral_norm(nn.ConvTranspose2d(z_dim, c4 * 2, 4, 1, 0, bias=False)),
                                   nn.BatchNorm2d(c4 * 2), GLU())
@@ -73,7 +73,12 @@ class Generator(nn.Module):
         self.sles = nn.ModuleDict({f"{a}_{b}": SLE(g_channels(a, resolution, width), g_channels(b, resolution, width))
                                    for a, b in self.pairs})
         self.to_rgb = conv(g_channels(resolution, resolution, width), channels, 3, 1, 1, bias=True)
+        self.fade = None          # while grown from half the size: models/fade.py's FadeIn (core/growth.py)
         self.apply(init_weights)
+
+    def half_rgb(self) -> nn.Module:
+        """A to-RGB layer for the half-size map: what the model half this size (width × 2) ended with."""
+        return conv(g_channels(self.resolution // 2, self.resolution, self.width), self.channels, 3, 1, 1, bias=True)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         x = self.init(z.view(z.shape[0], self.z_dim, 1, 1))
@@ -85,7 +90,8 @@ class Generator(nn.Module):
             if r in sources:
                 x = self.sles[f"{sources[r]}_{r}"](feats[sources[r]], x)
             feats[r] = x
-        return torch.tanh(self.to_rgb(x))
+        img = torch.tanh(self.to_rgb(x))
+        return img if self.fade is None else self.fade(feats[self.resolution // 2], img)
 
 
 # ---------------------------------------------------------------------------------------------- D

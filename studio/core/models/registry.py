@@ -29,6 +29,8 @@ class Architecture:
     channels_last: tuple[str, ...] = ()      # device types where channels_last convolutions were measured faster
     keep_freed_memory: tuple[str, ...] = ()  # device types where keeping freed heap blocks was measured faster
     direction_layer: str = ""          # G's submodule whose output is its first block (directions); "" = first child
+    grows: bool = False                # a run can grow a model of half its size (core/growth.py): G has fade
+                                       # and half_rgb(), and its channels at each size stay when width halves
 
     @property
     def defaults(self) -> dict:
@@ -79,7 +81,7 @@ def get_arch(name: str) -> Architecture:
 register(Architecture("projected", "studio.core.models.projected", "Projected GAN — learns fastest", 64, 512,
                       # 3e-4: far ahead of 2e-4 at 5 CPU-minutes, ahead at 15 on five seeds (benchmarks §9, caveats)
                       z_dim=128, width=16, lr_g=3e-4, lr_d=3e-4, beta1=0.0, beta2=0.99, loss="hinge",
-                      channels_last=("cpu", "cuda"), direction_layer="init"))
+                      channels_last=("cpu", "cuda"), direction_layer="init", grows=True))
 register(Architecture("dcgan", "studio.core.models.dcgan", "DCGAN — light", 32, 256, loss="bce",
                       channels_last=("cpu", "cuda"), direction_layer="main.2"))      # ConvT + BN + ReLU
 register(Architecture("fastgan", "studio.core.models.fastgan", "FastGAN — few images", 64, 1024, z_dim=256,
