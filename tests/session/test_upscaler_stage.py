@@ -6,10 +6,8 @@ import json
 import threading
 
 import numpy as np
-import pytest
-from PIL import Image
 
-from studio.core.events import Finished, Notice
+from studio.core.events import Failed, Finished, Notice, StepMetrics
 from studio.core.upscaler import UpscalerSettings
 from studio.session.events import StageFinished, StageProgress, StageRecord, StageStarted, StateChanged
 from studio.session.project import Project
@@ -55,3 +53,65 @@ def test_the_upscaler_stage_follows_the_gan(tmp_path, make_image_folder, tiny_co
     assert not stage_pending(run)
     events.clear()                                               # a resumed run does not learn it again
     assert session.run(None) == "done" and not any(isinstance(e, StageStarted) for e in events)
+
+
+def test_stop_in_the_stage_keeps_the_gan_and_the_best_so_far_and_resume_continues(tmp_path, make_image_folder,
+                                                                                   tiny_config):
+    session, cfg = _session(tmp_path, _big_folder(tmp_path, make_image_folder), tiny_config)
+    session.subscribe(lambda ev: session.stop(), StageRecord)           # stop at the stage's first evaluation
+    finished = []
+    session.subscribe(finished.append, StageFinished)
+    assert session.run(cfg) == "stopped" and session.state == S.FINISHED
+    run = session.project.path
+    checkpoints = session.project.checkpoints()
+    assert checkpoints and (run / "upscaler.safetensors").is_file()
+    assert finished[-1].reason == "stopped" and "Resume continues" in finished[-1].text
+    assert stage_pending(run) and (run / "checkpoints" / "upscaler-state.safetensors").is_file()
+    stopped_at = upscaler_curve(run)[-1]["step"]
+
+    session2 = TrainingSession(Project.open(run), quality=False)         # reopened: Resume continues the stage
+    session2.upscaler_settings = _tiny_up()
+    events = []
+    session2.subscribe(events.append)
+    assert session2.run(None) == "done"
+    assert not any(isinstance(e, StepMetrics) for e in events)   # the GAN did not train again
+    assert any(isinstance(e, StageStarted) for e in events)
+    assert session2.project.checkpoints() == checkpoints
+    resumed = [r["step"] for r in upscaler_curve(run)]
+    assert resumed[-1] == stopped_at + 4 and not stage_pending(run)      # from the saved state, 4 more steps
+
+
+def test_finish_ends_the_gan_and_learns_the_upscaler(tmp_path, make_image_folder, tiny_config):
+    session, cfg = _session(tmp_path, _big_folder(tmp_path, make_image_folder), tiny_config)
+    cfg.kimg = 100.0                                                    # long: only finish() ends it
+    done = threading.Event()
+    session.subscribe(lambda ev: done.is_set() or (done.set(), session.finish()), StepMetrics)
+    assert session.run(cfg) == "done"
+    assert session.last_kimg < 1.0 and (session.project.path / "upscaler.safetensors").is_file()
+
+
+def test_the_stage_alone_and_pictures_too_small(tmp_path, make_image_folder, tiny_config):
+    small = make_image_folder(8, 48, name="small")                     # 48 px pictures: no ×2 for a 32 px model
+    session, cfg = _session(tmp_path, small, tiny_config)
+    notices = []
+    session.subscribe(notices.append, Notice)
+    assert session.run(cfg) == "done"                                   # the GAN's result stands
+    assert any(n.level == "error" and "not larger than the model's 32 px" in n.message for n in notices)
+    assert not (session.project.path / "upscaler.safetensors").exists()
+    failed = []
+    session.subscribe(failed.append, Failed)
+    assert session.run_upscaler() == "failed" and session.state == S.FAILED
+    assert "\n" not in failed[0].reason and "32 px" in failed[0].reason
+
+
+def test_learn_upscaler_for_a_run_trained_without_one(tmp_path, make_image_folder, tiny_config):
+    folder = _big_folder(tmp_path, make_image_folder)
+    cfg = tiny_config(folder, kimg=0.064)                              # upscaler_minutes 0: no stage
+    session = TrainingSession(Project.create(tmp_path / "run", cfg), quality=False)
+    session.upscaler_settings = _tiny_up()
+    started = []
+    session.subscribe(started.append, StageStarted)
+    assert session.run(cfg) == "done" and not started
+    assert not (session.project.path / "upscaler.safetensors").exists()
+    assert session.run_upscaler() == "done" and started
+    assert (session.project.path / "upscaler.safetensors").is_file() and session.state == S.FINISHED
