@@ -6,6 +6,7 @@ import json
 import threading
 
 import numpy as np
+import pytest
 
 from studio.core.events import Failed, Finished, Notice, StepMetrics
 from studio.core.upscaler import UpscalerSettings
@@ -115,3 +116,50 @@ def test_learn_upscaler_for_a_run_trained_without_one(tmp_path, make_image_folde
     assert not (session.project.path / "upscaler.safetensors").exists()
     assert session.run_upscaler() == "done" and started
     assert (session.project.path / "upscaler.safetensors").is_file() and session.state == S.FINISHED
+
+
+def test_the_command_line_upscaler_minutes(tmp_path, make_image_folder, capsys, monkeypatch):
+    from studio.cli import main
+    from studio.session import upscaling
+    monkeypatch.setattr(upscaling, "UpscalerSettings", lambda: _tiny_up())  # the stage's default settings: tiny
+    folder = _big_folder(tmp_path, make_image_folder)
+    tiny = ["--resolution", "32", "--width", "8", "--batch", "8", "--no-quality", "--arch", "dcgan", "--device", "cpu"]
+    assert main(["train", str(folder), "--out", str(tmp_path / "r"), "--kimg", "0.03", "--upscaler-minutes", "0.5",
+                 *tiny]) == 0
+    out = capsys.readouterr()
+    assert "then the upscaler: ×4 for 0.5 min" in out.out
+    assert "learning the upscaler ×4" in out.err and "The ×4 upscaler is learnt" in out.err
+    assert (tmp_path / "r" / "upscaler.safetensors").is_file()
+    from studio.core.config import TrainConfig
+    assert TrainConfig.load(tmp_path / "r" / "config.json").upscaler_minutes == 0.5
+    assert main(["train", str(folder), "--out", str(tmp_path / "r0"), "--kimg", "0.03", "--upscaler-minutes", "0",
+                 *tiny]) == 0                                              # 0: no stage, whatever the suggestion
+    assert not (tmp_path / "r0" / "upscaler.safetensors").exists() and "learning the upscaler" not in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["train", str(folder), "--out", str(tmp_path / "bad"), "--upscaler-minutes", "-1"])
+    assert "must be 0 or more" in capsys.readouterr().err
+
+
+def test_the_suggestion_follows_the_factor_the_pictures_allow(tmp_path, make_image_folder, tiny_config):
+    from studio.cli import build_parser
+    from studio.commands.train import config_from_args
+    from studio.session.settings import UpscalePlan, suggestion
+    from studio.session.upscaling import folder_plan
+    big, small = _big_folder(tmp_path, make_image_folder), make_image_folder(8, 80, name="mid")
+    assert folder_plan(tiny_config(big)) == UpscalePlan(4, "")
+    mid = folder_plan(tiny_config(small))                                # 80 px: ×2 for a 32 px model, not ×4
+    assert mid.factor == 2 and "too small for ×4" in mid.note and mid.text.startswith("Upscaler ×2 — ")
+    none = folder_plan(tiny_config(small, resolution=64))
+    assert none.factor == 0 and none.text.startswith("No upscaler: the pictures")
+    assert suggestion(100, "cpu", upscale=mid).config.upscaler_minutes == 3.0
+    assert "×2 upscaler" in suggestion(100, "cpu", upscale=mid).why
+    assert suggestion(100, "cpu", upscale=none).config.upscaler_minutes == 0.0
+    assert none.text in suggestion(100, "cpu", upscale=none).why
+    assert suggestion(100, "cpu").config.upscaler_minutes == 0.0            # not known yet: no stage
+    args = build_parser().parse_args(["train", str(big), "--out", "x"])
+    assert config_from_args(args, 100, "cpu", mid).upscaler_minutes == 3.0
+    args = build_parser().parse_args(["train", str(big), "--out", "x", "--upscaler-minutes", "1.5"])
+    assert config_from_args(args, 100, "cpu", none).upscaler_minutes == 1.5   # the artist's choice is kept
+    from studio.core.config import ConfigError
+    with pytest.raises(ConfigError, match="upscaler's minutes must be 0"):
+        tiny_config(big, upscaler_minutes=-2.0)
