@@ -29,7 +29,6 @@ from .jobs import Job
 from .settings import UpscalePlan
 
 STATE_NAME = "upscaler-state.safetensors"       # in checkpoints/: where a stopped stage continues from
-METRICS_NAME = "upscaler-metrics.jsonl"         # the stage's curve (one JSON line per evaluation)
 STAGE_NAME = "upscaler-stage.json"              # in checkpoints/: the run's upscaler stage, its minutes so far
 
 
@@ -141,29 +140,20 @@ def prepare_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = N
             "data": Path(cfg.data_dir).name}
 
     def record(rec: dict) -> None:
-        with open(folder.path / METRICS_NAME, "a", encoding="utf-8") as f:
+        with open(folder.upscaler_metrics_file, "a", encoding="utf-8") as f:
             f.write(json.dumps(rec) + "\n")
         if on_record is not None:
             on_record(rec)
 
     folder.checkpoints_dir.mkdir(parents=True, exist_ok=True)
-    return UpscalerTraining(targets, s, folder.path / FILE_NAME, folder.checkpoints_dir / STATE_NAME, meta,
+    return UpscalerTraining(targets, s, folder.upscaler_file, folder.checkpoints_dir / STATE_NAME, meta,
                             device, on_record=record)
 
 
 def upscaler_curve(run) -> list[dict]:
     """The stage's evaluations so far (for the Train view's upscaler curve), oldest first."""
-    out = []
-    try:
-        with open(_run_folder(run).path / METRICS_NAME, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError:
-                    continue
-    except FileNotFoundError:
-        pass
-    return out
+    folder = _run_folder(run)
+    return folder.read_metrics("upscaler", folder.upscaler_metrics_file)
 
 
 # ---------------------------------------------------------------------------- the stage after the GAN
