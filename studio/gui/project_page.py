@@ -198,7 +198,7 @@ class ProjectPage(QWidget):
         f3.addRow("Batch size", self.w_batch)
         f3.addRow("Precision", self.w_precision)
         up = QHBoxLayout()
-        self.w_upscaler = QDoubleSpinBox(decimals=1, minimum=0.0, maximum=600.0, singleStep=1.0, suffix=" min",
+        self.w_upscaler = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=600.0, singleStep=1.0, suffix=" min",
                                          specialValueText="None", objectName="UpscalerMinutes")
         self.w_upscaler.setToolTip("After the GAN, learn an upscaler (×2 / ×4) from the folder's full-size pictures "
                                    "for this long, so Explore and Export can make larger pictures. 0: none.")
