@@ -294,6 +294,8 @@ class TrainingSession:
         if self._upscaler_follows(reason, trainer.cfg):
             step, kimg_done, device = trainer.step, trainer.kimg, trainer.device
             self._trainer = trainer = None                   # the GAN's memory goes before the upscaler's comes
+            import gc
+            gc.collect()
             return self._run_stage(None, step, kimg_done, device)
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
 
