@@ -108,6 +108,10 @@ class TrainingView(QWidget):
                                         toolTip="Learn this run's ×2/×4 upscaler from the folder's full-size "
                                                 "pictures (a few minutes; pause and stop as for training)")
         self.btn_upscaler.clicked.connect(self.learn_upscaler)
+        self.btn_finish = QPushButton("Finish GAN", objectName="FinishGan",
+                                      toolTip="End the GAN now (a checkpoint is saved) and go on to learn the "
+                                              "upscaler")
+        self.btn_finish.clicked.connect(self.finish)
         self.btn_explore.clicked.connect(lambda: self._explore_run(show=True))
         self.btn_start.clicked.connect(self.start_or_resume)
         self.btn_pause.clicked.connect(self.toggle_pause)
@@ -137,6 +141,7 @@ class TrainingView(QWidget):
         self.samples = SampleHistory()
         self.samples.add_button(self.btn_explore)          # under the pictures it explores
         self.samples.add_button(self.btn_upscaler)
+        self.samples.add_button(self.btn_finish)
         self.curves = CurvePanel()
         self.upscaler_curve = UpscalerCurve()
         right = QFrame()
@@ -227,6 +232,12 @@ class TrainingView(QWidget):
         if self.session is not None and not self.state.working and self.studio.project.trained:
             self._launch(lambda session: session.run_upscaler())
 
+    def finish(self) -> None:
+        """End the GAN now and go on to the run's upscaler stage."""
+        if self.state.working and not self.stage_title:
+            self.session.finish()
+        self.drain()
+
     def toggle_pause(self) -> None:
         if self.state == S.PAUSED:
             self.session.resume()
@@ -265,6 +276,8 @@ class TrainingView(QWidget):
         self.btn_stop.setEnabled(s in (S.TRAINING, S.PAUSED, S.SCANNING))
         self.btn_explore.setEnabled(has and self.studio.project.model_file() is not None)
         self.btn_upscaler.setVisible(trained and not s.working and not self.studio.project.has_upscaler)
+        self.btn_finish.setVisible(s in (S.TRAINING, S.PAUSED) and not self.stage_title
+                                   and bool(self.studio.project.config().upscaler_minutes))
 
     # ------------------------------------------------------------------ the session's news (UI thread)
     def drain(self) -> None:
@@ -346,6 +359,7 @@ class TrainingView(QWidget):
 
     def _on_stage_started(self, ev: StageStarted) -> None:
         self.stage_title = ev.title
+        self._sync_buttons()
         self.progress.setValue(0)
         if self.state == S.TRAINING:
             self.state_label.setText(ev.title)

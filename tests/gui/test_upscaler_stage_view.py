@@ -29,7 +29,7 @@ def test_the_stage_follows_the_gan_with_its_label_and_curve(make_main_window, ma
     cpu = page.device_type == "cpu"
     assert page.w_upscaler.value() == UPSCALER_MINUTES["cpu" if cpu else "gpu"]      # the suggestion's minutes
     assert "×2 upscaler" in page.why.text()
-    page.apply_config(tiny_config(data, kimg=0.064, device="cpu", upscaler_minutes=0.05), record=True)
+    page.apply_config(tiny_config(data, kimg=200.0, device="cpu", upscaler_minutes=0.05), record=True)
     qtbot.waitUntil(lambda: page.dataset is not None and page.dataset.resolution == 32 and page.draft.upscale
                     and page.draft.upscale.factor == 4, timeout=30_000)
     assert page.w_factor.text() == "×4" and not page.w_upscale_note.isVisible()
@@ -37,9 +37,13 @@ def test_the_stage_follows_the_gan_with_its_label_and_curve(make_main_window, ma
     tv = w.training_view
     w.studio.training.upscaler_settings = _tiny_up()
     page.btn_start.click()
+    qtbot.waitUntil(lambda: tv.state == S.TRAINING and tv.btn_finish.isVisible(), timeout=60_000)
+    assert not tv.btn_upscaler.isVisible()
+    tv.btn_finish.click()                                             # a long GAN: Finish ends it, the stage follows
     labels = []
     qtbot.waitUntil(lambda: labels.append(tv.state_label.text()) or "left" in tv.state_label.text(), timeout=60_000)
     assert labels[-1].startswith("Training the upscaler ×4 — ") and labels[-1].endswith(" left")
+    assert not tv.btn_finish.isVisible() and tv.btn_pause.isEnabled() and tv.btn_stop.isEnabled()
     qtbot.waitUntil(lambda: tv.upscaler_curve.isVisible() and len(tv.upscaler_curve.series("val")[0]) >= 2,
                     timeout=30_000)
     shot(w, "train-upscaler-stage")
@@ -48,6 +52,7 @@ def test_the_stage_follows_the_gan_with_its_label_and_curve(make_main_window, ma
     qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=60_000)
     assert "upscaler is learnt" in tv.state_label.text()
     assert w.studio.project.has_upscaler and not tv.btn_upscaler.isVisible()
+    assert w.studio.training.last_kimg < 10 and w.studio.project.checkpoints()         # the GAN ended early, kept
 
 
 def test_learn_upscaler_for_a_run_trained_without_one(make_main_window, make_image_folder, tiny_config, qtbot,
