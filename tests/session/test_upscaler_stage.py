@@ -163,3 +163,28 @@ def test_the_suggestion_follows_the_factor_the_pictures_allow(tmp_path, make_ima
     from studio.core.config import ConfigError
     with pytest.raises(ConfigError, match="upscaler's minutes must be 0"):
         tiny_config(big, upscaler_minutes=-2.0)
+
+
+def test_pause_and_resume_in_the_stage(tmp_path, make_image_folder, tiny_config):
+    session, cfg = _session(tmp_path, _big_folder(tmp_path, make_image_folder), tiny_config)
+    session.upscaler_settings = _tiny_up(steps=6)
+    paused, states = threading.Event(), []
+    session.subscribe(lambda ev: states.append(ev.state), StateChanged)
+
+    def first_record(ev):
+        if not paused.is_set():
+            paused.set()
+            assert session.pause() and session.paused
+
+    session.subscribe(first_record, StageRecord)
+    t = threading.Thread(target=session.run, args=(cfg,))
+    t.start()
+    assert paused.wait(60)
+    steps = len(upscaler_curve(session.project.path))
+    t.join(0.5)
+    assert t.is_alive() and session.state == S.PAUSED                       # it waits, nothing learnt meanwhile
+    assert len(upscaler_curve(session.project.path)) == steps
+    assert session.resume() and session.state in (S.TRAINING, S.FINISHED)
+    t.join(60)
+    assert session.reason == "done" and states[-3:] == [S.PAUSED, S.TRAINING, S.FINISHED]
+    assert upscaler_curve(session.project.path)[-1]["step"] == 6
