@@ -211,7 +211,7 @@ class TrainingSession:
 
     def _stage_pending(self) -> bool:
         from .upscaling import stage_pending
-        return self.project.trained and stage_pending(self.project.run)
+        return self.project.trained and not self.world.active and stage_pending(self.project.run)
 
     def _last_saved(self) -> tuple[int, float]:
         """(step, kimg) of the run's newest checkpoint: what the GAN reached."""
@@ -221,7 +221,6 @@ class TrainingSession:
     def _run_stage(self, minutes, step: int, kimg: float, device=None, alone: bool = False) -> str:
         """The upscaler stage on this thread; after the GAN (alone False) its failure is a notice, the GAN's
         result stands."""
-        from studio.core.upscaler import UpscalerError
         from .settings import UPSCALER_MINUTES
         from .upscaling import UpscalerStage
         self.last_step, self.last_kimg = step, kimg
@@ -243,7 +242,7 @@ class TrainingSession:
             res = stage.run()
         except Cancelled:                                    # while reading the pictures
             return self._end("stopped", S.FINISHED)
-        except (UpscalerError, StudioError, OSError, RuntimeError) as e:
+        except Exception as e:  # noqa: BLE001 - pictures too small, the folder gone …: one sentence
             return self._stage_failed(e, alone)
         return self._end("done" if res.reason == "finished" else "stopped", S.FINISHED)
 
@@ -303,7 +302,9 @@ class TrainingSession:
         """The GAN reached its length (or finish()) and the run's upscaler stage is still to do."""
         from .upscaling import stage_finished
         ended = reason == "done" and not self._cancel.is_set() or reason == "stopped" and self._finish
-        return ended and cfg.upscaler_minutes > 0 and not stage_finished(self.project.run)
+        return (ended and cfg.upscaler_minutes > 0 and not self.world.active     # rank 0 of a launched run: the
+                and not stage_finished(self.project.run))                     # window's process learns it after
+
 
     def _run_launched(self, cfg, kimg, minutes, processes: int) -> str:
         """All GPUs: `ganstudio resume` in one process per GPU through torchrun's launcher; rank 0 reports here."""
@@ -332,6 +333,8 @@ class TrainingSession:
         finally:
             remote.link.close()
         reason = remote.reason or ("cancelled" if self._cancel.is_set() and self.started is None else "done")
+        if self._upscaler_follows(reason, self.project.config()):
+            return self._run_stage(None, remote.step, remote.kimg)          # here, on the first GPU
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
 
     def _from_rank0(self, ev, remote) -> None:

@@ -29,6 +29,8 @@ def test_the_stage_follows_the_gan_with_its_label_and_curve(make_main_window, ma
     cpu = page.device_type == "cpu"
     assert page.w_upscaler.value() == UPSCALER_MINUTES["cpu" if cpu else "gpu"]      # the suggestion's minutes
     assert "×2 upscaler" in page.why.text()
+    w.show_workspace("dataset")
+    shot(w, "dataset-upscaler")
     page.apply_config(tiny_config(data, kimg=200.0, device="cpu", upscaler_minutes=0.05), record=True)
     qtbot.waitUntil(lambda: page.dataset is not None and page.dataset.resolution == 32 and page.draft.upscale
                     and page.draft.upscale.factor == 4, timeout=30_000)
