@@ -102,17 +102,21 @@ def folder_plan(cfg, usable: list[str] | None = None) -> UpscalePlan:
         from studio.core.dataset import iter_files
         files = list(iter_files(root)) if root.is_dir() else []
     try:
-        choice = choose_factor(files, cfg.resolution, cfg.fit, where=root.name or "the folder")
+        choice = _choose(cfg, files)
     except UpscalerError as e:
         return UpscalePlan(0, str(e))
     return UpscalePlan(choice.factor, choice.note)
+
+
+def _choose(cfg, files: list[Path], factor: int | None = None) -> FactorChoice:
+    return choose_factor(files, cfg.resolution, cfg.fit, factor, where=Path(cfg.data_dir).name or "the folder")
 
 
 def plan_upscaler(run, factor: int | None = None) -> FactorChoice:
     """The factor the run's pictures support (at most `factor`), the pictures, and a sentence when it is less."""
     folder = _run_folder(run)
     cfg = folder.config()
-    return choose_factor(_pictures(folder), cfg.resolution, cfg.fit, factor, where=Path(cfg.data_dir).name)
+    return _choose(cfg, _pictures(folder), factor)
 
 
 def train_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = None, device="cpu",
