@@ -70,7 +70,8 @@ def add_parser(sub) -> None:
 def _add_resume_parser(sub) -> None:
     r = sub.add_parser("resume", help="continue a run from its newest checkpoint",
                        description="Continue a run from its newest good checkpoint: for --kimg or --minutes more, "
-                       "else up to the run's own duration; a run that reached it trains as long again.")
+                       "else up to the run's own duration; a run that reached it trains as long again. A run whose upscaler stage "
+                       "was stopped continues that stage (without --kimg or --minutes).")
     r.add_argument("run_dir", metavar="RUN_DIR")
     dur = r.add_mutually_exclusive_group()
     dur.add_argument("--minutes", type=positive(float), metavar="M", help="train M more minutes")
