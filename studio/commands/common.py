@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from studio.core.errors import StudioError
 from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, StepMetrics
-from studio.session.events import TrainingStarted
+from studio.session.events import StageFinished, StageProgress, StageStarted, TrainingStarted
 
 DEVICE_CHOICES = ["auto", "cpu", "cuda", "mps"]
 LAUNCH_HELP = ("train in N processes on this machine (one per GPU, or sharing the CPU cores) through torchrun's "
@@ -60,7 +60,9 @@ class ProgressPrinter:
         self.last_len = 0
         self._handlers = {StepMetrics: self._step, Quality: self._quality, CheckpointSaved: self._checkpoint,
                           Notice: self._notice, Failed: self._failed, Finished: self._finished,
-                          TrainingStarted: self._started}
+                          TrainingStarted: self._started, StageStarted: self._stage_started,
+                          StageProgress: self._stage_progress, StageFinished: lambda ev: self._print(ev.text)}
+        self._stage_shown = (-1.0, "")                   # when the last stage line was printed, its unit
 
     def __call__(self, ev) -> None:
         for cls in type(ev).__mro__:
@@ -105,6 +107,24 @@ class ProgressPrinter:
         goal = f" until {ev.target_kimg:.2f} kimg" if ev.target_kimg else \
             (f" for {ev.minutes:g} min" if ev.minutes else " until stopped")
         self._print(f"training from step {ev.step} ({ev.kimg:.2f} kimg){goal}, batch {ev.batch}, on {ev.device}")
+
+    def _stage_started(self, ev: StageStarted) -> None:
+        self._print(f"{ev.title.lower().replace('training', 'learning')} for {ev.minutes:.1f} min"
+                    + (f" (note: {ev.note})" if ev.note else ""))
+
+    def _stage_progress(self, ev: StageProgress) -> None:
+        """A line per update on a terminal, else one every 10 seconds (and the last)."""
+        import time
+        now = time.monotonic()
+        last, unit = self._stage_shown
+        if not self.tty and now - last < 10 and ev.unit == unit and ev.done < ev.total:
+            return
+        self._stage_shown = (now, ev.unit)
+        if ev.unit == "pictures":
+            self._line(f"upscaler: reading the full-size pictures {ev.done}/{ev.total}")
+        else:
+            left = f"  {fmt_time(ev.total - ev.done)} left" if ev.unit == "seconds" else f"  {ev.done}/{ev.total}"
+            self._line(f"{ev.text}{left}")
 
     def _line(self, text: str) -> None:
         if self.tty:

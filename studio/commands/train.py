@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 
 from ..core.models.registry import ARCHITECTURES, arch_names
-from ..session.settings import CPU_KIMG
+from ..session.settings import CPU_KIMG, UPSCALER_MINUTES
 from .common import (DEVICE_CHOICES, CliError, ProgressPrinter, add_launch_args, launch, launching, positive,
                      replica_printer, scan_progress, stop_on_signals)
 
@@ -30,6 +30,9 @@ def add_parser(sub) -> None:
     dur.add_argument("--kimg", type=positive(float), metavar="K",
                      help="train on K thousand images (default: the suggestion for the folder and device, "
                           f"{CPU_KIMG[64]:g} at 64 px on a CPU: about 25 minutes on two cores)")
+    t.add_argument("--upscaler-minutes", dest="upscaler_minutes", type=not_negative, metavar="M",
+                   help="then learn the run's ×2/×4 upscaler from the full-size pictures for M minutes (0: none; "
+                        f"default: {UPSCALER_MINUTES['cpu']:g} on a CPU where the pictures allow ×2 or more)")
     t.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     t.add_argument("--seed", type=int)
     t.add_argument("--augment", dest="augment", action="store_true", default=None,
@@ -71,7 +74,8 @@ def add_parser(sub) -> None:
 def _add_resume_parser(sub) -> None:
     r = sub.add_parser("resume", help="continue a run from its newest checkpoint",
                        description="Continue a run from its newest good checkpoint: for --kimg or --minutes more, "
-                       "else up to the run's own duration; a run that reached it trains as long again.")
+                       "else up to the run's own duration; a run that reached it trains as long again. A run whose upscaler stage "
+                       "was stopped continues that stage (without --kimg or --minutes).")
     r.add_argument("run_dir", metavar="RUN_DIR")
     dur = r.add_mutually_exclusive_group()
     dur.add_argument("--minutes", type=positive(float), metavar="M", help="train M more minutes")
@@ -102,23 +106,34 @@ def base_config(args):
 # flags that set a suggested setting: given, they are kept as the artist's choice (settings.suggested)
 _CHOSEN = {"resolution": ("resolution",), "arch": ("arch",), "batch": ("batch",), "width": ("width",),
            "lr": ("lr_g", "lr_d"), "augment": ("augment",), "kimg": ("kimg", "minutes"),
-           "minutes": ("kimg", "minutes")}
+           "minutes": ("kimg", "minutes"), "upscaler_minutes": ("upscaler_minutes",)}
 
 
-def config_from_args(args, count: int, device_type: str):
+def not_negative(text):
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not v >= 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text}")
+    return v
+
+
+def config_from_args(args, count: int, device_type: str, upscale=None):
     """The run's settings: the suggestion for `count` usable images on a `device_type` device for the chosen size
-    and architecture (settings.suggested, the same function as the window's), keeping every flag given."""
+    and architecture and the upscaler the pictures allow (`upscale`: settings.UpscalePlan, None before a scan) —
+    settings.suggested, the same function as the window's — keeping every flag given."""
     from studio.session.settings import suggested
     base = base_config(args)
     edited = {key for flag, keys in _CHOSEN.items() if getattr(args, flag) is not None for key in keys}
-    for name in ("resolution", "arch", "batch", "seed", "width", "r1_gamma", "augment"):
+    for name in ("resolution", "arch", "batch", "seed", "width", "r1_gamma", "augment", "upscaler_minutes"):
         if getattr(args, name) is not None:
             setattr(base, name, getattr(args, name))
     if args.lr is not None:
         base.lr_g = base.lr_d = args.lr                       # one rate for both, as the defaults have it
     if args.kimg is not None or args.minutes is not None:
         base.kimg, base.minutes = (args.kimg or 0.0), (args.minutes or 0.0)
-    return suggested(count, device_type, base, edited).validate()
+    return suggested(count, device_type, base, edited, upscale).validate()
 
 
 def _prefs(args):
@@ -191,13 +206,18 @@ def _train_main(args, world, world_device) -> int:
     with stop_on_signals(job.cancel, lambda: job.cancelled, "cancelling the scan"):
         with project.locked_while():
             dataset = project.scan(config_from_args(args, 0, kind), job)
-    cfg = config_from_args(args, len(dataset), kind)
+    from studio.session.upscaling import folder_plan
+    upscale = folder_plan(config_from_args(args, len(dataset), kind), dataset.report.usable)
+    cfg = config_from_args(args, len(dataset), kind, upscale)
     world.check_batch(cfg.batch)                         # several processes: the batch is shared out evenly
     for line in dataset.report.lines(limit=args.show_skipped):
         print(line)
     precision = precision_text(resolve_precision(cfg.precision, device), cfg.precision)
     print(f"GAN Studio: training {cfg.arch} at {cfg.resolution} px ({cfg.channels.upper()}), batch {cfg.batch}, "
           f"on {processes_text(world.size)}{describe(device)}, {precision}{', compiled' if cfg.compile else ''}")
+    if cfg.upscaler_minutes:
+        print(f"then the upscaler: ×{upscale.factor} for {cfg.upscaler_minutes:g} min" +
+              (f" ({upscale.note})" if upscale.note else "") if upscale.factor else f"warning: {upscale.text}")
     print(f"run folder: {show_path(project.path.resolve())}", flush=True)
     session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality, world=world,
                               world_device=world_device)

@@ -50,6 +50,7 @@ class TrainConfig:
     # duration
     kimg: float = 0.0                 # stop after this many thousand images (0 = use minutes)
     minutes: float = 0.0              # stop after this many minutes (0 and kimg 0 = until stopped)
+    upscaler_minutes: float = 0.0     # then learn the run's ×2/×4 upscaler for this long (0 = no upscaler stage)
     # bookkeeping
     seed: int = 0
     device: str = "auto"
@@ -94,6 +95,8 @@ class TrainConfig:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}, not '{self.precision}'")
         if self.batch < 1:
             raise ConfigError("batch size must be at least 1")
+        if not self.upscaler_minutes >= 0:
+            raise ConfigError(f"the upscaler's minutes must be 0 (no upscaler) or more, not {self.upscaler_minutes}")
         if self.z_dim < 1 or self.width < 1:
             raise ConfigError("z_dim and width must be positive")
         if not self.fade_kimg > 0:

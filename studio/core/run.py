@@ -1,4 +1,5 @@
-"""A run folder (= a project): config.json, metrics.jsonl, scan.json, samples/, checkpoints/, cache/, best.safetensors.
+"""A run folder (= a project): config.json, metrics.jsonl, scan.json, samples/, checkpoints/, cache/, best.safetensors,
+upscaler.safetensors and upscaler-metrics.jsonl (the upscaler stage's file and curve).
 
 The folder's layout is written here once (torch-free, so the window can read it before PyTorch loads):
 `RunFolder.exists()` is what makes a folder a project, `checkpoints()` lists its training checkpoints and
@@ -19,6 +20,7 @@ from .errors import StudioError
 
 
 BEST_NAME = "best.safetensors"                  # the EMA generator with the best quality so far
+UPSCALER_NAME = "upscaler.safetensors"          # the run's ×2/×4 upscaler (the best so far)
 CKPT_RE = re.compile(r"^ckpt-(\d{9})\.safetensors$")
 
 
@@ -60,6 +62,8 @@ class RunFolder:
     cache_dir = property(lambda self: self.path / "cache")
     lock_file = property(lambda self: self.path / ".lock")
     best_file = property(lambda self: self.path / BEST_NAME)
+    upscaler_file = property(lambda self: self.path / UPSCALER_NAME)
+    upscaler_metrics_file = property(lambda self: self.path / "upscaler-metrics.jsonl")   # one line per evaluation
 
     def exists(self) -> bool:
         """Whether this folder is a GAN Studio project (the one test: it has a config.json)."""
@@ -95,11 +99,12 @@ class RunFolder:
         with open(self.metrics_file, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
 
-    def read_metrics(self, kind: str | None = None) -> list[dict]:
-        """Every well-formed line (a torn last line from a crash is ignored)."""
+    def read_metrics(self, kind: str | None = None, path: Path | None = None) -> list[dict]:
+        """Every well-formed line of metrics.jsonl (or `path`: upscaler_metrics_file); a torn last line from a
+        crash is ignored."""
         out = []
         try:
-            with open(self.metrics_file, encoding="utf-8", errors="replace") as f:
+            with open(path or self.metrics_file, encoding="utf-8", errors="replace") as f:
                 for line in f:
                     try:
                         rec = json.loads(line)

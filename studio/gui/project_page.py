@@ -93,7 +93,7 @@ class ProjectPage(QWidget):
             w.currentIndexChanged.connect(self._edited)
         for w in (self.w_mirror, self.w_augment):
             w.toggled.connect(self._edited)
-        for w in (self.w_duration, self.w_batch):
+        for w in (self.w_duration, self.w_batch, self.w_upscaler):
             w.editingFinished.connect(self._edited)
 
     def _side_panel(self) -> QWidget:
@@ -198,6 +198,18 @@ class ProjectPage(QWidget):
         f3.addRow("Duration", dur)
         f3.addRow("Batch size", self.w_batch)
         f3.addRow("Precision", self.w_precision)
+        up = QHBoxLayout()
+        self.w_upscaler = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=600.0, singleStep=1.0, suffix=" min",
+                                         specialValueText="None", objectName="UpscalerMinutes")
+        self.w_upscaler.setToolTip("After the GAN, learn an upscaler (×2 / ×4) from the folder's full-size pictures "
+                                   "for this long, so Explore and Export can make larger pictures. 0: none.")
+        self.w_factor = QLabel("", objectName="UpscalerFactor")
+        up.addWidget(self.w_upscaler, 1)
+        up.addWidget(self.w_factor)
+        self.w_upscale_note = QLabel("", objectName="UpscalerNote", wordWrap=True)
+        self.w_upscale_note.setProperty("role", "caption")
+        f3.addRow("Upscaler", up)
+        f3.addRow(self.w_upscale_note)
         return train
 
     @staticmethod
@@ -233,6 +245,7 @@ class ProjectPage(QWidget):
             self.w_unit.setCurrentIndex(self.w_unit.findData(unit))
             self.w_duration.setValue(float(d[unit] or 20.0))
             self.w_batch.setValue(int(d["batch"]))
+            self.w_upscaler.setValue(float(d.get("upscaler_minutes") or 0.0))
             self.folder_label.setText(d["data_dir"] or "—")
             init = d.get("init_from") or ""
             self.w_init.setText(_model_name(init) if init else "A new model")
@@ -255,7 +268,7 @@ class ProjectPage(QWidget):
         d.update(resolution=self.w_resolution.currentData(), fit=self.w_fit.currentData(),
                  channels=self.w_channels.currentData(), mirror=self.w_mirror.isChecked(),
                  augment=self.w_augment.isChecked(), batch=self.w_batch.value(),
-                 precision=self.w_precision.currentData())
+                 precision=self.w_precision.currentData(), upscaler_minutes=self.w_upscaler.value())
         unit = self.w_unit.currentData()
         d["kimg"], d["minutes"] = (self.w_duration.value(), 0.0) if unit == "kimg" else (0.0, self.w_duration.value())
         cfg = TrainConfig(**{k: v for k, v in d.items() if k != "sample_grid"})
@@ -284,8 +297,12 @@ class ProjectPage(QWidget):
     def _show_why(self) -> None:
         draft = self.draft
         edited = draft.edited if self._suggesting else PAGE_FIELDS      # a kept project: its own size and arch
-        self.why.setText(suggestion_for(draft.count, draft.device_type, self.cfg, edited).why
+        self.why.setText(suggestion_for(draft.count, draft.device_type, self.cfg, edited, draft.upscale).why
                          if draft.ready else "")
+        plan = draft.upscale                    # the factor the pictures allow, the sentence when less than ×4
+        self.w_factor.setText(f"×{plan.factor}" if plan is not None and plan.factor else "")
+        self.w_upscale_note.setText(plan.text if plan is not None and plan.factor < 4 else "")
+        self.w_upscale_note.setVisible(bool(self.w_upscale_note.text()))
 
     def _validate(self) -> bool:
         try:
@@ -361,8 +378,9 @@ class ProjectPage(QWidget):
 
         def work(job):
             from studio.session.devices import device_type
+            from studio.session.upscaling import folder_plan
             dataset = project.scan(cfg, job)
-            return dataset, device_type(None, prefs, cfg.device)
+            return dataset, device_type(None, prefs, cfg.device), folder_plan(cfg, dataset.report.usable)
         w = Worker(work, name="scan", parent=self)
         w.progress.connect(self.view.scanning)
         w.returned.connect(lambda result: self._on_scanned(*result))
@@ -376,20 +394,21 @@ class ProjectPage(QWidget):
         if running:
             self.view.show_error("Scan cancelled.")
 
-    def _on_scanned(self, ds, device_type: str) -> None:
+    def _on_scanned(self, ds, device_type: str, upscale=None) -> None:
         self.dataset, self.scan_error, self.device_type = ds, "", device_type
-        if self.folder_facts(len(ds), device_type) and self.cfg.resolution != ds.resolution:
+        if self.folder_facts(len(ds), device_type, upscale) and self.cfg.resolution != ds.resolution:
             return                                # the suggestion changed the size: a rescan is on its way
         self.view.show_dataset(ds, self.cfg)
         self._validate()
         self.notice.emit(ds.report.summary(), "info")
         self.scan_finished.emit(ds)
 
-    def folder_facts(self, count: int, device_type: str) -> bool:
-        """The folder's usable image count and the run's device type are known (a scan): the suggestion follows
-        them (hand edits kept). True when the settings changed."""
+    def folder_facts(self, count: int, device_type: str, upscale=None) -> bool:
+        """The folder's usable image count, the run's device type and the upscaler its pictures allow
+        (settings.UpscalePlan) are known (a scan): the suggestion follows them (hand edits kept). True when the
+        settings changed."""
         draft = self.draft
-        draft.count, draft.device_type = count, device_type
+        draft.count, draft.device_type, draft.upscale = count, device_type, upscale
         old = self.cfg.to_dict()
         if self._suggesting and not self._locked:
             self.apply_config(self.draft.apply(self.cfg))

@@ -4,6 +4,9 @@ Start / Pause / Resume / Stop (Space) call the session; the run itself goes on a
 session's events land in a gui.worker.Mailbox, drained when it says they arrived (at most 30 times a second):
 every metric point since the last drain goes to the curves in one go, so the window does at most ~30 updates
 a second however fast training runs. The state shown is always the session's own.
+
+A run's upscaler stage (after the GAN) shows as "Training the upscaler ×4 — 2:13 left" with its own small curve
+(widgets.upscaler_curve); a trained run without an upscaler offers "Learn upscaler" (the stage alone).
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QMessageBox, QProgre
                                QSplitter, QVBoxLayout, QWidget)
 
 from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, Samples, StepMetrics
-from studio.session.events import ProjectChanged, ScanProgress, StateChanged, TrainingStarted
+from studio.session.events import (ProjectChanged, ScanProgress, StageFinished, StageProgress, StageRecord,
+                                   StageStarted, StateChanged, TrainingStarted)
 from studio.session.training import TrainingState
 
 from .dialogs import save_file
@@ -23,6 +27,7 @@ from .shortcuts import workspace_action
 from .widgets.curves import CurvePanel
 from .widgets.icons import icon
 from .widgets.stat import stat_block
+from .widgets.upscaler_curve import UpscalerCurve
 from .worker import Mailbox, Worker
 
 FPS = 30
@@ -34,8 +39,8 @@ END_TEXT = {"done": "Finished — the requested duration was reached", "stopped"
 
 
 def _newest_progress(last, new) -> bool:
-    """In the mailbox, a scan progress replaces the one just before it: only the newest counts."""
-    return isinstance(new, ScanProgress) and isinstance(last, ScanProgress)
+    """In the mailbox, a scan or stage progress replaces the one just before it: only the newest counts."""
+    return isinstance(new, (ScanProgress, StageProgress)) and type(last) is type(new)
 
 
 def fmt_duration(sec) -> str:
@@ -67,11 +72,14 @@ class TrainingView(QWidget):
         self.last_step: int | None = None
         self.failure_dialog: QMessageBox | None = None
         self.shown_state = S.IDLE                          # the session state this view shows (drained so far)
+        self.stage_title = ""                              # "Training the upscaler ×4" while that stage runs
         self._unsubscribe = None
         self._handlers = {StateChanged: self._on_state, ScanProgress: self._on_scan, TrainingStarted: self._on_started,
                           Samples: self._on_samples, CheckpointSaved: self._on_checkpoint, Quality: self._on_quality,
                           Notice: lambda ev: self.notice.emit(ev.message, ev.level), Failed: self._on_failed,
-                          Finished: self._on_finished}
+                          Finished: self._on_finished, StageStarted: self._on_stage_started,
+                          StageProgress: self._on_stage_progress, StageRecord: self._on_stage_record,
+                          StageFinished: self._on_stage_finished}
         self.inbox.arrived.connect(self.drain)
         self._build()
         studio.subscribe(self._on_project, ProjectChanged)
@@ -96,6 +104,14 @@ class TrainingView(QWidget):
         for b in (self.btn_start, self.btn_pause, self.btn_stop):
             b.setMinimumWidth(104)
             bl.addWidget(b)
+        self.btn_upscaler = QPushButton("Learn upscaler", objectName="LearnUpscaler",
+                                        toolTip="Learn this run's ×2/×4 upscaler from the folder's full-size "
+                                                "pictures (a few minutes; pause and stop as for training)")
+        self.btn_upscaler.clicked.connect(self.learn_upscaler)
+        self.btn_finish = QPushButton("Finish GAN", objectName="FinishGan",
+                                      toolTip="End the GAN now (a checkpoint is saved) and go on to learn the "
+                                              "upscaler")
+        self.btn_finish.clicked.connect(self.finish)
         self.btn_explore.clicked.connect(lambda: self._explore_run(show=True))
         self.btn_start.clicked.connect(self.start_or_resume)
         self.btn_pause.clicked.connect(self.toggle_pause)
@@ -124,12 +140,16 @@ class TrainingView(QWidget):
         self.history = None                                # nothing to undo in this workspace
         self.samples = SampleHistory()
         self.samples.add_button(self.btn_explore)          # under the pictures it explores
+        self.samples.add_button(self.btn_upscaler)
+        self.samples.add_button(self.btn_finish)
         self.curves = CurvePanel()
+        self.upscaler_curve = UpscalerCurve()
         right = QFrame()
         right.setProperty("role", "card")
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
-        rl.addWidget(self.curves)
+        rl.addWidget(self.curves, 1)
+        rl.addWidget(self.upscaler_curve)
         split.addWidget(self.samples)
         split.addWidget(right)
         split.setStretchFactor(0, 5)
@@ -157,6 +177,8 @@ class TrainingView(QWidget):
         self.inbox.stop()
         self.worker, self.target_kimg, self.last_step = None, None, None
         self.curves.clear()
+        self.upscaler_curve.clear()
+        self.stage_title = ""
         self.samples.clear()
         self.progress.setValue(0)
         for lab in (self.stat_images, self.stat_speed, self.stat_eta, self.stat_step):
@@ -169,6 +191,7 @@ class TrainingView(QWidget):
         self._unsubscribe = self.session.subscribe(self.inbox.put)
         self.curves.add_records(project.metrics())
         self.curves.refresh()
+        self.upscaler_curve.add_records(project.upscaler_curve())
         steps = project.metrics("step")
         if steps:
             self._show_stats(steps[-1])
@@ -199,9 +222,21 @@ class TrainingView(QWidget):
         if self.session is None or self.state.working:
             return
         self.samples.live = True
+        self.stage_title = ""
         self.worker = Worker(work, controls=self.session, name="training", parent=self)
         self.worker.start()
         self._sync_buttons()
+
+    def learn_upscaler(self) -> None:
+        """The upscaler stage alone, for a trained run that has none (the run's minutes, else the suggestion's)."""
+        if self.session is not None and not self.state.working and self.studio.project.trained:
+            self._launch(lambda session: session.run_upscaler())
+
+    def finish(self) -> None:
+        """End the GAN now and go on to the run's upscaler stage."""
+        if self.state.working and not self.stage_title:
+            self.session.finish()
+        self.drain()
 
     def toggle_pause(self) -> None:
         if self.state == S.PAUSED:
@@ -240,6 +275,9 @@ class TrainingView(QWidget):
         self.btn_pause.setEnabled(s in (S.TRAINING, S.SCANNING))
         self.btn_stop.setEnabled(s in (S.TRAINING, S.PAUSED, S.SCANNING))
         self.btn_explore.setEnabled(has and self.studio.project.model_file() is not None)
+        self.btn_upscaler.setVisible(trained and not s.working and not self.studio.project.has_upscaler)
+        self.btn_finish.setVisible(s in (S.TRAINING, S.PAUSED) and not self.stage_title
+                                   and bool(self.studio.project.config().upscaler_minutes))
 
     # ------------------------------------------------------------------ the session's news (UI thread)
     def drain(self) -> None:
@@ -262,6 +300,8 @@ class TrainingView(QWidget):
         self.shown_state = ev.state
         if ev.state in STATE_TEXT:
             self.state_label.setText(STATE_TEXT[ev.state])
+        elif ev.state == S.TRAINING and self.stage_title:
+            self.state_label.setText(self.stage_title)
         elif ev.state == S.TRAINING and self.session.started is not None:
             self.state_label.setText(f"Training on {self.session.started.device}")
         if ev.state in (S.FINISHED, S.FAILED) and not self.state.working:
@@ -317,6 +357,37 @@ class TrainingView(QWidget):
         self._show_step(ev.step, ev.kimg)
         self.notice.emit(f"Training {ev.reason if ev.reason != 'done' else 'finished'} at step {ev.step}.", "info")
 
+    def _on_stage_started(self, ev: StageStarted) -> None:
+        self.stage_title = ev.title
+        self._sync_buttons()
+        self.progress.setValue(0)
+        if self.state == S.TRAINING:
+            self.state_label.setText(ev.title)
+        if ev.note:
+            self.notice.emit(f"Upscaler: {ev.note}.", "info")
+
+    def _on_stage_progress(self, ev: StageProgress) -> None:
+        if self.state != S.TRAINING:
+            return                                       # paused / stopping: the state's own text stays
+        self.progress.setValue(int(1000 * min(1.0, ev.done / max(ev.total, 1))))
+        if ev.unit == "pictures":
+            self.state_label.setText(f"Preparing the upscaler: reading the full-size pictures… "
+                                     f"{ev.done:,} / {ev.total:,}")
+        elif ev.unit == "seconds":
+            left = max(0, ev.total - ev.done)
+            self.state_label.setText(f"{self.stage_title} — {left // 60}:{left % 60:02d} left")
+            self.stat_eta.setText(fmt_duration(left))
+        else:
+            self.state_label.setText(f"{self.stage_title} — step {ev.done:,} / {ev.total:,}")
+
+    def _on_stage_record(self, ev: StageRecord) -> None:
+        self.upscaler_curve.add_records([ev.record])
+
+    def _on_stage_finished(self, ev: StageFinished) -> None:
+        self.stage_title = ""
+        self.state_label.setText(ev.text)
+        self.notice.emit(ev.text, "info")
+
     def _on_failed(self, ev: Failed) -> None:
         self.state_label.setText(STATE_TEXT[S.FAILED])
         self.notice.emit(ev.reason, "error")
@@ -367,4 +438,5 @@ class TrainingView(QWidget):
 
     def theme_changed(self) -> None:
         self.curves.theme_changed()
+        self.upscaler_curve.theme_changed()
         self.curves.add_records([])

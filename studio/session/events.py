@@ -107,3 +107,36 @@ class UpscaleChanged(Event):
     upscaler; `choices` are the factors this model can make ([1] without an upscaler)."""
     factor: int
     choices: list
+
+
+# ---------------------------------------------------------------- a stage after the GAN (the upscaler)
+@dataclass
+class StageStarted(Event):
+    """A stage after the GAN begins (its pictures are read): what it learns and for how long."""
+    name: str                      # "upscaler"
+    title: str                     # "Training the upscaler ×4"
+    minutes: float                 # this session's share of the stage (what was left of it)
+    note: str = ""                 # a sentence when it learns less than ×4 or leaves pictures out
+
+
+@dataclass
+class StageProgress(Event):
+    name: str
+    done: int
+    total: int
+    unit: str                      # "pictures" (reading them) | "seconds" | "steps" (learning)
+    text: str = ""
+
+
+@dataclass
+class StageRecord(Event):
+    """One evaluation of the stage: the upscaler-metrics.jsonl line (step, images_seen, loss, val, lanczos)."""
+    name: str
+    record: dict
+
+
+@dataclass
+class StageFinished(Event):
+    name: str
+    reason: str                    # "finished" | "stopped"
+    text: str                      # one sentence for the artist

@@ -151,6 +151,14 @@ class Project:
     def sample_files(self) -> list[tuple[int, Path]]:
         return self.run.sample_files()
 
+    @property
+    def has_upscaler(self) -> bool:
+        return self.run.upscaler_file.is_file()
+
+    def upscaler_curve(self) -> list[dict]:
+        """The upscaler stage's evaluations so far (session.upscaling.upscaler_curve, without loading PyTorch)."""
+        return self.run.read_metrics("upscaler", self.run.upscaler_metrics_file)
+
     def metrics(self, kind: str | None = None) -> list[dict]:
         return self.run.read_metrics(kind)
 

@@ -4,6 +4,8 @@
 - the suggestion for a folder (`suggestion`: size, architecture, width, batch, duration, augmentation, the reasons
   and the time estimate) depends on its usable image count, the device the run will use (whatever the window's
   status bar happens to say), and the size and architecture when those were chosen;
+- the upscaler stage after the GAN (`upscaler_minutes`) follows the factor the folder's pictures support
+  (`UpscalePlan`, found by session.upscaling.folder_plan): a few minutes where they allow ×2 or ×4, else none;
 - `suggested` applies it to a config, keeping every setting the artist chose (command-line flags, or the fields
   edited on the Dataset page, which a `SettingsDraft` remembers); a start model (init_from) brings its latent
   size and width (`fit_start_model`: half the width where the run grows it to twice its size);
@@ -18,7 +20,8 @@ from studio.core.config import TrainConfig, arch_defaults, with_arch
 from studio.core.models.registry import ARCHITECTURES, get_arch
 
 __all__ = ["architecture_choices", "with_arch", "suggestion", "Suggestion", "suggested", "SettingsDraft", "ResumePlan",
-           "resume_plan", "SUGGESTED_KEYS", "check_start_model", "fit_start_model"]
+           "resume_plan", "SUGGESTED_KEYS", "check_start_model", "fit_start_model", "UpscalePlan",
+           "UPSCALER_MINUTES"]
 
 
 def architecture_choices() -> list[tuple[str, str]]:
@@ -28,7 +31,7 @@ def architecture_choices() -> list[tuple[str, str]]:
 
 # what a suggestion decides; every other setting (data, preprocessing, precision, seed, device …) is kept
 SUGGESTED_KEYS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "loss",
-                  "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2")
+                  "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "upscaler_minutes")
 
 # What the defaults come from: quality per minute of training, measured with benchmarks/quality_per_minute.py
 # (figures and commands in benchmarks/README.md §9). On a 2-core CPU, projected at 64 px shows recognisable shapes
@@ -40,6 +43,24 @@ CPU_WIDTH = {64: 16, 128: 8}          # G's width at full size: the CPU spends i
 CPU_KIMG = {64: 150.0, 128: 60.0}     # about 25 minutes each on a 2-core laptop CPU (projected)
 CPU_IMAGES_PER_S = {64: 100.0, 128: 40.0}   # projected on two threads at the suggested widths (measured)
 GPU_KIMG = 500.0
+# The upscaler stage: 3 minutes on a 2-core CPU reach most of what 5 reach (benchmarks/README.md §11a); a GPU
+# does many more steps in the same time.
+UPSCALER_MINUTES = {"cpu": 3.0, "gpu": 2.0}
+
+
+@dataclass(frozen=True)
+class UpscalePlan:
+    """The factor a folder's pictures support for a run's size and fit (0: none) and the sentence when it is less
+    than ×4 (session.upscaling.folder_plan finds it; this module stays free of the engine)."""
+    factor: int
+    note: str = ""
+
+    @property
+    def text(self) -> str:
+        """The Dataset page's line: 'Upscaler ×2 — the pictures … are too small for ×4 …'."""
+        if not self.factor:
+            return self.note[:1].upper() + self.note[1:] + "." if self.note else "No upscaler."
+        return f"Upscaler ×{self.factor}" + (f" — {self.note}." if self.note else "")
 
 
 @dataclass(frozen=True)
@@ -108,10 +129,24 @@ def _minutes_text(m: float) -> str:
     return f"{m / 60:.0f} hours" if m >= 150 else f"{m / 60:.1f} hours"
 
 
+def _upscaler_minutes(gpu: bool, upscale: UpscalePlan | None, why: list[str]) -> float:
+    """The upscaler stage's minutes: some where the pictures allow ×2 or more, none where unknown or too small."""
+    if upscale is None:
+        return 0.0
+    if not upscale.factor:
+        why.append(upscale.text)
+        return 0.0
+    minutes = UPSCALER_MINUTES["gpu" if gpu else "cpu"]
+    why.append(f"Then {minutes:g} minutes to learn a ×{upscale.factor} upscaler from the full-size pictures"
+               + (f" ({upscale.note})." if upscale.note else "."))
+    return minutes
+
+
 def suggestion(count: int, device_type: str = "cpu", resolution: int | None = None,
-               arch: str | None = None) -> Suggestion:
+               arch: str | None = None, upscale: UpscalePlan | None = None) -> Suggestion:
     """THE suggestion for a folder of `count` usable images on a `device_type` ('cpu', 'cuda', 'mps') device, at
-    `resolution` / with `arch` when those were chosen (else chosen here). Both faces call it."""
+    `resolution` / with `arch` when those were chosen (else chosen here), and the upscaler its pictures allow
+    (`upscale`, None: not known, no upscaler stage). Both faces call it."""
     gpu = not device_type.startswith("cpu")
     why = [f"Suggested for {count:,} image{'s' if count != 1 else ''} on {_where(device_type)}:"]
     arch = _choose_arch(resolution, arch, why)
@@ -128,8 +163,9 @@ def suggestion(count: int, device_type: str = "cpu", resolution: int | None = No
     if small:
         why.append(f"Augmentation on: with {count:,} images it keeps the discriminator from memorising them."
                    if count else "Augmentation on: it keeps the discriminator from memorising a small folder.")
+    up_minutes = _upscaler_minutes(gpu, upscale, why)
     cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, minutes=0.0, augment=small,
-                      device=device_type, mirror=False, **defaults)
+                      device=device_type, mirror=False, upscaler_minutes=up_minutes, **defaults)
     return Suggestion(cfg, tuple(why), minutes)
 
 
@@ -140,18 +176,20 @@ def _kept(edited) -> set[str]:
     return keep
 
 
-def suggestion_for(count: int, device_type: str, base: TrainConfig, edited=()) -> Suggestion:
+def suggestion_for(count: int, device_type: str, base: TrainConfig, edited=(),
+                   upscale: UpscalePlan | None = None) -> Suggestion:
     """The suggestion for `base`'s size and architecture where those are among `edited` (chosen)."""
     return suggestion(count, device_type, base.resolution if "resolution" in edited else None,
-                      base.arch if "arch" in edited else None)
+                      base.arch if "arch" in edited else None, upscale)
 
 
-def suggested(count: int, device_type: str, base: TrainConfig | None = None, edited=()) -> TrainConfig:
+def suggested(count: int, device_type: str, base: TrainConfig | None = None, edited=(),
+              upscale: UpscalePlan | None = None) -> TrainConfig:
     """`base` with the suggestion for `count` usable images on a `device_type` device, except the settings named
     in `edited` (chosen by the artist: flags on the command line, hand edits on the Dataset page), which keep
     `base`'s values. The suggestion follows the chosen size and architecture. Not validated."""
     base = base or TrainConfig()
-    s = suggestion_for(count, device_type, base, edited).config
+    s = suggestion_for(count, device_type, base, edited, upscale).config
     keep = _kept(edited)
     return fit_start_model(dataclasses.replace(base, **{k: getattr(s, k) for k in SUGGESTED_KEYS if k not in keep}),
                            keep)
@@ -177,15 +215,17 @@ def fit_start_model(cfg: TrainConfig, keep=()) -> TrainConfig:
 
 
 # the Dataset page's fields a suggestion fills in, as config keys
-PAGE_FIELDS = ("resolution", "arch", "batch", "kimg", "minutes", "augment")
+PAGE_FIELDS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "upscaler_minutes")
 
 
 @dataclass
 class SettingsDraft:
     """A new project's settings while the artist edits them: what the suggestion depends on (the folder's usable
-    image count and the device type, from the last scan) and which fields the artist set by hand (kept)."""
+    image count, the device type and the upscaler its pictures allow, from the last scan) and which fields the
+    artist set by hand (kept)."""
     count: int | None = None
     device_type: str = ""
+    upscale: UpscalePlan | None = None
     edited: set[str] = field(default_factory=set)
 
     def note_edits(self, old: TrainConfig, new: TrainConfig, keys=PAGE_FIELDS) -> None:
@@ -199,10 +239,10 @@ class SettingsDraft:
 
     def apply(self, cfg: TrainConfig) -> TrainConfig:
         """cfg with the suggestion for its folder and device, hand edits kept (cfg itself before a scan)."""
-        return suggested(self.count, self.device_type, cfg, self.edited) if self.ready else cfg
+        return suggested(self.count, self.device_type, cfg, self.edited, self.upscale) if self.ready else cfg
 
     def why(self, cfg: TrainConfig) -> str:
-        return suggestion_for(self.count, self.device_type, cfg, self.edited).why if self.ready else ""
+        return suggestion_for(self.count, self.device_type, cfg, self.edited, self.upscale).why if self.ready else ""
 
 
 def check_start_model(cfg: TrainConfig) -> str:

@@ -4,6 +4,8 @@
     session.subscribe(print)                               # typed events (core.events + session.events)
     session.run(cfg)            # blocks: scan + train a new run (cfg) or resume (None); returns the reason
     session.pause(); session.resume(); session.stop()      # from any thread
+    session.finish()            # end the GAN now (checkpoint) and go on to its upscaler stage
+    session.run_upscaler(minutes)                          # blocks: the upscaler stage alone (a finished run)
 
     with joined(device_choice) as (world, device):         # one of several processes (torchrun's environment)
         TrainingSession(project, …, world=world, world_device=device).run(…)   # rank 0
@@ -12,6 +14,10 @@
 States: idle → scanning → training ⇄ paused → stopping → finished, or failed from any working state;
 finished and failed runs can run again (resume). Every change is announced with a StateChanged event.
 The session alone holds the trainer: nobody else reaches into it.
+
+A run whose config has `upscaler_minutes` learns its upscaler after the GAN reaches its length (or finish()), on
+the same thread, as a second stage (upscaling.UpscalerStage, its news as Stage* events) that pauses and stops like
+the GAN; a stage stopped before its time is what resuming the run (run(None) without an amount) continues.
 """
 from __future__ import annotations
 
@@ -84,6 +90,8 @@ class TrainingSession:
         self._trainer = None
         self._pause = False
         self._cancel = threading.Event()
+        self._finish = False                 # finish(): the GAN ends now, its upscaler stage follows
+        self.upscaler_settings = None        # core.upscaler.UpscalerSettings of the upscaler stage (tests: steps)
         self.reason = ""                     # how the last run ended: done | stopped | cancelled | failed
         self.started: TrainingStarted | None = None
         self.last_step, self.last_kimg = 0, 0.0
@@ -134,6 +142,21 @@ class TrainingSession:
 
     cancel = stop                                     # the worker pattern's name for it
 
+    def finish(self) -> bool:
+        """End the GAN at the next step (a checkpoint is saved) and go on to the run's upscaler stage; a run without
+        one stops (stop()). False when there is no GAN to finish."""
+        if not self.project.config().upscaler_minutes:
+            return self.stop()
+        t = self._trainer
+        if self._state not in (S.SCANNING, S.TRAINING, S.PAUSED) or getattr(t, "name", "") == "upscaler":
+            return False
+        self._finish = True
+        if t is not None:
+            t.stop()
+        if self._state == S.PAUSED:
+            self.resume()
+        return True
+
     @property
     def stopping(self) -> bool:
         return self._cancel.is_set()
@@ -156,17 +179,80 @@ class TrainingSession:
         Returns done | stopped | cancelled | failed (the reason is also in Finished / Failed events)."""
         if self.state.working:
             raise SessionError("this training session is already running")
-        self._cancel.clear()
-        self._pause = False
-        self._trainer = None
-        self.started = None
-        self._to(S.SCANNING)
+        self._start()
         try:
             with self.project.locked_while():
+                if cfg is None and kimg is None and minutes is None and self._stage_pending():
+                    return self._run_stage(None, *self._last_saved(), alone=True)
                 return self._run_locked(cfg, kimg, minutes)
         except Exception as e:  # noqa: BLE001 - the lock itself (another GAN Studio has the project)
             self.hub.emit(Failed(describe_error(e, "Training could not start")))
             return self._end("failed", S.FAILED)
+
+    def run_upscaler(self, minutes: float | None = None) -> str:
+        """The upscaler stage alone, for a trained run (the Train view's Learn upscaler): `minutes`, else the run's
+        upscaler_minutes, else the suggestion's. Returns done | stopped | failed."""
+        if self.state.working:
+            raise SessionError("this training session is already running")
+        self._start()
+        try:
+            with self.project.locked_while():
+                return self._run_stage(minutes, *self._last_saved(), alone=True)
+        except Exception as e:  # noqa: BLE001 - the lock (another GAN Studio has the project)
+            self.hub.emit(Failed(describe_error(e, "The upscaler could not start")))
+            return self._end("failed", S.FAILED)
+
+    def _start(self) -> None:
+        self._cancel.clear()
+        self._pause = self._finish = False
+        self._trainer = None
+        self.started = None
+        self._to(S.SCANNING)
+
+    def _stage_pending(self) -> bool:
+        from .upscaling import stage_pending
+        return self.project.trained and not self.world.active and stage_pending(self.project.run)
+
+    def _last_saved(self) -> tuple[int, float]:
+        """(step, kimg) of the run's newest checkpoint: what the GAN reached."""
+        step = max((s for s, _ in self.project.checkpoints()), default=0)
+        return step, step * self.project.config().batch / 1000
+
+    def _run_stage(self, minutes, step: int, kimg: float, device=None, alone: bool = False) -> str:
+        """The upscaler stage on this thread; after the GAN (alone False) its failure is a notice, the GAN's
+        result stands."""
+        from .settings import UPSCALER_MINUTES
+        from .upscaling import UpscalerStage
+        self.last_step, self.last_kimg = step, kimg
+        try:
+            cfg = self.project.config()
+            device = device or resolve_device(self.device_choice, self.prefs, cfg.device)
+            minutes = minutes or cfg.upscaler_minutes or UPSCALER_MINUTES["cpu" if device.type == "cpu" else "gpu"]
+            stage = UpscalerStage(self.project.run, minutes, self.hub.emit, step, kimg, device, self.upscaler_settings)
+        except Exception as e:  # noqa: BLE001 - one sentence
+            return self._stage_failed(e, alone)
+        self._trainer = stage
+        if self._pause:
+            stage.pause()
+        if self._cancel.is_set():
+            stage.stop()
+        elif not self._pause:
+            self._to(S.TRAINING, (S.SCANNING,))
+        try:
+            res = stage.run()
+        except Cancelled:                                    # while reading the pictures
+            return self._end("stopped", S.FINISHED)
+        except Exception as e:  # noqa: BLE001 - pictures too small, the folder gone …: one sentence
+            return self._stage_failed(e, alone)
+        return self._end("done" if res.reason == "finished" else "stopped", S.FINISHED)
+
+    def _stage_failed(self, e: BaseException, alone: bool) -> str:
+        text = describe_error(e, "The upscaler stage stopped")
+        if alone:
+            self.hub.emit(Failed(text))
+            return self._end("failed", S.FAILED)
+        self.hub.emit(Notice(f"No upscaler this time: {text}", "error"))
+        return self._end("done", S.FINISHED)
 
     def _run_locked(self, cfg, kimg, minutes) -> str:
         processes = training_processes(self.device_choice, self.prefs,
@@ -195,7 +281,7 @@ class TrainingSession:
         self.hub.emit(self.started)
         if self._pause:
             trainer.pause()
-        if self._cancel.is_set():
+        if self._cancel.is_set() or self._finish:
             trainer.stop()
         elif not self._pause:
             self._to(S.TRAINING, (S.SCANNING,))
@@ -204,7 +290,21 @@ class TrainingSession:
         except Exception as e:  # noqa: BLE001 - Trainer.run reports its own failures; this is the rest
             self.hub.emit(Failed(describe_error(e, "Training stopped")))
             return self._end("failed", S.FAILED)
+        if self._upscaler_follows(reason, trainer.cfg):
+            step, kimg_done, device = trainer.step, trainer.kimg, trainer.device
+            self._trainer = trainer = None                   # the GAN's memory goes before the upscaler's comes
+            import gc
+            gc.collect()
+            return self._run_stage(None, step, kimg_done, device)
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
+
+    def _upscaler_follows(self, reason: str, cfg: TrainConfig) -> bool:
+        """The GAN reached its length (or finish()) and the run's upscaler stage is still to do."""
+        from .upscaling import stage_finished
+        ended = reason == "done" and not self._cancel.is_set() or reason == "stopped" and self._finish
+        return (ended and cfg.upscaler_minutes > 0 and not self.world.active     # rank 0 of a launched run: the
+                and not stage_finished(self.project.run))                     # window's process learns it after
+
 
     def _run_launched(self, cfg, kimg, minutes, processes: int) -> str:
         """All GPUs: `ganstudio resume` in one process per GPU through torchrun's launcher; rank 0 reports here."""
@@ -233,6 +333,8 @@ class TrainingSession:
         finally:
             remote.link.close()
         reason = remote.reason or ("cancelled" if self._cancel.is_set() and self.started is None else "done")
+        if self._upscaler_follows(reason, self.project.config()):
+            return self._run_stage(None, remote.step, remote.kimg)          # here, on the first GPU
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
 
     def _from_rank0(self, ev, remote) -> None:

@@ -6,6 +6,8 @@
     missing_factor(4, up)                        # '' or why ×4 is not offered and how to get it
     plan = plan_upscaler(run)                    # the factor the run's folder supports, and the sentence why
     result = train_upscaler(run, job, minutes=5)  # the training stage (Job: progress, pause, cancel)
+    folder_plan(cfg, usable)                     # settings.UpscalePlan of a scanned folder (the Dataset page, CLI)
+    stage = UpscalerStage(run, minutes, emit)    # the stage after the GAN, as the TrainingSession drives it
 
 Where the file lives: a run folder's `upscaler.safetensors`; beside a loose `NAME.safetensors` model,
 `NAME.upscaler.safetensors` (the bundled demo model's too). Qt-free: the window calls these on a worker.
@@ -18,12 +20,17 @@ from pathlib import Path
 import numpy as np
 
 from studio.core.errors import StudioError
+from studio.core.files import atomic_write_text
 from studio.core.run import RunFolder, run_of
 from studio.core.upscaler import FILE_NAME, FactorChoice, Upscaler, UpscalerError, UpscalerResult, \
     UpscalerSettings, UpscalerTraining, choose_factor, load_targets, load_upscaler
 
+from .events import StageFinished, StageProgress, StageRecord, StageStarted
+from .jobs import Job
+from .settings import UpscalePlan
+
 STATE_NAME = "upscaler-state.safetensors"       # in checkpoints/: where a stopped stage continues from
-METRICS_NAME = "upscaler-metrics.jsonl"         # the stage's curve (one JSON line per evaluation)
+STAGE_NAME = "upscaler-stage.json"              # in checkpoints/: the run's upscaler stage, its minutes so far
 
 
 def _path_of(model_or_run) -> Path:
@@ -96,11 +103,31 @@ def _pictures(folder: RunFolder) -> list[Path]:
     return files
 
 
+def folder_plan(cfg, usable: list[str] | None = None) -> UpscalePlan:
+    """The upscaler `cfg`'s folder allows at its size and fit: `usable` (a scan's relative paths) or every file
+    of the folder; factor 0 and the sentence why when none."""
+    root = Path(cfg.data_dir)
+    if usable is not None:
+        files = [root / u for u in usable]
+    else:
+        from studio.core.dataset import iter_files
+        files = list(iter_files(root)) if root.is_dir() else []
+    try:
+        choice = _choose(cfg, files)
+    except UpscalerError as e:
+        return UpscalePlan(0, str(e))
+    return UpscalePlan(choice.factor, choice.note)
+
+
+def _choose(cfg, files: list[Path], factor: int | None = None) -> FactorChoice:
+    return choose_factor(files, cfg.resolution, cfg.fit, factor, where=Path(cfg.data_dir).name or "the folder")
+
+
 def plan_upscaler(run, factor: int | None = None) -> FactorChoice:
     """The factor the run's pictures support (at most `factor`), the pictures, and a sentence when it is less."""
     folder = _run_folder(run)
     cfg = folder.config()
-    return choose_factor(_pictures(folder), cfg.resolution, cfg.fit, factor, where=Path(cfg.data_dir).name)
+    return _choose(cfg, _pictures(folder), factor)
 
 
 def train_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = None, device="cpu",
@@ -108,6 +135,14 @@ def train_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = Non
     """The upscaler stage of a run: learn from the run's original pictures for `minutes` (0: until cancelled),
     continuing a stopped stage of the same factor. The best so far is in the run's upscaler.safetensors at every
     moment; cancelling (job.cancel()) keeps it and saves the state to continue from."""
+    return prepare_upscaler(run, job, minutes, factor, device, settings, plan).run(job)
+
+
+def prepare_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = None, device="cpu",
+                     settings: UpscalerSettings | None = None, plan: FactorChoice | None = None,
+                     on_record=None) -> UpscalerTraining:
+    """train_upscaler's first half: the pictures read (job.progress: pictures), the training ready to run(job).
+    on_record(record) hears every evaluation after it is written to the curve file."""
     folder = _run_folder(run)
     cfg = folder.config()
     plan = plan or plan_upscaler(folder, factor)
@@ -120,24 +155,98 @@ def train_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = Non
             "data": Path(cfg.data_dir).name}
 
     def record(rec: dict) -> None:
-        with open(folder.path / METRICS_NAME, "a", encoding="utf-8") as f:
+        with open(folder.upscaler_metrics_file, "a", encoding="utf-8") as f:
             f.write(json.dumps(rec) + "\n")
+        if on_record is not None:
+            on_record(rec)
 
-    training = UpscalerTraining(targets, s, folder.path / FILE_NAME, folder.checkpoints_dir / STATE_NAME, meta,
-                                device, on_record=record)
-    return training.run(job)
+    folder.checkpoints_dir.mkdir(parents=True, exist_ok=True)
+    return UpscalerTraining(targets, s, folder.upscaler_file, folder.checkpoints_dir / STATE_NAME, meta,
+                            device, on_record=record)
 
 
 def upscaler_curve(run) -> list[dict]:
     """The stage's evaluations so far (for the Train view's upscaler curve), oldest first."""
-    out = []
+    folder = _run_folder(run)
+    return folder.read_metrics("upscaler", folder.upscaler_metrics_file)
+
+
+# ---------------------------------------------------------------------------- the stage after the GAN
+def stage_status(run) -> dict:
+    """How far the run's upscaler stage got: {"minutes": planned, "done_minutes": so far, "finished": bool};
+    {} when it never started (or the record is unreadable: it starts afresh, its state file continues)."""
     try:
-        with open(_run_folder(run).path / METRICS_NAME, encoding="utf-8") as f:
-            for line in f:
-                try:
-                    out.append(json.loads(line))
-                except json.JSONDecodeError:
-                    continue
-    except FileNotFoundError:
-        pass
-    return out
+        st = json.loads((_run_folder(run).checkpoints_dir / STAGE_NAME).read_text(encoding="utf-8"))
+        return st if isinstance(st, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def stage_pending(run) -> bool:
+    """The GAN finished and its upscaler stage was stopped before its time: resuming the run continues it."""
+    st = stage_status(run)
+    return bool(st) and not st.get("finished")
+
+
+def stage_finished(run) -> bool:
+    return bool(stage_status(run).get("finished"))
+
+
+def _write_stage(folder: RunFolder, st: dict) -> None:
+    folder.checkpoints_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder.checkpoints_dir / STAGE_NAME, json.dumps(st))
+
+
+class UpscalerStage:
+    """The run's upscaler stage as the TrainingSession drives it, like a trainer: pause() / resume() / stop() from
+    any thread, step and kimg (the GAN's, which the Train view keeps showing), run() blocks. Its news are
+    StageStarted / StageProgress / StageRecord / StageFinished events for `emit`. A stage stopped before its
+    `minutes` continues with what is left of them the next time (stage_pending), from the saved state."""
+    name = "upscaler"
+
+    def __init__(self, run, minutes: float, emit=None, step: int = 0, kimg: float = 0.0, device="cpu",
+                 settings: UpscalerSettings | None = None):
+        self.folder, self.minutes, self.device, self.settings = _run_folder(run), minutes, device, settings
+        self.emit = emit or (lambda ev: None)
+        self.step, self.kimg = step, kimg
+        self.job = Job(interval=0.25)
+
+    def pause(self) -> None:
+        self.job.pause()
+
+    def resume(self) -> None:
+        self.job.resume()
+
+    def stop(self) -> None:
+        self.job.cancel()
+
+    @property
+    def paused(self) -> bool:
+        return self.job.paused
+
+    def run(self) -> UpscalerResult:
+        """Read the pictures, learn; UpscalerError (pictures too small, folder gone) as one sentence."""
+        import time
+        st = stage_status(self.folder)
+        done = float(st.get("done_minutes", 0.0)) if st and not st.get("finished") else 0.0
+        left = max(self.minutes - done, 0.05)
+        _write_stage(self.folder, {"minutes": self.minutes, "done_minutes": done, "finished": False})
+        plan = plan_upscaler(self.folder)
+        unit = ["pictures"]                              # reading them, then learning (seconds or steps)
+        self.job.on_progress(lambda d, t, text: self.emit(StageProgress(self.name, d, t, unit[0], text)))
+        training = prepare_upscaler(self.folder, self.job, left, device=self.device, settings=self.settings,
+                                    plan=plan, on_record=lambda rec: self.emit(StageRecord(self.name, rec)))
+        unit[0] = "steps" if training.s.steps else "seconds"
+        self.emit(StageStarted(self.name, f"Training the upscaler ×{plan.factor}", left, plan.note))
+        t0, res = time.monotonic(), None
+        try:
+            res = training.run(self.job)
+        finally:
+            done += (time.monotonic() - t0) / 60
+            _write_stage(self.folder, {"minutes": self.minutes, "done_minutes": round(done, 4),
+                                       "finished": res is not None and res.reason == "finished"})
+        text = (f"The ×{plan.factor} upscaler is learnt" if res.reason == "finished" else
+                f"Upscaler stopped; the best ×{plan.factor} so far is kept and Resume continues it")
+        self.emit(StageFinished(self.name, res.reason, f"{text} ({res.steps:,} steps, validation L1 "
+                                f"{res.best:.4f}, Lanczos {training.lanczos:.4f})."))
+        return res

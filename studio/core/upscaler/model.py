@@ -13,10 +13,11 @@ import torch
 from PIL import Image
 
 from ..checkpoint import CheckpointError, check_finite, pack_module, read_file, save_file, unpack_module
+from ..run import UPSCALER_NAME
 from .data import UpscalerError
 from .net import CompactSR, UpscalerSpec
 
-FILE_NAME = "upscaler.safetensors"
+FILE_NAME = UPSCALER_NAME                        # in a run folder (core.run's layout)
 KIND = "upscaler"
 MAX_INPUT = 2048                         # longest side upscaled in one piece
 

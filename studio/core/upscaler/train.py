@@ -3,7 +3,8 @@
     training = UpscalerTraining(targets, UpscalerSettings(factor=4, minutes=5), out_file, state_file)
     result = training.run(job)        # job: .check() (pause / cancel) and .progress(done, total, text)
 
-Every `eval_every` steps the EMA net is scored on fixed validation pairs; a better score is written to
+Every `eval_every` steps the EMA net is scored on fixed validation pairs (beside it in every record, "lanczos":
+the same distance for Lanczos enlargements of those pairs, the line to beat); a better score is written to
 `out_file` at once (atomically), so a stop at any moment keeps the best so far. A stop (cancel) also writes
 `state_file`: net, EMA, optimizer and counters, from which the next run of the stage continues.
 """
@@ -17,11 +18,12 @@ from typing import Callable
 
 import numpy as np
 import torch
+from PIL import Image
 
 from ..checkpoint import CheckpointError, pack_module, pack_optimizer, read_file, save_file, unpack_module, \
     unpack_optimizer
 from ..errors import Cancelled
-from .data import PairSampler, UpscalerError
+from .data import PairSampler, UpscalerError, to_tensor
 from .degrade import Degradation
 from .losses import PerceptualDistance, gradient_l1, l1
 from .model import save_upscaler
@@ -67,6 +69,14 @@ def _noop(*_a, **_k):
     return None
 
 
+def lanczos_l1(lr: torch.Tensor, hr: torch.Tensor) -> float:
+    """The L1 distance of Lanczos enlargements of the low-res crops `lr` to `hr` (both in [-1, 1], NCHW)."""
+    size = hr.shape[-1]
+    lo = ((lr.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
+    big = np.stack([np.asarray(Image.fromarray(a).resize((size, size), Image.Resampling.LANCZOS)) for a in lo])
+    return float(l1(to_tensor(big), hr))
+
+
 class UpscalerTraining:
     def __init__(self, targets: np.ndarray, settings: UpscalerSettings, out_file: Path, state_file: Path | None,
                  meta: dict | None = None, device="cpu", on_record: Callable[[dict], None] | None = None):
@@ -86,6 +96,7 @@ class UpscalerTraining:
         val = PairSampler(targets, settings.factor, settings.lr_crop, settings.degradation,
                           np.random.default_rng(10_000 + settings.seed))
         self.val = val.batch(24)
+        self.lanczos = lanczos_l1(*self.val)
         self.perc = PerceptualDistance("lite0", self.device, depths=3) if settings.perceptual > 0 else None
         self.step, self.seen, self.best, self.curve = 0, 0, float("inf"), []
         if state_file is not None and Path(state_file).is_file():
@@ -165,7 +176,7 @@ class UpscalerTraining:
     def _evaluate(self, loss: float) -> None:
         val = self.validate()
         rec = {"kind": "upscaler", "step": self.step, "images_seen": self.seen, "loss": loss, "val": val,
-               "time": time.time()}
+               "lanczos": self.lanczos, "time": time.time()}
         self.curve.append(rec)
         self.on_record(rec)
         if val < self.best or not self.out_file.is_file():
