@@ -92,6 +92,20 @@ def test_export_menu_and_a_dropped_2x_png_brings_its_size_back(qtbot, tmp_path):
     ws.shutdown()
 
 
+def test_file_export_writes_the_size_the_canvas_shows(qtbot, tmp_path, monkeypatch):
+    """Ctrl+E / the toolbar's Export: the picture as the canvas shows it (found in a real window: it wrote 64 px
+    while the canvas showed 128)."""
+    ws = _workspace(qtbot, demo_model_path())
+    asked = []
+    monkeypatch.setattr(ws.exports, "export_dialog", asked.append)
+    ws.export()
+    ws.doc.set_upscale(2)
+    qtbot.waitUntil(lambda: ws.settled and _size(ws) == (128, 128), timeout=20000)
+    ws.export()
+    assert asked == [1, 2]
+    ws.shutdown()
+
+
 def test_a_model_without_an_upscaler_says_how_to_get_one(qtbot, tmp_path):
     torch.manual_seed(0)
     spec = ModelSpec("dcgan", 32, 3, 32, 8)

@@ -206,8 +206,8 @@ class ExplorerWorkspace(QWidget):
             self.canvas.set_before(self.canvas.image)
 
     def export(self) -> None:
-        """File ▸ Export… (Ctrl+E) in the main window."""
-        self.exports.export_dialog(1)
+        """File ▸ Export… (Ctrl+E, the toolbar's Export): the picture at the size the canvas shows."""
+        self.exports.export_dialog(self.doc.upscale)
 
     def export_png(self, path: Path, scale: int = 1) -> Worker:
         return self.exports.export_png(path, scale)
