@@ -106,6 +106,20 @@ def test_file_export_writes_the_size_the_canvas_shows(qtbot, tmp_path, monkeypat
     ws.shutdown()
 
 
+def test_the_toolbar_keeps_every_tool_in_view_in_a_1360_px_window(make_main_window, qtbot):
+    """With the size box in it, Explore's toolbar pushed Export into the overflow chevron (a real window, 1360 px)."""
+    w = make_main_window()
+    w.resize(1360, 860)
+    w.open_model(demo_model_path())
+    ws = w.workspace("explore")
+    qtbot.waitUntil(lambda: ws.model is not None and ws.settled, timeout=30000)
+    qtbot.wait(50)
+    hidden = [a.text() or type(ws.tb.widgetForAction(a)).__name__ for a in ws.tb.actions()
+              if not ws.tb.widgetForAction(a).isVisible()]
+    assert hidden == [] and ws.tb.sizeHint().width() <= ws.tb.width()
+    ws.shutdown()
+
+
 def test_a_model_without_an_upscaler_says_how_to_get_one(qtbot, tmp_path):
     torch.manual_seed(0)
     spec = ModelSpec("dcgan", 32, 3, 32, 8)

@@ -26,7 +26,8 @@ class CanvasSize(QComboBox):
         super().__init__(parent)
         self.setObjectName("canvasSize")
         self.setAccessibleName("Canvas size")
-        self.setSizeAdjustPolicy(QComboBox.AdjustToContents)   # as wide as "256 px", not as "Model size"
+        # as wide as "1024 px" and its arrow, no wider: the toolbar keeps Export in view in a 1360 px window
+        self.setFixedWidth(self.fontMetrics().horizontalAdvance("1024 px") + 24)
         for f in SIZES:
             self.addItem(f"×{f}", f)
         self.activated.connect(lambda i: self.chosen.emit(int(self.itemData(i))))
