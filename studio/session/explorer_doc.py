@@ -6,6 +6,7 @@
     doc.edit(doc.state.replace(seed=3), "Seed")        # one undoable step; doc.history.undo()
     doc.add_keyframe(); doc.keyframes.items            # saved with the model (session.model_home)
     doc.subscribe(handler, LatentChanged)              # ModelChanged, LatentChanged, DirectionsChanged, ListChanged
+    doc.animation.upscale; doc.upscaler()              # Animate's frame size (saved with the model); its upscaler
 
 It owns the model, the current latent (LatentState) with its undo history, the GANSpace directions, the
 keyframes and the favourites; nobody keeps a copy. All of it belongs to the model it was made on: it is kept in
@@ -37,6 +38,7 @@ from studio.core.keyframes import Keyframe
 from studio.core.pngmeta import read_png_meta, save_png
 from studio.core.run import BEST_NAME, RunFolder, list_checkpoints
 
+from .animation_settings import AnimationSettings
 from .devices import load_model
 from .events import DirectionsChanged, Hub, LatentChanged, ListChanged, ModelChanged
 from .history import History
@@ -66,6 +68,8 @@ class ExplorerDocument:
                                     on_change=lambda error: self._list_changed("keyframes", error))
         self.favourites = LatentList("favourites", FAVOURITES_FILE, "Fav",
                                      on_change=lambda error: self._list_changed("favourites", error))
+        self.animation = AnimationSettings()               # Animate's choices that belong to the model
+        self._upscaler: tuple | None = None                # (model, Upscaler | None), loaded when first asked
         self.home: Path | None = None                      # the window's project (its model opens in Explore)
         self.folder: Path | None = None                    # the model's own folder (model_home)
         self.render_lock = threading.Lock()                # held while the generator runs
@@ -111,10 +115,36 @@ class ExplorerDocument:
         self.folder = model_home(model.path, model.identity) if model is not None else None
         self.history.clear()
         self._load_lists()
+        self._upscaler = None
+        error = self.animation.load(self.folder)
+        if error:
+            self.hub.emit(Notice(error, "warning"))
         self.hub.emit(ModelChanged(model))
         self.hub.emit(DirectionsChanged(None))
         saved = self._saved_position()
         self._apply(saved if saved is not None else self.state, remember=False)
+
+    def upscaler(self):
+        """The model's upscaler (session.upscaling), or None when it has none or its file is damaged (said once,
+        as a Notice). Loaded on first use: a small file, read in milliseconds."""
+        from .upscaling import UpscalerError, upscaler_for
+        model = self.model
+        if model is None:
+            return None
+        if self._upscaler is None or self._upscaler[0] is not model:
+            try:
+                up = upscaler_for(model, model.device)
+            except UpscalerError as e:
+                self.hub.emit(Notice(str(e), "warning"))
+                up = None
+            self._upscaler = (model, up)
+        return self._upscaler[1]
+
+    def set_animation_upscale(self, factor: int) -> None:
+        """Animate's frame size (1, 2 or 4 × the model's), kept with the model."""
+        error = self.animation.set_upscale(factor)
+        if error:
+            self.hub.emit(Notice(error, "warning"))
 
     # ------------------------------------------------------------------ the position, kept with the model
     def _position_file(self) -> Path | None:

@@ -3,6 +3,8 @@
     up = upscaler_for(model)                     # a GeneratorModel, a run folder or a model file → Upscaler | None
     big = upscale(images, 4, up)                 # uint8 (N, H, W, C) → (N, 4H, 4W, C); factor 1: a copy
     factor_choices(up)                           # [1, 2, 4] / [1, 2] / [1]: what Export and the canvas offer
+    missing_factor(4, up)                        # '' or why ×4 is not offered and how to get it
+    big = enlarge(image, 512, 512, up)           # one picture to any size: the fitting factor, then Lanczos
     plan = plan_upscaler(run)                    # the factor the run's folder supports, and the sentence why
     result = train_upscaler(run, job, minutes=5)  # the training stage (Job: progress, pause, cancel)
 
@@ -50,14 +52,44 @@ def factor_choices(upscaler: Upscaler | None) -> list[int]:
     return list(upscaler.factors) if upscaler is not None else [1]
 
 
+def missing_factor(factor: int, upscaler: Upscaler | None) -> str:
+    """'' when the model can make ×`factor` pictures, else why not and how to get an upscaler that can."""
+    if factor in factor_choices(upscaler):
+        return ""
+    if upscaler is None:
+        return (f"this model has no upscaler yet, so it cannot make ×{factor} pictures: train one with "
+                "ganstudio upscaler RUN (or the Train view's upscaler stage)")
+    return (f"this model's upscaler enlarges at most ×{upscaler.factor}: for ×{factor}, train a ×{factor} one with "
+            f"ganstudio upscaler RUN --factor {factor} (the run's pictures must be large enough)")
+
+
 def upscale(images: np.ndarray, factor: int, upscaler: Upscaler | None) -> np.ndarray:
     """Enlarge uint8 (N, H, W, C) pictures `factor` times; 1 returns a copy. No upscaler: one sentence."""
     if factor == 1:
         return np.array(images, copy=True)
     if upscaler is None:
-        raise UpscalerError(f"this model has no upscaler yet, so it cannot make ×{factor} pictures: train one with "
-                            "ganstudio upscaler RUN (or the Train view's upscaler stage)")
+        raise UpscalerError(missing_factor(factor, None))
     return upscaler.upscale(images, factor)
+
+
+def fitting_factor(scale: float, upscaler: Upscaler | None) -> int:
+    """The upscaler's factor to enlarge by `scale`: the smallest that reaches it, else its largest; 1 (Lanczos
+    alone) when nothing is enlarged or there is no upscaler."""
+    factors = [f for f in factor_choices(upscaler) if f > 1]
+    if scale <= 1 or not factors:
+        return 1
+    return min((f for f in factors if f >= scale), default=max(factors))
+
+
+def enlarge(image: np.ndarray, width: int, height: int, upscaler: Upscaler | None) -> np.ndarray:
+    """One uint8 (H, W, C) picture at (height, width, C): through the upscaler's fitting factor when it has one,
+    the rest (or all of it) by Lanczos. The same size comes back unchanged."""
+    from studio.core.images import resize_lanczos
+    image = np.asarray(image)
+    f = fitting_factor(min(width / image.shape[1], height / image.shape[0]), upscaler)
+    if f > 1:
+        image = upscaler.upscale(image[None], f)[0]
+    return resize_lanczos(image, width, height)
 
 
 def _run_folder(run) -> RunFolder:
