@@ -5,6 +5,7 @@
     factor_choices(up)                           # [1, 2, 4] / [1, 2] / [1]: what Export and the canvas offer
     missing_factor(4, up)                        # '' or why ×4 is not offered and how to get it
     big = enlarge(image, 512, 512, up)           # one picture to any size: the fitting factor, then Lanczos
+    enlarging(64, 512, 512, up)                  # … and how, in words
     plan = plan_upscaler(run)                    # the factor the run's folder supports, and the sentence why
     result = train_upscaler(run, job, minutes=5)  # the training stage (Job: progress, pause, cancel)
 
@@ -79,6 +80,19 @@ def fitting_factor(scale: float, upscaler: Upscaler | None) -> int:
     if scale <= 1 or not factors:
         return 1
     return min((f for f in factors if f >= scale), default=max(factors))
+
+
+def enlarging(size: int, width: int, height: int, upscaler: Upscaler | None) -> str:
+    """How `enlarge` takes a `size` px picture to width×height, in words (for the restore's report)."""
+    if (width, height) == (size, size):
+        return "kept at the model's size"
+    f = fitting_factor(min(width / size, height / size), upscaler)
+    if f > 1:
+        rest = "" if (width, height) == (f * size, f * size) else " and Lanczos"
+        return f"enlarged from {size} px to {width}×{height} by the model's ×{f} upscaler{rest}"
+    bigger = min(width, height) > size
+    why = " (the model has no upscaler yet: ganstudio upscaler RUN trains one)" if bigger and upscaler is None else ""
+    return f"{'enlarged' if bigger else 'resized'} from {size} px to {width}×{height} by Lanczos{why}"
 
 
 def enlarge(image: np.ndarray, width: int, height: int, upscaler: Upscaler | None) -> np.ndarray:
