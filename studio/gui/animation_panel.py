@@ -32,6 +32,7 @@ from .shortcuts import workspace_action
 from .widgets.icons import icon
 from .worker import Slot, Worker, wait_all
 
+PREVIEW_BYTES = 1 << 30      # upscaled preview frames beyond this (1 GiB) are previewed at the model's size
 SOURCES = [("keyframes", "Keyframes"), ("seeds", "Seeds"), ("walk", "Random walk loop"), ("breathe", "Breathing loop")]
 
 
@@ -64,6 +65,7 @@ class AnimationPanel(QWidget):
         self._preview = Slot()                        # the preview rendering: a rebuild replaces it
         self._dirty = False
         self._picked: str | None = None               # the source the artist chose in the box, if any
+        self._preview_note = ""                       # why the preview is smaller than the export, if it is
         self._following = False                       # True while the panel itself changes the source
         self._build()
         self._rebuild_timer = QTimer(self, singleShot=True, interval=200, timeout=self.rebuild)
@@ -344,6 +346,12 @@ class AnimationPanel(QWidget):
         self._stop_renderer()
         try:
             source = self.frame_source()
+            self._preview_note = ""
+            if source.upscale is not None and self._preview_bytes(source) > PREVIEW_BYTES:
+                self._preview_note = (f" · preview at the model's size (at ×{self.export_card.factor} it would take "
+                                      f"{self._preview_bytes(source) / 2 ** 30:.1f} GB); the export is "
+                                      f"×{self.export_card.factor}")
+                source = self.frame_source(1)
         except an.AnimationError as e:
             self.animation = None
             self.status.setText(str(e))
@@ -358,6 +366,11 @@ class AnimationPanel(QWidget):
         self.player.set_animation(self.renderer.frames, self.animation.frames, self.animation.fps)
         self._preview.start(self.renderer.worker)
 
+    def _preview_bytes(self, source: an.FrameSource) -> int:
+        """What the preview's frames of `source` take in memory (every frame is kept to play on the clock)."""
+        side = self.model.spec.resolution * self.export_card.factor
+        return len(source) * source.animation.cells * side * side * self.model.spec.channels
+
     def _stop_renderer(self) -> None:
         self._preview.cancel()
         self.renderer = None
@@ -367,7 +380,7 @@ class AnimationPanel(QWidget):
         loop = " · seamless loop" if a and a.loop else ""
         ready = "" if done >= total else f" · rendering preview {done}/{total}"
         self.status.setText(f"{total} frames at {a.fps if a else 0} fps = {total / max(1, a.fps if a else 1):.2f} s"
-                            f"{loop}{ready}")
+                            f"{loop}{ready}{self._preview_note}")
         self.player.refresh()
 
     def shutdown(self) -> None:

@@ -208,7 +208,7 @@ def test_each_export_control_shows_only_for_its_formats(qtbot, panel):
     assert card.fps.isVisible() and card.size.isVisible()              # these apply to every format
 
 
-def test_the_size_goes_through_the_upscaler_and_is_kept_with_the_model(qtbot, panel, tmp_path):
+def test_the_size_goes_through_the_upscaler_and_is_kept_with_the_model(qtbot, panel, tmp_path, monkeypatch):
     """Issue 27: Animate's ×2 / ×4 were Lanczos; now the model's upscaler makes them, preview and export alike,
     and the chosen size comes back when the model is opened again."""
     from studio.session.explorer_doc import ExplorerDocument
@@ -232,6 +232,13 @@ def test_the_size_goes_through_the_upscaler_and_is_kept_with_the_model(qtbot, pa
         card.export(str(out))
     with av.open(str(out)) as c:
         assert (c.streams.video[0].width, c.streams.video[0].height) == (128, 128)
+
+    import studio.gui.animation_panel as ap
+    monkeypatch.setattr(ap, "PREVIEW_BYTES", 100_000)                   # a long animation at ×4: too big to keep
+    p.rebuild()
+    _wait_rendered(qtbot, p)
+    assert p.renderer.frames[0].shape == (32, 32, 3) and "preview at the model's size" in p.status.text()
+    assert card.factor == 4                                              # the export stays ×4
 
     again = ExplorerDocument()                                          # the project opened again
     again.set_model(load_generator(p.model.path))
