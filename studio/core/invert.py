@@ -4,7 +4,13 @@
     result = invert(model, target, InvertSettings(), progress=cb, cancel=event)
     result.z, result.image, result.distance                        # the latent, its picture, how close
 
-    restored = restore(model, target, mask)                        # mask: True where pixels are missing
+    restored = restore(model, photo, mask, fit="crop")             # mask: True where pixels are missing
+    restored.image                                                 # the photo at its own size, repaired
+
+A restore works on the picture at its own size (RestorePlan): the search sees it fitted to the model's size by the
+training rule (Framing: crop / pad / stretch), with a model pixel missing wherever any of it is; the model's fill is
+enlarged back to the picture's size (`enlarge(fill, width, height)`: the session's upscaler, default Lanczos) and
+blended in over a feathered edge, so every pixel beyond that edge is the picture's own, bit for bit.
 
 The search optimises z for the EMA generator in eval mode (deterministic, as the explorer renders it):
 - it starts from the best `restarts` of `candidates` random latents (one batched forward pass ranks them),
@@ -31,10 +37,9 @@ from typing import Callable
 import numpy as np
 import torch
 import torch.nn.functional as F
-
-from .errors import Cancelled, StudioError
 from PIL import Image
 
+from .errors import Cancelled, StudioError
 from .images import ImageSkipped, fit_square, load_image, resize_lanczos
 from .latent import to_uint8
 
