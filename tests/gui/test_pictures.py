@@ -260,6 +260,7 @@ def test_restore_paints_on_and_gives_back_the_photo_at_its_own_size(window, qtbo
     Image.fromarray(photo).save(tmp_path / "photo.png")
     assert ws.pictures.start_restore(tmp_path / "photo.png")
     assert ws.pictures.brush.to_array().shape == (96, 128)
+    assert "centre 96 px square" in ws.pictures.restore_bar.detail.text()      # the crop the model sees
     r = ws.canvas.target_rect()
     scale = r.width() / 128
     QTest.mousePress(ws.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(r.left() + 60 * scale),

@@ -193,6 +193,9 @@ class PictureTools(QObject):
         self.canvas.set_brush(self.brush)
         self.canvas.fit()
         self.restore_bar.begin(pic.name, w, self.brush.size)
+        if pic.fit == "crop" and w != h:                          # the model sees only the centre square
+            self.restore_bar.say(f"Restore {pic.name}", "Paint over the damaged or missing part inside the centre "
+                                 f"{min(w, h)} px square (this model's pictures are cropped square), then Restore.")
         self.canvas.setFocus()
         return True
 
