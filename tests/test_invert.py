@@ -8,7 +8,7 @@ from PIL import Image
 
 from studio.core.checkpoint import load_generator
 from studio.core.errors import Cancelled
-from studio.core.invert import InvertError, InvertSettings, blend_weights, invert, prepare_mask, restore
+from studio.core.invert import Framing, InvertError, InvertSettings, blend_weights, invert, read_mask, restore
 from studio.core.latent import seed_to_z
 from studio.core.pngmeta import read_png_meta
 
@@ -97,13 +97,53 @@ def test_progress_reports_previews(model):
     assert [f for f, _ in seen] == sorted(f for f, _ in seen)
 
 
-def test_mask_of_another_size_is_fitted_and_said(tmp_path):
+def test_mask_of_another_size_is_stretched_to_the_picture_and_said(tmp_path):
     m = np.zeros((64, 48, 3), np.uint8)
     m[10:30, 10:20] = 255
     Image.fromarray(m).save(tmp_path / "m.png")
-    mask, note = prepare_mask(tmp_path / "m.png", 32, "stretch")
-    assert mask.shape == (32, 32) and mask.any() and not mask.all()
-    assert note and "48×64" in note and "32×32" in note
+    mask, note = read_mask(tmp_path / "m.png", 96, 128)
+    assert mask.shape == (128, 96) and mask[20:60, 20:40].all() and mask.sum() == 40 * 20
+    assert note and "48×64" in note and "96×128" in note
+    assert read_mask(tmp_path / "m.png", 48, 64)[1] is None
+
+
+def test_the_model_sees_the_picture_by_its_training_rule():
+    """Where the model's square lies in a 60×40 picture, and the mask it searches with (any overlap counts)."""
+    assert Framing(60, 40, 32, "crop").box == (10, 0, 50, 40)
+    assert Framing(60, 40, 32, "pad").box == (0, -10, 60, 50)
+    assert Framing(60, 40, 32, "stretch").size == (60, 40)
+    mask = np.zeros((40, 60), bool)
+    mask[20, 30] = True                                                  # one pixel of the picture
+    small = Framing(60, 40, 32, "pad").mask_to_model(mask)
+    assert small.sum() == 1 and small[int(30 * 32 / 60), int(30 * 32 / 60)]
+
+
+def test_restore_at_full_size_keeps_every_pixel_beyond_the_seam(model):
+    """Issue 27: the search runs at the model's 32 px, the fill is enlarged to the 512 px photo and blended in;
+    everything beyond the feathered seam is the photo's, bit for bit."""
+    rng = np.random.default_rng(3)
+    photo = np.asarray(Image.fromarray(model.render(seed_to_z(21, model.z_dim)[None])[0]).resize((512, 512)))
+    photo = np.clip(photo + rng.integers(-3, 4, photo.shape), 0, 255).astype(np.uint8)   # pixels no resize makes
+    mask = np.zeros((512, 512), bool)
+    mask[200:260, 300:380] = True
+    calls = []
+
+    def enlarge(fill, w, h):
+        calls.append((fill.shape, w, h))
+        return np.asarray(Image.fromarray(fill).resize((w, h), Image.Resampling.BICUBIC))
+    res = restore(model, photo, mask, InvertSettings(steps=4, restarts=1, candidates=4), enlarge=enlarge)
+    assert res.image.shape == photo.shape and res.fill.shape == (32, 32, 3)
+    assert calls == [((32, 32, 3), 512, 512)]                            # one enlarging, of the final fill
+    seam = np.zeros_like(mask)
+    seam[200 - 17:260 + 17, 300 - 17:380 + 17] = True                   # the default feather: 512 / 32 = 16 px
+    assert np.array_equal(res.image[~seam], photo[~seam])
+    assert np.abs(res.image[mask].astype(int) - photo[mask]).mean() > 2    # the hole was repainted
+    assert (res.image[seam & ~mask] != photo[seam & ~mask]).any()        # and the seam blends
+    wide = np.zeros((300, 512, 3), np.uint8)                              # cropped square: the model sees x 106…406
+    edge = np.zeros((300, 512), bool)
+    edge[100:120, 20:60] = True
+    with pytest.raises(InvertError, match="beyond the centre square"):
+        restore(model, wide, edge, InvertSettings(steps=1, restarts=1), fit="crop")
 
 
 def test_cli_invert_writes_a_png_that_returns_to_its_latent(model, tmp_path, capsys):
@@ -149,13 +189,39 @@ def test_cli_restore_needs_a_mask_and_writes_a_whole_file(model, tmp_path, capsy
     assert main(["restore", str(model.path), str(tmp_path / "pic.png"), "--mask", str(tmp_path / "empty.png"),
                  "--out", str(tmp_path / "r.png")]) == 2
     assert "empty" in capsys.readouterr().err and not (tmp_path / "r.png").exists()
-    m = np.zeros((64, 64), np.uint8)                             # another size: fitted, and said so
+    m = np.zeros((64, 64), np.uint8)                             # another size: stretched, and said so
     m[20:40, 20:40] = 255
     Image.fromarray(m).save(tmp_path / "mask.png")
     assert main(["restore", str(model.path), str(tmp_path / "pic.png"), "--mask", str(tmp_path / "mask.png"),
                  "--out", str(tmp_path / "r.png"), "--steps", "40", "--device", "cpu"]) == 0
     out = capsys.readouterr().out
-    assert "64×64" in out and "restored" in out
+    assert "64×64" in out and "restored" in out and "kept at the model's size" in out
     with Image.open(tmp_path / "r.png") as im:
         assert im.size == (32, 32)
+
+
+def test_cli_restore_gives_the_photo_back_at_its_size_through_the_upscaler(model, tmp_path, capsys):
+    from studio.cli import main
+    from studio.core.upscaler import CompactSR, UpscalerSpec, save_upscaler
+    from studio.session.upscaling import upscaler_file
+    photo = np.random.default_rng(4).integers(0, 256, (512, 512, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    m = np.zeros((512, 512), np.uint8)
+    m[40:100, 400:480] = 255
+    Image.fromarray(m).save(tmp_path / "mask.png")
+    args = ["restore", str(model.path), str(tmp_path / "photo.png"), "--mask", str(tmp_path / "mask.png"),
+            "--out", str(tmp_path / "r.png"), "--steps", "3", "--restarts", "1", "--feather", "8", "--device", "cpu"]
+    assert main(args) == 0
+    assert "by Lanczos (the model has no upscaler yet" in capsys.readouterr().out
+    save_upscaler(upscaler_file(model), CompactSR(UpscalerSpec(4, 8, 1)), {})     # a ×4 one (untrained)
+    try:
+        assert main(args) == 0
+    finally:
+        upscaler_file(model).unlink()
+    out = capsys.readouterr().out
+    assert "512×512" in out and "by the model's ×4 upscaler and Lanczos" in out
+    got = np.asarray(Image.open(tmp_path / "r.png"))
+    seam = np.zeros((512, 512), bool)
+    seam[40 - 9:100 + 9, 400 - 9:480 + 9] = True
+    assert got.shape == (512, 512, 3) and np.array_equal(got[~seam], photo[~seam])
     assert not list(tmp_path.glob(".*.part"))

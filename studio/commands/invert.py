@@ -3,7 +3,8 @@
 invert: find each image in the model's latent space; writes <name>-inverted.png, a GAN Studio PNG whose
 metadata holds the found latent (drop it on the window to continue from it), and prints how close it got.
 restore: fill the mask's white pixels with what the model paints there, blended into the original with a
-feathered edge; every pixel away from the mask keeps the original's value.
+feathered edge; every pixel away from the mask keeps the original's value. The search runs at the model's size;
+the result has the original's size (the fill enlarged by the model's upscaler when it has one, else Lanczos).
 """
 from __future__ import annotations
 
@@ -39,14 +40,15 @@ def add_parser(sub) -> None:
 
     r = sub.add_parser("restore", help="repair the masked part of a picture with what the model learnt",
                        description="The mask's white pixels are missing or damaged: only the other pixels guide "
-                       "the search, and the model's fill is blended into the original with a feathered edge.")
+                       "the search (at the model's size), and the model's fill, enlarged to the picture's size by "
+                       "the model's upscaler (else Lanczos), is blended into the original with a feathered edge.")
     r.add_argument("model", metavar="MODEL")
     r.add_argument("image", metavar="IMAGE")
     r.add_argument("--mask", metavar="MASK.png", help="white = missing or damaged (required)")
     r.add_argument("--out", required=True, metavar="OUT.png")
     r.add_argument("--fit", choices=["crop", "pad", "stretch"])
-    r.add_argument("--feather", type=float, metavar="PX", help="width of the blended edge in pixels "
-                   "(default: 1/32 of the image)")
+    r.add_argument("--feather", type=float, metavar="PX", help="width of the blended edge in the picture's "
+                   "pixels (default: 1/32 of the part the model sees)")
     _settings_args(r)
     r.set_defaults(func=run_restore)
 
@@ -119,7 +121,8 @@ def run_restore(args) -> int:
 
     from .common import CliError
     from studio.core.files import atomic_path
-    from studio.core.invert import InvertError, prepare_image, prepare_mask, restore
+    from studio.core.invert import Framing, InvertError, load_original, read_mask, restore
+    from studio.session.upscaling import UpscalerError, enlarge, enlarging, upscaler_for
     if not args.mask:
         raise CliError("restore needs --mask MASK.png: an image the size of IMAGE, white where pixels are missing "
                        "or damaged and black elsewhere (paint one in any editor, or use the Restore tool in the "
@@ -130,8 +133,9 @@ def run_restore(args) -> int:
         if not Path(p).is_file():
             raise CliError(f"{p} does not exist or is not a file")
     try:
-        target = prepare_image(args.image, spec.resolution, spec.channels, fit, background)
-        mask, note = prepare_mask(args.mask, spec.resolution, fit)
+        original = load_original(args.image, spec.channels, background)
+        h, w = original.shape[:2]
+        mask, note = read_mask(args.mask, w, h)
     except InvertError as e:
         raise CliError(str(e)) from None
     if note:
@@ -142,15 +146,23 @@ def run_restore(args) -> int:
     if mask.all():
         raise CliError(f"the mask {Path(args.mask).name} covers the whole image: leave the undamaged part black so "
                        "it can guide the search")
+    try:
+        up = upscaler_for(model, model.device)
+    except UpscalerError as e:
+        print(f"note: {e}; the fill is enlarged by Lanczos")
+        up = None
     t0 = time.perf_counter()
     try:
-        res = restore(model, target, mask, settings, args.feather, progress=_progress_bar(Path(args.image).name))
+        res = restore(model, original, mask, settings, args.feather, progress=_progress_bar(Path(args.image).name),
+                      fit=fit, background=background, enlarge=lambda im, bw, bh: enlarge(im, bw, bh, up))
     except InvertError as e:
         raise CliError(str(e)) from None
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out, out.suffix or ".png") as tmp:
         Image.fromarray(res.image).save(tmp, format="PNG")
-    print(f"restored {mask.mean():.0%} of the picture ({int(mask.sum())} pixels) in "
-          f"{time.perf_counter() - t0:.1f} s; known pixels matched to {res.inversion.pixel_error:.4f} -> {out}")
+    how = enlarging(spec.resolution, *Framing(w, h, spec.resolution, fit).size, up)
+    print(f"restored {mask.mean():.0%} of the picture ({int(mask.sum())} pixels) at {w}×{h} in "
+          f"{time.perf_counter() - t0:.1f} s; the fill {how}; known pixels matched to "
+          f"{res.inversion.pixel_error:.4f} -> {out}")
     return 0

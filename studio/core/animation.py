@@ -252,10 +252,8 @@ class FrameSource:
 
     def _compose(self, cells: np.ndarray) -> np.ndarray:
         if self.size and self.size != cells.shape[1]:
-            from PIL import Image
-            cells = np.stack([np.asarray(Image.fromarray(c.squeeze(-1) if c.shape[-1] == 1 else c).resize(
-                (self.size, self.size), Image.Resampling.LANCZOS)).reshape(self.size, self.size, -1)
-                for c in cells])
+            from .images import resize_lanczos
+            cells = np.stack([resize_lanczos(c, self.size, self.size) for c in cells])
         rows, cols = self.grid
         if rows * cols == 1:
             return cells[0]

@@ -142,3 +142,12 @@ def fit_square(img: np.ndarray, resolution: int, fit: str = "crop", background=(
     if im.size != (resolution, resolution):
         im = im.resize((resolution, resolution), Image.Resampling.LANCZOS, reducing_gap=3.0)
     return np.asarray(im, dtype=np.uint8)
+
+
+def resize_lanczos(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A uint8 (H, W, C) picture at (height, width, C) by Lanczos; the same size comes back as it is."""
+    img = np.asarray(img)
+    if img.shape[:2] == (height, width):
+        return img
+    im = Image.fromarray(img[..., 0] if img.shape[2] == 1 else img)
+    return np.asarray(im.resize((width, height), Image.Resampling.LANCZOS)).reshape(height, width, -1)

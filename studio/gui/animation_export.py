@@ -2,7 +2,8 @@
 (an animation or the project's training time-lapse) on a worker with progress and Cancel.
 
 It is given what it exports through two calls (no mixin): `make_source(upscale)` → a FrameSource (raises
-AnimationError with a sentence) and `project()` → the project folder of the animated model, or None.
+AnimationError with a sentence) and `project()` → the project folder of the animated model, or None. The panel
+says which sizes the model's upscaler can make (`offer_sizes`); the others are disabled with the reason.
 """
 from __future__ import annotations
 
@@ -22,8 +23,14 @@ from .dialogs import export_start, folders_of, open_folder, save_file
 from .animation_workers import export_worker
 from .widgets.icons import icon
 
+SIZES = (1, 2, 4)                           # × the model's size (2 and 4: through the model's upscaler)
 FORMATS = [("mp4", "MP4 video (H.264)"), ("gif", "Animated GIF"), ("webp", "Animated WebP"), ("png", "PNG frames")]
 ONLY_FOR = {"crf": {"mp4"}}                 # the format-specific controls and the formats they apply to
+
+
+def _size_text(mult: int, resolution: int | None = None) -> str:
+    px = f" · {resolution * mult} px" if resolution else ""
+    return f"Model size{px}" if mult == 1 else f"{mult}× upscale{px}"
 
 
 class ExportCard(QFrame):
@@ -48,9 +55,9 @@ class ExportCard(QFrame):
         v.addLayout(f)
         self.form = f
         self.fps = QSpinBox(minimum=an.FPS_RANGE[0], maximum=an.FPS_RANGE[1], value=24, suffix=" fps")
-        self.size = QComboBox()
-        for text, mult in (("Model size", 1), ("2× upscale", 2), ("4× upscale", 4)):
-            self.size.addItem(text, mult)
+        self.size = QComboBox(toolTip="The frames' size: the model's, or enlarged by the model's upscaler")
+        for mult in SIZES:
+            self.size.addItem(_size_text(mult), mult)
         self.fmt = QComboBox()
         for key, text in FORMATS:
             self.fmt.addItem(text, key)
@@ -91,6 +98,28 @@ class ExportCard(QFrame):
         self._sync_format()
 
     # ------------------------------------------------------------------ state
+    @property
+    def factor(self) -> int:
+        """The chosen frame size, × the model's."""
+        return int(self.size.currentData() or 1)
+
+    def offer_sizes(self, resolution: int | None, why_not: dict[int, str], chosen: int) -> None:
+        """The sizes the model can make are enabled; the others say why not (and how to get an upscaler) in
+        their tooltip. `chosen` is shown when it is available, else the model's size. No signal is sent."""
+        items = self.size.model()
+        for i in range(self.size.count()):
+            mult = self.size.itemData(i)
+            reason = why_not.get(mult, "")
+            self.size.setItemText(i, _size_text(mult, resolution))
+            items.item(i).setEnabled(not reason)
+            items.item(i).setToolTip(reason[:1].upper() + reason[1:] + "." if reason else
+                                     "The model's own pictures" if mult == 1 else
+                                     f"Every frame enlarged {mult}× by the model's upscaler")
+        index = self.size.findData(chosen if not why_not.get(chosen) else 1)
+        blocked = self.size.blockSignals(True)
+        self.size.setCurrentIndex(max(0, index))
+        self.size.blockSignals(blocked)
+
     def sync(self, can_export: bool) -> None:
         self.can_export = can_export
         busy = self.exporter is not None
@@ -132,7 +161,7 @@ class ExportCard(QFrame):
             if not target:
                 return
         try:
-            source = self.make_source(self.size.currentData())
+            source = self.make_source(self.factor)
         except an.AnimationError as e:
             self.status.setText(str(e))
             return

@@ -3,9 +3,10 @@
     panel = AnimationPanel(doc)       # doc: the studio.session ExplorerDocument that Explore edits
 
 It reads the document (its model, keyframes and GANSpace directions) whenever it builds, and rebuilds when
-they change (once shown): nothing is copied. Preview frames render on a worker; playback shows frame
-int(elapsed × fps) mod N, so a slow machine drops frames but never slows the clock. The Export card exports
-on another worker with progress and Cancel. Space plays / pauses, ← / → step a frame.
+they change (once shown): nothing is copied. The frame size (the model's, or ×2 / ×4 through its upscaler) is
+the document's, saved with the model, and the preview shows it. Preview frames render on a worker; playback
+shows frame int(elapsed × fps) mod N, so a slow machine drops frames but never slows the clock. The Export card
+exports on another worker with progress and Cancel. Space plays / pauses, ← / → step a frame.
 """
 from __future__ import annotations
 
@@ -21,15 +22,17 @@ from studio.session.errors import describe_error
 from studio.session.events import DirectionsChanged, ListChanged, ModelChanged
 from studio.session.explorer_doc import ExplorerDocument
 from studio.session.project import Project
+from studio.session.upscaling import missing_factor
 
 from .dialogs import folders_of, open_file, open_folder
-from .animation_export import ExportCard
+from .animation_export import SIZES, ExportCard
 from .animation_player import AnimationPlayer
 from .animation_workers import Preview
 from .shortcuts import workspace_action
 from .widgets.icons import icon
 from .worker import Slot, Worker, wait_all
 
+PREVIEW_BYTES = 1 << 30      # upscaled preview frames beyond this (1 GiB) are previewed at the model's size
 SOURCES = [("keyframes", "Keyframes"), ("seeds", "Seeds"), ("walk", "Random walk loop"), ("breathe", "Breathing loop")]
 
 
@@ -62,11 +65,13 @@ class AnimationPanel(QWidget):
         self._preview = Slot()                        # the preview rendering: a rebuild replaces it
         self._dirty = False
         self._picked: str | None = None               # the source the artist chose in the box, if any
+        self._preview_note = ""                       # why the preview is smaller than the export, if it is
         self._following = False                       # True while the panel itself changes the source
         self._build()
         self._rebuild_timer = QTimer(self, singleShot=True, interval=200, timeout=self.rebuild)
         self._sync_source()
         self._show_model_name()
+        self._sync_sizes()
         self.rebuild()
         for cls in (ModelChanged, ListChanged, DirectionsChanged):
             self.doc.subscribe(self._on_document, cls)
@@ -95,6 +100,7 @@ class AnimationPanel(QWidget):
     def _on_document(self, ev) -> None:
         if isinstance(ev, ModelChanged):
             self._show_model_name()
+            self._sync_sizes()
         self._sync_source()
         self._changed()
 
@@ -165,6 +171,7 @@ class AnimationPanel(QWidget):
         self.export_card.notice.connect(self.notice)
         self.export_card.exported.connect(self.exported)
         self.export_card.settings_changed.connect(self._changed)
+        self.export_card.size.currentIndexChanged.connect(self._size_picked)
         self.fps = self.export_card.fps
         side.addWidget(self.export_card)
         side.addStretch(1)
@@ -225,6 +232,16 @@ class AnimationPanel(QWidget):
         self.status.setText(f"Added {len(kfs)} keyframes from {Path(path).name} (they are in Explore too).")
         if len(self.keyframes) >= 2:
             self.source.setCurrentIndex(0)
+
+    def _sync_sizes(self) -> None:
+        """The frame sizes the model's upscaler can make, and the one chosen for this model (saved with it)."""
+        m = self.model
+        up = self.doc.upscaler() if m is not None else None
+        self.export_card.offer_sizes(m.spec.resolution if m is not None else None,
+                                     {f: missing_factor(f, up) for f in SIZES}, self.doc.animation.upscale)
+
+    def _size_picked(self, _index: int) -> None:
+        self.doc.set_animation_upscale(self.export_card.factor)
 
     def _sync_source(self) -> None:
         """The keyframes are the source whenever there are enough of them, unless the artist chose another."""
@@ -307,12 +324,21 @@ class AnimationPanel(QWidget):
                                            self.closed.isChecked(), interp=self.interp.currentText(),
                                            easing=easing)
 
-    def frame_source(self, upscale: int = 1) -> an.FrameSource:
-        """The frames the settings describe (`upscale` × the model's size)."""
+    def frame_source(self, upscale: int | None = None) -> an.FrameSource:
+        """The frames the settings describe, `upscale` × the model's size (default: the chosen size) through the
+        model's upscaler; a size it cannot make raises AnimationError saying how to get one."""
         anim = self.build_animation()
         psi = 1.0 if self.source.currentData() == "keyframes" else self.psi.value()
-        size = self.model.spec.resolution * upscale if upscale > 1 else None
-        return an.FrameSource(self.model, anim, psi=psi, size=size, grid=(self.rows.value(), self.cols.value()))
+        factor = self.export_card.factor if upscale is None else int(upscale)
+        enlarge = None
+        if factor > 1:
+            up = self.doc.upscaler()
+            why = missing_factor(factor, up)
+            if why:
+                raise an.AnimationError(why)
+            enlarge = lambda imgs: up.upscale(imgs, factor)          # noqa: E731 - on the render worker
+        return an.FrameSource(self.model, anim, psi=psi, grid=(self.rows.value(), self.cols.value()),
+                              upscale=enlarge)
 
     def rebuild(self) -> None:
         """Rebuild the animation from the settings and start rendering its preview frames."""
@@ -320,6 +346,12 @@ class AnimationPanel(QWidget):
         self._stop_renderer()
         try:
             source = self.frame_source()
+            self._preview_note = ""
+            if source.upscale is not None and self._preview_bytes(source) > PREVIEW_BYTES:
+                self._preview_note = (f" · preview at the model's size (at ×{self.export_card.factor} it would take "
+                                      f"{self._preview_bytes(source) / 2 ** 30:.1f} GB); the export is "
+                                      f"×{self.export_card.factor}")
+                source = self.frame_source(1)
         except an.AnimationError as e:
             self.animation = None
             self.status.setText(str(e))
@@ -334,6 +366,11 @@ class AnimationPanel(QWidget):
         self.player.set_animation(self.renderer.frames, self.animation.frames, self.animation.fps)
         self._preview.start(self.renderer.worker)
 
+    def _preview_bytes(self, source: an.FrameSource) -> int:
+        """What the preview's frames of `source` take in memory (every frame is kept to play on the clock)."""
+        side = self.model.spec.resolution * self.export_card.factor
+        return len(source) * source.animation.cells * side * side * self.model.spec.channels
+
     def _stop_renderer(self) -> None:
         self._preview.cancel()
         self.renderer = None
@@ -343,7 +380,7 @@ class AnimationPanel(QWidget):
         loop = " · seamless loop" if a and a.loop else ""
         ready = "" if done >= total else f" · rendering preview {done}/{total}"
         self.status.setText(f"{total} frames at {a.fps if a else 0} fps = {total / max(1, a.fps if a else 1):.2f} s"
-                            f"{loop}{ready}")
+                            f"{loop}{ready}{self._preview_note}")
         self.player.refresh()
 
     def shutdown(self) -> None:

@@ -7,6 +7,7 @@
     doc.add_keyframe(); doc.keyframes.items            # saved with the model (session.model_home)
     doc.subscribe(handler, LatentChanged)              # ModelChanged, LatentChanged, DirectionsChanged, ListChanged
     doc.set_upscale(2); doc.upscale; doc.upscaler()    # the canvas's size through the model's upscaler (UpscaleChanged)
+    doc.animation.upscale                              # Animate's frame size (saved with the model)
 
 It owns the model, the current latent (LatentState) with its undo history, the GANSpace directions, the
 keyframes, the favourites and the canvas's size (1, 2 or 4 × the model's, through the model's upscaler, which
@@ -39,6 +40,7 @@ from studio.core.keyframes import Keyframe
 from studio.core.pngmeta import read_png_meta, save_png, upscale_record
 from studio.core.run import BEST_NAME, RunFolder, list_checkpoints
 
+from .animation_settings import AnimationSettings
 from .devices import load_model
 from .events import DirectionsChanged, Hub, LatentChanged, ListChanged, ModelChanged, UpscaleChanged
 from .history import History
@@ -68,6 +70,7 @@ class ExplorerDocument:
                                     on_change=lambda error: self._list_changed("keyframes", error))
         self.favourites = LatentList("favourites", FAVOURITES_FILE, "Fav",
                                      on_change=lambda error: self._list_changed("favourites", error))
+        self.animation = AnimationSettings()               # Animate's choices that belong to the model
         self._upscaler: tuple | None = None                # (model, Upscaler | None), loaded when first asked
         self.upscale = 1                                   # the canvas's size, × the model's (saved with the position)
         self.home: Path | None = None                      # the window's project (its model opens in Explore)
@@ -118,6 +121,9 @@ class ExplorerDocument:
         self._upscaler = None
         saved, factor = self._saved_position()
         self.upscale = factor if factor in self.upscale_choices() else 1
+        error = self.animation.load(self.folder)
+        if error:
+            self.hub.emit(Notice(error, "warning"))
         self.hub.emit(ModelChanged(model))
         self.hub.emit(DirectionsChanged(None))
         self.hub.emit(UpscaleChanged(self.upscale, self.upscale_choices()))
@@ -159,6 +165,12 @@ class ExplorerDocument:
         self.save_position()
         self._apply(self.state, remember=False)              # the canvas renders again at the new size
         return True
+
+    def set_animation_upscale(self, factor: int) -> None:
+        """Animate's frame size (1, 2 or 4 × the model's), kept with the model."""
+        error = self.animation.set_upscale(factor)
+        if error:
+            self.hub.emit(Notice(error, "warning"))
 
     # ------------------------------------------------------------------ the position, kept with the model
     def _position_file(self) -> Path | None:

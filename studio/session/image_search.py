@@ -8,8 +8,8 @@ functions (studio/commands/invert.py).
     result = yield from find_steps(doc, pic)            # on a worker
     apply_found(doc, pic, result)                       # the found latent becomes the current one: one undo step
     judge_match(pic.name, result.distance, result.pixel_error)   # close / rough / poor, in words
-    restored = yield from restore_steps(doc, pic, mask)  # the masked pixels filled by the model, feathered in
-    save_restored(path, restored)
+    restored = yield from restore_steps(doc, pic, mask)  # mask at the picture's own size: the fill, enlarged by
+    save_restored(path, restored.image)                 # the model's upscaler (else Lanczos), feathered in
 """
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ import numpy as np
 from studio.core.errors import StudioError
 from studio.core.explore import LatentState
 from studio.core.files import atomic_path
-from studio.core.invert import InvertSettings, Step, blend_weights, prepare_image, search
+from studio.core.images import fit_square
+from studio.core.invert import InvertSettings, load_original, search
 from studio.core.invert import restore_steps as core_restore_steps
 from studio.core.run import find_config
 
@@ -68,8 +69,16 @@ def judge_match(name: str, distance: float, pixel_error: float) -> MatchVerdict:
 class Picture:
     """An outside picture, fitted to the open model's size by the rules the model was trained with."""
     name: str
-    image: np.ndarray            # uint8 (resolution, resolution, channels)
+    image: np.ndarray            # uint8 (resolution, resolution, channels): what the search sees
     path: Path | None = None
+    original: np.ndarray | None = None     # uint8 (H, W, channels) at its own size (None: `image` is the original)
+    fit: str = "crop"                      # how `image` was made from it (the model's training rules)
+    background: tuple = (255, 255, 255)
+
+    @property
+    def full(self) -> np.ndarray:
+        """The picture at its own size: what Restore paints on and gives back."""
+        return self.image if self.original is None else self.original
 
 
 def is_picture(path: Path | str) -> bool:
@@ -99,7 +108,9 @@ def fit_picture(doc, path: Path | str) -> Picture:
     cfg = find_config(model.path, model)
     fit, background = (cfg.fit, cfg.background_rgb) if cfg is not None else ("crop", (255, 255, 255))
     path = Path(path)
-    return Picture(path.name, prepare_image(path, spec.resolution, spec.channels, fit, background), path)
+    original = load_original(path, spec.channels, background)
+    return Picture(path.name, fit_square(original, spec.resolution, fit, background), path, original, fit,
+                   tuple(background))
 
 
 def _own_model(doc):
@@ -123,26 +134,31 @@ def apply_found(doc, picture: Picture, result) -> bool:
                     f"Find {picture.name}")
 
 
+def _enlarger(model):
+    """Enlarge a fill to a size: through the model's upscaler when it has a fitting factor, else Lanczos (also when
+    its upscaler file is damaged: the restore still works)."""
+    from .upscaling import UpscalerError, enlarge, upscaler_for
+    try:
+        up = upscaler_for(model, model.device)
+    except UpscalerError:
+        up = None
+    return lambda image, width, height: enlarge(image, width, height, up)
+
+
 def restore_steps(doc, picture: Picture, mask: np.ndarray, settings: InvertSettings | None = None,
                   feather: float | None = None):
-    """Generator: fill the mask (True = missing) with the model's painting; each Step's preview is the picture
-    with the fill found so far blended in. Returns the core RestoreResult."""
+    """Generator: fill the mask (True = missing; the picture's own size) with the model's painting. The search
+    runs at the model's size; each Step's preview is the whole picture with the fill found so far blended in.
+    Returns the core RestoreResult: the picture at its own size, the fill enlarged by the model's upscaler (else
+    Lanczos), every pixel beyond the feathered edge the original's."""
     if doc.model is None:
         raise SearchError("Open a model first.")
-    if mask.shape != picture.image.shape[:2]:
+    full = picture.full
+    if mask.shape != full.shape[:2]:
         raise SearchError("The mask does not fit the picture: paint it again.")
-    feather = max(1.0, mask.shape[0] / 32) if feather is None else feather
-    w = blend_weights(mask, feather)[..., None] if mask.any() else None
-    steps = core_restore_steps(_own_model(doc), picture.image, mask, settings, feather)
-    while True:
-        try:
-            step = next(steps)
-        except StopIteration as done:
-            return done.value
-        if step.preview is not None and w is not None:
-            blended = picture.image * (1 - w) + step.preview * w
-            step = Step(step.fraction, np.clip(blended + 0.5, 0, 255).astype(np.uint8))
-        yield step
+    model = _own_model(doc)
+    return (yield from core_restore_steps(model, full, mask, settings, feather, picture.fit, picture.background,
+                                          _enlarger(model), previews="blended"))
 
 
 def save_restored(path: Path | str, image: np.ndarray) -> Path:

@@ -4,6 +4,8 @@
     big = upscale(images, 4, up)                 # uint8 (N, H, W, C) → (N, 4H, 4W, C); factor 1: a copy
     factor_choices(up)                           # [1, 2, 4] / [1, 2] / [1]: what Export and the canvas offer
     missing_factor(4, up)                        # '' or why ×4 is not offered and how to get it
+    big = enlarge(image, 512, 512, up)           # one picture to any size: the fitting factor, then Lanczos
+    enlarging(64, 512, 512, up)                  # … and how, in words
     plan = plan_upscaler(run)                    # the factor the run's folder supports, and the sentence why
     result = train_upscaler(run, job, minutes=5)  # the training stage (Job: progress, pause, cancel)
     folder_plan(cfg, usable)                     # settings.UpscalePlan of a scanned folder (the Dataset page, CLI)
@@ -76,6 +78,39 @@ def upscale(images: np.ndarray, factor: int, upscaler: Upscaler | None) -> np.nd
     if upscaler is None:
         raise UpscalerError(missing_factor(factor, None))
     return upscaler.upscale(images, factor)
+
+
+def fitting_factor(scale: float, upscaler: Upscaler | None) -> int:
+    """The upscaler's factor to enlarge by `scale`: the smallest that reaches it, else its largest; 1 (Lanczos
+    alone) when nothing is enlarged or there is no upscaler."""
+    factors = [f for f in factor_choices(upscaler) if f > 1]
+    if scale <= 1 or not factors:
+        return 1
+    return min((f for f in factors if f >= scale), default=max(factors))
+
+
+def enlarging(size: int, width: int, height: int, upscaler: Upscaler | None) -> str:
+    """How `enlarge` takes a `size` px picture to width×height, in words (for the restore's report)."""
+    if (width, height) == (size, size):
+        return "kept at the model's size"
+    f = fitting_factor(min(width / size, height / size), upscaler)
+    if f > 1:
+        rest = "" if (width, height) == (f * size, f * size) else " and Lanczos"
+        return f"enlarged from {size} px to {width}×{height} by the model's ×{f} upscaler{rest}"
+    bigger = min(width, height) > size
+    why = " (the model has no upscaler yet: ganstudio upscaler RUN trains one)" if bigger and upscaler is None else ""
+    return f"{'enlarged' if bigger else 'resized'} from {size} px to {width}×{height} by Lanczos{why}"
+
+
+def enlarge(image: np.ndarray, width: int, height: int, upscaler: Upscaler | None) -> np.ndarray:
+    """One uint8 (H, W, C) picture at (height, width, C): through the upscaler's fitting factor when it has one,
+    the rest (or all of it) by Lanczos. The same size comes back unchanged."""
+    from studio.core.images import resize_lanczos
+    image = np.asarray(image)
+    f = fitting_factor(min(width / image.shape[1], height / image.shape[0]), upscaler)
+    if f > 1:
+        image = upscaler.upscale(image[None], f)[0]
+    return resize_lanczos(image, width, height)
 
 
 def _run_folder(run) -> RunFolder:

@@ -28,6 +28,8 @@ def trained_model(tmp_path_factory, tiny_config_module):
         a[y:y + 16, x:x + 16] = [(220, 30, 30), (30, 200, 30), (30, 30, 220)][i % 3]
         Image.fromarray(a).save(root / "images" / f"img{i:04d}.png")
     Trainer.create(root / "run", tiny_config_module(root / "images"), device="cpu").run()
+    from studio.core.upscaler import FILE_NAME, CompactSR, UpscalerSpec, save_upscaler
+    save_upscaler(root / "run" / FILE_NAME, CompactSR(UpscalerSpec(4, 8, 1)), {})   # untrained ×4: ×2 and ×4
     return root / "run"
 
 
@@ -52,6 +54,7 @@ def panel(qtbot, trained_model):
     model = load_generator(trained_run)
     doc = ExplorerDocument()                                      # what Explore edits and Animate reads
     doc.set_model(model)
+    doc.set_animation_upscale(1)                                  # (the project keeps the other tests' size)
     doc.keyframes.replace([Keyframe(z, f"key {i}", seed=i) for i, z in enumerate(seeds_to_z([3, 7, 11],
                                                                                             model.z_dim))])
     p = AnimationPanel(doc)
@@ -203,3 +206,69 @@ def test_each_export_control_shows_only_for_its_formats(qtbot, panel):
         qtbot.keyClick(card.fmt, Qt.Key_Down)
     assert shown == {"mp4": True, "gif": False, "webp": False, "png": False}
     assert card.fps.isVisible() and card.size.isVisible()              # these apply to every format
+
+
+def test_the_size_goes_through_the_upscaler_and_is_kept_with_the_model(qtbot, panel, tmp_path, monkeypatch):
+    """Issue 27: Animate's ×2 / ×4 were Lanczos; now the model's upscaler makes them, preview and export alike,
+    and the chosen size comes back when the model is opened again."""
+    from studio.session.explorer_doc import ExplorerDocument
+    from studio.session.upscaling import upscaler_for
+    p = panel
+    card = p.export_card
+    items = card.size.model()
+    assert [card.size.itemData(i) for i in range(3)] == [1, 2, 4] and all(items.item(i).isEnabled() for i in range(3))
+    assert card.size.itemText(2) == "4× upscale · 128 px"
+    card.size.setCurrentIndex(2)                                        # the artist picks ×4
+    assert p.doc.animation.upscale == 4
+    p.rebuild()
+    _wait_rendered(qtbot, p)
+    up = upscaler_for(p.model)
+    k = p.animation.keyframe_frames()[1]
+    expect = up.upscale(p.model.render(p.keyframes[1].z[None]), 4)[0]
+    assert p.renderer.frames[k].shape == (128, 128, 3) and np.array_equal(p.renderer.frames[k], expect)
+
+    out = tmp_path / "big.mp4"
+    with qtbot.waitSignal(p.exported, timeout=30000):
+        card.export(str(out))
+    with av.open(str(out)) as c:
+        assert (c.streams.video[0].width, c.streams.video[0].height) == (128, 128)
+
+    import studio.gui.animation_panel as ap
+    monkeypatch.setattr(ap, "PREVIEW_BYTES", 100_000)                   # a long animation at ×4: too big to keep
+    p.rebuild()
+    _wait_rendered(qtbot, p)
+    assert p.renderer.frames[0].shape == (32, 32, 3) and "preview at the model's size" in p.status.text()
+    assert card.factor == 4                                              # the export stays ×4
+
+    again = ExplorerDocument()                                          # the project opened again
+    again.set_model(load_generator(p.model.path))
+    assert again.animation.upscale == 4
+    other = AnimationPanel(again)
+    qtbot.addWidget(other)
+    try:
+        assert other.export_card.factor == 4 and other.frame_source().render([0])[0].shape == (128, 128, 3)
+    finally:
+        other.shutdown()
+
+
+def test_a_size_the_model_cannot_make_is_disabled_and_says_how_to_get_it(qtbot):
+    """The demo model ships a ×2 upscaler: ×4 is offered disabled, its tooltip says how to train one."""
+    from studio.core.animation import AnimationError
+    from studio.core.demo_data import demo_model_path
+    from studio.session.explorer_doc import ExplorerDocument
+    doc = ExplorerDocument()
+    doc.set_model(load_generator(demo_model_path()))
+    doc.set_animation_upscale(4)                                         # chosen once, with another upscaler
+    p = AnimationPanel(doc)
+    qtbot.addWidget(p)
+    try:
+        card, items = p.export_card, p.export_card.size.model()
+        assert items.item(1).isEnabled() and not items.item(2).isEnabled()
+        assert "ganstudio upscaler RUN --factor 4" in items.item(2).toolTip()
+        assert card.factor == 1 and doc.animation.upscale == 4            # shown at model size, the choice kept
+        with pytest.raises(AnimationError, match="at most ×2"):
+            p.frame_source(4)
+        card.size.setCurrentIndex(1)
+        assert doc.animation.upscale == 2 and p.frame_source().render([0])[0].shape == (128, 128, 3)
+    finally:
+        p.shutdown()

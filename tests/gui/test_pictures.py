@@ -245,3 +245,35 @@ def test_the_window_never_widens_itself_while_restoring(window, qtbot, tmp_path)
     assert set(widths) == {width}, (width, sorted(set(widths)))
     assert ws.controls.reset_all.isVisible() and ws.controls.random.isVisible()
     assert (right_edge(ws.controls.reset_all), right_edge(ws.controls.random)) == edges   # nothing moved
+
+
+def test_restore_paints_on_and_gives_back_the_photo_at_its_own_size(window, qtbot, tmp_path, monkeypatch):
+    """Issue 27: the brush paints on the 128×96 photo itself, not on a 32 px copy; the result and the export
+    are 128×96 with every pixel beyond the feathered seam the photo's."""
+    from studio.core.invert import InvertSettings, blend_weights
+    from studio.session import image_search as search
+    w, ws = window
+    quick = search.restore_steps
+    monkeypatch.setattr(search, "restore_steps",                        # a short search: the size is the point
+                        lambda doc, pic, mask: quick(doc, pic, mask, InvertSettings(steps=4, restarts=1)))
+    photo = np.random.default_rng(6).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    assert ws.pictures.start_restore(tmp_path / "photo.png")
+    assert ws.pictures.brush.to_array().shape == (96, 128)
+    assert "centre 96 px square" in ws.pictures.restore_bar.detail.text()      # the crop the model sees
+    r = ws.canvas.target_rect()
+    scale = r.width() / 128
+    QTest.mousePress(ws.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(r.left() + 60 * scale),
+                                                                     int(r.top() + 40 * scale)))
+    QTest.mouseRelease(ws.canvas, Qt.LeftButton, Qt.NoModifier, QPoint(int(r.left() + 60 * scale),
+                                                                       int(r.top() + 40 * scale)))
+    mask = ws.pictures.brush.to_array()
+    assert mask[40, 60] and not mask[:, :16].any()
+    with qtbot.waitSignal(ws.pictures.restored, timeout=120_000) as done:
+        qtbot.mouseClick(ws.pictures.restore_bar.btn_restore, Qt.LeftButton)
+    res = done.args[0]
+    kept = blend_weights(mask, 96 / 32) == 0                             # the crop's 96 px square / 32
+    assert res.image.shape == photo.shape and np.array_equal(res.image[kept], photo[kept])
+    assert "128×96" in ws.pictures.restore_bar.title.text()
+    out = ws.pictures.export(tmp_path / "fixed.png")
+    assert np.array_equal(np.asarray(Image.open(out)), res.image)

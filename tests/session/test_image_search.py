@@ -84,6 +84,34 @@ def test_restore_previews_blend_the_fill_into_the_picture(doc):
         next(search.restore_steps(doc, pic, np.zeros((8, 8), bool)))
 
 
+def test_restore_works_on_the_picture_at_its_own_size(doc, tmp_path):
+    """Issue 27: the window's Restore paints on and gives back the photo at its size (here 512×384, padded on the
+    project's black to the model's 32 px for the search); beyond the feathered seam every pixel is the photo's."""
+    photo = np.random.default_rng(5).integers(0, 256, (384, 512, 3), dtype=np.uint8)
+    Image.fromarray(photo).save(tmp_path / "photo.png")
+    pic = search.fit_picture(doc, tmp_path / "photo.png")
+    assert pic.image.shape == (32, 32, 3) and np.array_equal(pic.full, photo) and pic.fit == "pad"
+    mask = np.zeros((384, 512), bool)
+    mask[100:140, 200:260] = True
+    gen = search.restore_steps(doc, pic, mask, search.InvertSettings(steps=3, restarts=1, preview_every=2))
+    previews = []
+    while True:
+        try:
+            step = next(gen)
+        except StopIteration as done:
+            res = done.value
+            break
+        if step.preview is not None:
+            previews.append(step.preview)
+    seam = np.zeros_like(mask)
+    seam[100 - 17:140 + 17, 200 - 17:260 + 17] = True                  # feather: 512 / 32 = 16 px
+    assert previews and all(p.shape == photo.shape and np.array_equal(p[~seam], photo[~seam]) for p in previews)
+    assert res.image.shape == photo.shape and np.array_equal(res.image[~seam], photo[~seam])
+    assert (res.image[mask] != photo[mask]).any()
+    with pytest.raises(search.SearchError, match="mask"):
+        next(search.restore_steps(doc, pic, np.ones((32, 32), bool)))   # a mask of the model's size: not this one
+
+
 def test_a_match_is_judged_by_the_measured_figures():
     """Issue 26: a 43 % pixel difference was announced as "Found … in the model" with no warning."""
     from studio.session.image_search import judge_match

@@ -4,9 +4,10 @@ Find: a dropped picture (or File ▸ Find Image in Model…) is fitted to the mo
 canvas shows the best match so far, the FindBar the picture beside it with progress and Cancel. The found latent
 becomes the current one as one undoable step, and B (A/B) compares the model's picture with the artist's.
 
-Restore: File ▸ Restore a Picture… shows the picture on the canvas with a brush (RestoreBar: size, erase, undo
-stroke, clear); Restore fills the painted part on a worker with live previews, A/B shows the damaged picture,
-Export writes the result. The canvas shows latents again when the tool is done.
+Restore: File ▸ Restore a Picture… shows the picture at its own size on the canvas with a brush (RestoreBar: size,
+erase, undo stroke, clear); Restore fills the painted part on a worker with live previews (the search runs at the
+model's size, the fill is enlarged by the model's upscaler), A/B shows the damaged picture, Export writes the
+full-size result. The canvas shows latents again when the tool is done.
 All the work is in studio.session.image_search; this object only shows and forwards.
 """
 from __future__ import annotations
@@ -184,14 +185,17 @@ class PictureTools(QObject):
             return False
         self.close_find()
         self.picture, self.mode, self.result = pic, "restore", None
-        h, w = pic.image.shape[:2]
+        h, w = pic.full.shape[:2]
         self.brush = MaskBrush(w, h)
-        image = array_to_qimage(pic.image)
+        image = array_to_qimage(pic.full)
         self.canvas.set_image(image)
         self.canvas.set_before(image, YOURS)
         self.canvas.set_brush(self.brush)
         self.canvas.fit()
         self.restore_bar.begin(pic.name, w, self.brush.size)
+        if pic.fit == "crop" and w != h:                          # the model sees only the centre square
+            self.restore_bar.say(f"Restore {pic.name}", "Paint over the damaged or missing part inside the centre "
+                                 f"{min(w, h)} px square (this model's pictures are cropped square), then Restore.")
         self.canvas.setFocus()
         return True
 
@@ -216,7 +220,7 @@ class PictureTools(QObject):
     def _stroke_done(self) -> None:
         if self.brush is not None and self.result is not None:      # painting again after a restore: start over
             self.result = None
-            self.canvas.set_image(array_to_qimage(self.picture.image))
+            self.canvas.set_image(array_to_qimage(self.picture.full))
             self.restore_bar.set_working(False, restored=False)
 
     def run_restore(self) -> Worker | None:
@@ -232,7 +236,7 @@ class PictureTools(QObject):
                      "the model.", "warning")
             return None
         pic = self.picture
-        self.canvas.set_image(array_to_qimage(pic.image))
+        self.canvas.set_image(array_to_qimage(pic.full))
         self.canvas.set_brush(None)                               # the result is not painted on
         self.restore_bar.set_working(True)
         self.restore_bar.say(f"Restoring {pic.name}…", "The model repaints the masked part from the rest.")
@@ -253,17 +257,19 @@ class PictureTools(QObject):
         self._work.release()
         self.result = res
         self.canvas.set_image(array_to_qimage(res.image))
-        self.canvas.set_before(array_to_qimage(self.picture.image), YOURS)
+        self.canvas.set_before(array_to_qimage(self.picture.full), YOURS)
         self.restore_bar.set_working(False, restored=True)
         self.restore_bar.set_progress(None)
-        self.restore_bar.say(f"Restored {self.picture.name}",
-                             "B compares with the damaged picture; Export… saves it; paint again to redo.")
-        self.say(f"Restored {self.picture.name}.", "info")
+        h, w = res.image.shape[:2]
+        self.restore_bar.say(f"Restored {self.picture.name} at {w}×{h}",
+                             "B compares with the damaged picture; Export… saves it at its own size; paint again "
+                             "to redo.")
+        self.say(f"Restored {self.picture.name} at its own size ({w}×{h}).", "info")
         self.restored.emit(res)
 
     def _restore_cancelled(self) -> None:
         self._work.release()
-        self.canvas.set_image(array_to_qimage(self.picture.image))
+        self.canvas.set_image(array_to_qimage(self.picture.full))
         self.canvas.set_brush(self.brush)
         self.restore_bar.set_working(False, restored=False)
         self.restore_bar.set_progress(None)
