@@ -25,6 +25,7 @@ from .dialogs import save_file
 from .sample_history import SampleHistory
 from .shortcuts import workspace_action
 from .widgets.curves import CurvePanel
+from .widgets.elided_label import ElidedLabel
 from .widgets.icons import icon
 from .widgets.stat import stat_block
 from .widgets.upscaler_curve import UpscalerCurve
@@ -118,7 +119,7 @@ class TrainingView(QWidget):
         self.btn_stop.clicked.connect(self.stop)
         mid = QVBoxLayout()
         mid.setSpacing(4)
-        self.state_label = QLabel("No project")
+        self.state_label = ElidedLabel("No project")      # a long sentence never widens the window
         self.state_label.setProperty("role", "heading")
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)

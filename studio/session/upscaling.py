@@ -276,8 +276,8 @@ class UpscalerStage:
         t0, res = time.monotonic(), None
         try:
             res = training.run(self.job)
-        finally:
-            done += (time.monotonic() - t0) / 60
+        finally:                                         # the time it learnt: a pause is not spent minutes
+            done += (getattr(training, "trained_seconds", 0.0) or time.monotonic() - t0) / 60
             _write_stage(self.folder, {"minutes": self.minutes, "done_minutes": round(done, 4),
                                        "finished": res is not None and res.reason == "finished"})
         text = (f"The ×{plan.factor} upscaler is learnt" if res.reason == "finished" else

@@ -63,6 +63,7 @@ def test_learn_upscaler_for_a_run_trained_without_one(make_main_window, make_ima
     data = make_image_folder(8, 128, name="big")
     Trainer.create(tmp_path / "run", tiny_config(data, kimg=0.064), device="cpu").run()     # upscaler_minutes 0
     w = make_main_window()
+    w.resize(1360, 860)
     assert w.open_project(tmp_path / "run")
     tv = w.training_view
     w.show_workspace("train")
@@ -73,6 +74,9 @@ def test_learn_upscaler_for_a_run_trained_without_one(make_main_window, make_ima
     assert w.studio.project.has_upscaler and not tv.btn_upscaler.isVisible()
     assert len(tv.upscaler_curve.series("val")[0]) == 3 and tv.upscaler_curve.isVisible()
     assert "upscaler is learnt" in tv.state_label.text()
+    qtbot.wait(50)                              # the long sentence is shortened, never widens the window (it did)
+    assert w.width() == 1360 and w.minimumSizeHint().width() <= 1360
+    assert tv.state_label.toolTip() == tv.state_label.text()
     w2 = make_main_window(show=False)                                 # reopened: the curve comes from the file
     assert w.close_project(ask=False) and w2.open_project(tmp_path / "run")
     assert len(w2.training_view.upscaler_curve.series("val")[0]) == 3

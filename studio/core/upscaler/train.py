@@ -146,21 +146,25 @@ class UpscalerTraining:
             if s.cpu_seconds:
                 used = time.process_time() - c0
                 return int(used), int(s.cpu_seconds), used >= s.cpu_seconds
-            used = time.monotonic() - t0
+            used = time.monotonic() - t0 - self.paused_seconds
             total = s.minutes * 60 if s.minutes else 0
             return int(used), int(total), bool(total) and used >= total
         return check
 
     def run(self, job=None) -> UpscalerResult:
         check, progress = getattr(job, "check", _noop), getattr(job, "progress", _noop)
-        budget = self._budget()
+        self.paused_seconds = self.trained_seconds = 0.0   # the minutes budget counts training, not pauses
+        budget, start = self._budget(), time.monotonic()
         reason = "finished"
         try:
             while True:
-                check()
+                t = time.monotonic()
+                check()                                      # waits here while paused
+                self.paused_seconds += time.monotonic() - t
                 loss = self.train_step()
                 if self.step % self.s.eval_every == 0:
                     self._evaluate(loss)
+                self.trained_seconds = time.monotonic() - start - self.paused_seconds
                 done, total, over = budget()
                 progress(done, max(total, done), f"upscaler ×{self.s.factor}: step {self.step}, loss {loss:.4f}")
                 if over:

@@ -20,6 +20,9 @@ class ElidedLabel(QLabel):
     def full_text(self) -> str:
         return self._full
 
+    def text(self) -> str:  # noqa: D102 - the whole text, as set (what is shown may be shortened)
+        return self._full
+
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._elide()
