@@ -52,6 +52,8 @@ def main(argv=None) -> int:
     ap.add_argument("run")
     ap.add_argument("--model", help="a checkpoint or generator file (default: the run's best, else newest)")
     ap.add_argument("--upscaler-cpu-minutes", type=float, default=3.0)
+    ap.add_argument("--size", type=int, help="compare at this size (default: the upscaler's largest factor × the "
+                    "model's size); e.g. 256 for a 128 px model whose upscaler learnt ×4")
     ap.add_argument("--count", type=int, default=500)
     ap.add_argument("--sheet")
     ap.add_argument("--json")
@@ -67,9 +69,10 @@ def main(argv=None) -> int:
         print(f"upscaler ×{plan.factor}: {res.steps} steps in {time.perf_counter() - t0:.0f} s wall, "
               f"{(time.process_time() - c0) / threads / 60:.1f} CPU-min ({threads} threads)", flush=True)
     up = upscaler_for(run.path)
-    f = max(up.factors)
     model = load_generator(Path(args.model) if args.model else run.path, "cpu")
     res = model.spec.resolution
+    f = args.size // res if args.size else max(up.factors)
+    up.check_factor(f)
     plan = plan_upscaler(run, f)
     real = load_targets(plan.files, res * f, cfg.fit, cfg.background_rgb)
     real64 = resize(real, res)
