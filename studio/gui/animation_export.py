@@ -21,6 +21,7 @@ from studio.session.project import Project
 
 from .dialogs import export_start, folders_of, open_folder, save_file
 from .animation_workers import export_worker
+from .widgets.combo_items import set_item_enabled
 from .widgets.icons import icon
 
 SIZES = (1, 2, 4)                           # × the model's size (2 and 4: through the model's upscaler)
@@ -111,7 +112,7 @@ class ExportCard(QFrame):
             mult = self.size.itemData(i)
             reason = why_not.get(mult, "")
             self.size.setItemText(i, _size_text(mult, resolution))
-            items.item(i).setEnabled(not reason)
+            set_item_enabled(self.size, i, not reason)
             items.item(i).setToolTip(reason[:1].upper() + reason[1:] + "." if reason else
                                      "The model's own pictures" if mult == 1 else
                                      f"Every frame enlarged {mult}× by the model's upscaler")

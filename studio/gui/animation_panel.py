@@ -29,6 +29,7 @@ from .animation_export import SIZES, ExportCard
 from .animation_player import AnimationPlayer
 from .animation_workers import Preview
 from .shortcuts import workspace_action
+from .widgets.combo_items import set_item_enabled
 from .widgets.icons import icon
 from .worker import Slot, Worker, wait_all
 
@@ -246,10 +247,9 @@ class AnimationPanel(QWidget):
     def _sync_source(self) -> None:
         """The keyframes are the source whenever there are enough of them, unless the artist chose another."""
         key = self.source.currentData()
-        model = self.source.model()
         enough = len(self.keyframes) >= 2
-        model.item(0).setEnabled(enough)
-        model.item(3).setEnabled(bool(self.directions))
+        set_item_enabled(self.source, 0, enough)
+        set_item_enabled(self.source, 3, bool(self.directions))
         if key == "keyframes" and not enough:
             return self._follow(1)
         if key != "keyframes" and enough and self._picked in (None, "keyframes"):

@@ -362,6 +362,7 @@ class TrainingView(QWidget):
         self.stage_title = ev.title
         self._sync_buttons()
         self.progress.setValue(0)
+        self.stat_speed.setText("—")                     # the GAN's images/s no longer applies; its images and step stay
         if self.state == S.TRAINING:
             self.state_label.setText(ev.title)
         if ev.note:

@@ -48,6 +48,9 @@ def test_keyboard_changes_the_canvas_size_through_the_upscaler(make_main_window,
     assert [ws.size_box.itemText(i) for i in range(3)] == ["64 px", "128 px", "256 px"]
     assert ws.size_box.available() == [1, 2]                       # ×4: the demo's upscaler makes ×2 only
     assert "at most ×2" in ws.size_box.model().item(2).toolTip()
+    from PySide6.QtGui import QPalette                             # and looks unavailable in the popup (it did not)
+    dim = ws.size_box.palette().color(QPalette.Disabled, QPalette.Text)
+    assert ws.size_box.model().item(2).foreground().color() == dim != ws.size_box.model().item(1).foreground().color()
     ws.canvas.setFocus()
     QTest.keyClick(ws.canvas, Qt.Key_U)                            # U: the next size
     qtbot.waitUntil(lambda: ws.settled and _size(ws) == (128, 128), timeout=20000)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox
 
+from ..widgets.combo_items import set_item_enabled
+
 SIZES = (1, 2, 4)                 # × the model's size
 
 
@@ -47,7 +49,7 @@ class CanvasSize(QComboBox):
         for i, f in enumerate(SIZES):
             why = why_not.get(f, "")
             self.setItemText(i, f"{resolution * f} px" if resolution else ("Model size" if f == 1 else f"×{f}"))
-            items.item(i).setEnabled(not why)
+            set_item_enabled(self, i, not why)
             items.item(i).setToolTip(sentence(why) or ("The model's own pixels" if f == 1 else
                                                        f"Every frame enlarged {f}× by the model's upscaler"))
         blocked = self.blockSignals(True)
