@@ -63,21 +63,25 @@ def test_found_latent_is_one_undoable_edit(doc):
     assert doc.state.same_as(before)
 
 
+def _drain(gen):
+    """Run a restore's steps to the end: (the previews it showed, its result)."""
+    previews = []
+    while True:
+        try:
+            step = next(gen)
+        except StopIteration as done:
+            return previews, done.value
+        if step.preview is not None:
+            previews.append(step.preview)
+
+
 def test_restore_previews_blend_the_fill_into_the_picture(doc):
     img = doc.model.render(seed_to_z(4, doc.model.z_dim)[None])[0]
     mask = np.zeros((32, 32), bool)
     mask[8:16, 8:16] = True
     pic = search.Picture("p.png", img)
     gen = search.restore_steps(doc, pic, mask, search.InvertSettings(steps=12, preview_every=4))
-    previews = []
-    while True:
-        try:
-            step = next(gen)
-        except StopIteration as done:
-            res = done.value
-            break
-        if step.preview is not None:
-            previews.append(step.preview)
+    previews, res = _drain(gen)
     assert previews and all(np.array_equal(p[0:4, 0:4], img[0:4, 0:4]) for p in previews)   # far pixels kept
     assert np.array_equal(res.image[0:4, 0:4], img[0:4, 0:4])
     with pytest.raises(search.SearchError, match="mask"):
@@ -94,15 +98,7 @@ def test_restore_works_on_the_picture_at_its_own_size(doc, tmp_path):
     mask = np.zeros((384, 512), bool)
     mask[100:140, 200:260] = True
     gen = search.restore_steps(doc, pic, mask, search.InvertSettings(steps=3, restarts=1, preview_every=2))
-    previews = []
-    while True:
-        try:
-            step = next(gen)
-        except StopIteration as done:
-            res = done.value
-            break
-        if step.preview is not None:
-            previews.append(step.preview)
+    previews, res = _drain(gen)
     seam = np.zeros_like(mask)
     seam[100 - 17:140 + 17, 200 - 17:260 + 17] = True                  # feather: 512 / 32 = 16 px
     assert previews and all(p.shape == photo.shape and np.array_equal(p[~seam], photo[~seam]) for p in previews)
