@@ -123,6 +123,21 @@ def test_the_toolbar_keeps_every_tool_in_view_in_a_1360_px_window(make_main_wind
     ws.shutdown()
 
 
+def test_fit_fills_the_canvas_at_the_enlarged_size(qtbot):
+    """At Fit a 128 px frame in a ~200 px canvas is drawn ~200 px wide, smoothly (whole-pixel steps floored it to
+    1×: the enlarged picture looked smaller than the model's 64 px one at 3×; seen in a real window)."""
+    ws = _workspace(qtbot, demo_model_path())
+    ws.canvas.setFixedSize(250, 250)
+    ws.canvas.fit()
+    qtbot.wait(20)
+    small = ws.canvas.target_rect().width()
+    assert small == 3 * 64                                          # the model's pixels: whole-pixel steps
+    ws.doc.set_upscale(2)
+    qtbot.waitUntil(lambda: ws.settled and _size(ws) == (128, 128), timeout=20000)
+    assert ws.canvas.target_rect().width() == pytest.approx(250 - 48) and ws.canvas.scale() > 1.5
+    ws.shutdown()
+
+
 def test_a_model_without_an_upscaler_says_how_to_get_one(qtbot, tmp_path):
     torch.manual_seed(0)
     spec = ModelSpec("dcgan", 32, 3, 32, 8)

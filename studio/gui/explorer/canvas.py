@@ -92,9 +92,10 @@ class ExplorerCanvas(QWidget):
             return self.zoom
         m = 24
         s = min((self.width() - 2 * m) / self.image.width(), (self.height() - 2 * m) / self.image.height())
-        if s >= 1:
-            s = float(int(s)) if not self.smooth else s   # whole-pixel steps keep crisp pixels even
-        return max(0.05, s)
+        if s >= 2 and not self.smooth:
+            s = float(int(s))                  # whole-pixel steps keep crisp pixels even; between 1× and 2× the
+        return max(0.05, s)                    # picture fills the space, drawn smoothly (a 256 px frame shown at
+                                               # 1× looked smaller than the 64 px one at 6×)
 
     def target_rect(self) -> QRectF:
         if self.image is None:
@@ -135,7 +136,8 @@ class ExplorerCanvas(QWidget):
         p.drawRoundedRect(r.adjusted(-1, 2, 5, 8), 4, 4)     # soft drop shadow
         if img.hasAlphaChannel():
             p.drawTiledPixmap(r, self._checkerboard())
-        p.setRenderHint(QPainter.SmoothPixmapTransform, self.smooth)
+        s = self.scale()
+        p.setRenderHint(QPainter.SmoothPixmapTransform, self.smooth or s != int(s))
         p.drawImage(r, img)
         p.setPen(QPen(QColor(c["border"]), 1))
         p.setBrush(Qt.NoBrush)
