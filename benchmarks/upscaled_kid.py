@@ -35,6 +35,7 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from studio.core.checkpoint import load_generator  # noqa: E402
+from studio.core.images import resize_lanczos  # noqa: E402
 from studio.core.latent import make_grid, seeds_to_z  # noqa: E402
 from studio.core.metrics.features import SPACES, get_extractor  # noqa: E402
 from studio.core.metrics.scores import density_coverage, kid  # noqa: E402
@@ -43,7 +44,10 @@ from studio.core.upscaler import UpscalerSettings, load_targets  # noqa: E402
 from studio.session.upscaling import plan_upscaler, train_upscaler, upscaler_file, upscaler_for  # noqa: E402
 
 
-def resize(images: np.ndarray, size: int, method=Image.Resampling.LANCZOS) -> np.ndarray:
+def resize(images: np.ndarray, size: int, method=None) -> np.ndarray:
+    """Lanczos (studio.core.images.resize_lanczos), or `method` (PIL's NEAREST for the sheet)."""
+    if method is None:
+        return np.stack([resize_lanczos(a, size, size) for a in images])
     return np.stack([np.asarray(Image.fromarray(a).resize((size, size), method)) for a in images])
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
 
 from ..checkpoint import CheckpointError, check_finite, pack_module, read_file, save_file, unpack_module
+from ..images import resize_lanczos
 from ..run import UPSCALER_NAME
 from .data import UpscalerError
 from .net import CompactSR, UpscalerSpec
@@ -104,8 +104,4 @@ class Upscaler:
 
 
 def _resize_all(images: np.ndarray, w: int, h: int) -> np.ndarray:
-    out = []
-    for a in images:
-        im = Image.fromarray(a[..., 0] if a.shape[2] == 1 else a)
-        out.append(np.asarray(im.resize((w, h), Image.Resampling.LANCZOS)).reshape(h, w, -1))
-    return np.stack(out)
+    return np.stack([resize_lanczos(a, w, h) for a in images])

@@ -18,11 +18,11 @@ from typing import Callable
 
 import numpy as np
 import torch
-from PIL import Image
 
 from ..checkpoint import CheckpointError, pack_module, pack_optimizer, read_file, save_file, unpack_module, \
     unpack_optimizer
 from ..errors import Cancelled
+from ..images import resize_lanczos
 from .data import PairSampler, UpscalerError, to_tensor
 from .degrade import Degradation
 from .losses import PerceptualDistance, gradient_l1, l1
@@ -73,7 +73,7 @@ def lanczos_l1(lr: torch.Tensor, hr: torch.Tensor) -> float:
     """The L1 distance of Lanczos enlargements of the low-res crops `lr` to `hr` (both in [-1, 1], NCHW)."""
     size = hr.shape[-1]
     lo = ((lr.permute(0, 2, 3, 1) + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).numpy()
-    big = np.stack([np.asarray(Image.fromarray(a).resize((size, size), Image.Resampling.LANCZOS)) for a in lo])
+    big = np.stack([resize_lanczos(a, size, size) for a in lo])
     return float(l1(to_tensor(big), hr))
 
 
