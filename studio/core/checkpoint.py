@@ -201,12 +201,36 @@ class GeneratorModel:
     def z_dim(self) -> int:
         return self.spec.z_dim
 
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds the model was trained on (core/kinds.py); () for a model without."""
+        return self.spec.classes
+
+    def kind_tensor(self, kind, n: int) -> torch.Tensor | None:
+        """(n, K) weights for G from a kind name, {name: weight} mix, (K,) weights or (n, K) rows; None → None
+        (G derives each latent's kind from the latent). KindError for a kind the model lacks."""
+        import numpy as np
+        from .kinds import kind_weights
+        if kind is None:
+            return None
+        w = kind_weights(self.kinds, kind) if isinstance(kind, (str, dict)) else np.asarray(kind, np.float32)
+        if not self.kinds:
+            from .kinds import KindError
+            raise KindError("this model was trained without kinds")
+        t = torch.as_tensor(w, dtype=torch.float32).to(self.device)
+        return (t.expand(n, -1) if t.ndim == 1 else t).to(self.dtype)
+
     @torch.no_grad()
-    def render(self, z: torch.Tensor, batch: int = 32):
-        """Latents (N, z_dim) → uint8 (N, H, W, C) numpy."""
+    def render(self, z: torch.Tensor, batch: int = 32, kind=None):
+        """Latents (N, z_dim) → uint8 (N, H, W, C) numpy. kind: see kind_tensor (None: each latent's own)."""
         import numpy as np
         from .latent import to_uint8
-        outs = [to_uint8(self.G(z[i:i + batch].to(self.device, self.dtype))) for i in range(0, len(z), batch)]
+        c = self.kind_tensor(kind, len(z))
+
+        def g(i):
+            zi = z[i:i + batch].to(self.device, self.dtype)
+            return self.G(zi) if c is None else self.G(zi, c[i:i + batch])
+        outs = [to_uint8(g(i)) for i in range(0, len(z), batch)]
         return np.concatenate(outs) if outs else np.zeros((0, self.spec.resolution, self.spec.resolution,
                                                           self.spec.channels), np.uint8)
 

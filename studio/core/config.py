@@ -10,6 +10,7 @@ from .models.registry import ARCHITECTURES, arch_names
 
 FIT_MODES = ("crop", "pad", "stretch")
 CHANNELS = ("rgb", "rgba")
+CLASS_MODES = ("auto", "subfolders", "found", "none")
 PRECISIONS = ("auto", "bf16", "fp32")
 
 
@@ -27,6 +28,9 @@ class TrainConfig:
     background: str = "#ffffff"       # composite colour for transparency (rgb) and pad colour
     min_size: int = 16                # images smaller than this (shorter side) are skipped
     mirror: bool = False              # random horizontal flips of real images
+    classes: str = "auto"             # kinds (core/kinds.py): auto | subfolders | found | none
+    kinds: int = 0                    # how many kinds to find in a flat folder (classes found); 0 = automatic
+    class_rules: dict = field(default_factory=dict)   # subfolder → kind name (rename / merge), "" = ignore
     # model
     arch: str = "dcgan"
     z_dim: int = 100
@@ -99,6 +103,14 @@ class TrainConfig:
             raise ConfigError(f"the upscaler's minutes must be 0 (no upscaler) or more, not {self.upscaler_minutes}")
         if self.z_dim < 1 or self.width < 1:
             raise ConfigError("z_dim and width must be positive")
+        if self.classes not in CLASS_MODES:
+            raise ConfigError(f"classes must be one of {', '.join(CLASS_MODES)}, not '{self.classes}'")
+        if self.classes in ("subfolders", "found") and not ARCHITECTURES[self.arch].kinds:
+            takes = [a.name for a in ARCHITECTURES.values() if a.kinds]
+            raise ConfigError(f"{self.arch} models cannot learn kinds: use --arch {' or '.join(takes)}, "
+                              "or --classes none")
+        if not (isinstance(self.kinds, int) and 0 <= self.kinds <= 64):
+            raise ConfigError(f"kinds (how many kinds to find) must be 0 (automatic) to 64, not {self.kinds}")
         if not self.fade_kimg > 0:
             raise ConfigError(f"fade_kimg (how long a grown model's new block fades in) must be positive, "
                               f"not {self.fade_kimg}")

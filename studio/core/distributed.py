@@ -151,11 +151,12 @@ def send_start(t) -> None:
     """Rank 0, once its Trainer `t` is made: the run's settings and images for the other ranks (receive_start)."""
     if t.world.active:
         t.world.from_main({"run": str(t.run_folder.path.resolve()), "config": t.cfg.to_dict(),
-                           "images": t.dataset.identity, "count": len(t.dataset)})
+                           "images": t.dataset.identity, "count": len(t.dataset),
+                           "kinds": t.kinds.to_dict() if t.kinds is not None else None})
 
 
 def receive_start(world: World, progress=None, cancel=None):
-    """Rank > 0: (run folder, settings, images) as rank 0 has them. The images come from the same folder, read-only:
+    """Rank > 0: (run folder, settings, images, kinds) as rank 0 has them. The images come from the same folder, read-only:
     from the run's cache when this machine sees the run folder, else decoded into memory."""
     start = world.from_main()
     cfg = TrainConfig.from_dict(start["config"])
@@ -164,7 +165,8 @@ def receive_start(world: World, progress=None, cancel=None):
     if data.identity != start["images"]:
         raise DistributedError(f"rank {world.rank} found {len(data)} usable images in {cfg.data_dir} and rank 0 "
                                f"found {start['count']}: every machine needs the same image folder at the same path")
-    return run, cfg, data
+    from .kinds import Kinds
+    return run, cfg, data, Kinds.from_dict(start["kinds"]) if start.get("kinds") else None
 
 
 def in_worker() -> bool:

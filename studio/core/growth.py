@@ -45,6 +45,11 @@ def check_fit(theirs, spec, name: str) -> bool:
                                     f"{describe_spec(spec)}; {fix}")
     if theirs.arch != spec.arch:
         raise refuse("choose the same architecture, or another model")
+    if theirs.classes != spec.classes:
+        have = f"the kinds {', '.join(theirs.classes)}" if theirs.classes else "no kinds"
+        want = f"the kinds {', '.join(spec.classes)}" if spec.classes else "none"
+        raise ckpt.CheckpointError(f"cannot start from {name}: it was trained with {have} and this run has {want}; "
+                                   "choose a model trained with the same kinds (or --classes to match it)")
     if theirs.channels != spec.channels:
         raise refuse("choose the same channels (RGB or RGBA), or another model")
     if theirs.z_dim != spec.z_dim:

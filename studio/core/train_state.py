@@ -70,6 +70,10 @@ def world_notice(path: Path, world_size: int) -> str | None:
 
 def apply(t, tensors: dict, meta: dict) -> None:
     """Put Trainer `t` into the state that pack() gave (tensors, meta)."""
+    theirs = tuple(meta.get("model", {}).get("classes") or ())
+    if theirs != t.spec.classes:
+        raise ValueError(f"it was trained {kinds_phrase(theirs)} and the run now has {kinds_phrase(t.spec.classes)}: "
+                         "a run keeps the kinds it began with (start a new run for other kinds)")
     growth.match(t, tensors)                   # saved mid-fade: the fade goes on before the weights
     ckpt.unpack_module("G", t.G, tensors, "generator")
     ckpt.unpack_module("G_ema", t.G_ema, tensors, "EMA generator")
@@ -87,6 +91,10 @@ def apply(t, tensors: dict, meta: dict) -> None:
     t.saved_step = t.step
 
 
+def kinds_phrase(classes) -> str:
+    return f"with the kinds {', '.join(classes)}" if classes else "without kinds"
+
+
 def start_model(source: Path | str) -> tuple[Path, "ModelSpec"]:
     """(the file a run started from `source` (init_from) begins at, the model it holds). source: a run folder (its
     newest checkpoint, which has D too, else its best model), a training checkpoint or a generator file."""
@@ -101,10 +109,14 @@ def start_model(source: Path | str) -> tuple[Path, "ModelSpec"]:
         raise ckpt.CheckpointError(f"{path.name} does not say which architecture it holds ({e})") from None
 
 
-def init_source(source: Path | str, spec) -> Path:
+def init_source(source: Path | str, spec, kinds: bool = True) -> Path:
     """The file a run would start from (start_model), checked to fit `spec` (the same model, or one of half its
-    size to grow: growth.check_fit); CheckpointError says what differs."""
+    size to grow: growth.check_fit); CheckpointError says what differs. kinds=False: the run's kinds are not
+    known yet (its folder is not read): everything but them is checked."""
+    import dataclasses
     path, theirs = start_model(source)
+    if not kinds:
+        spec = dataclasses.replace(spec, classes=theirs.classes)
     growth.check_fit(theirs, spec, path.name)
     if has_fade(ckpt.tensor_names(path), "G_ema"):
         raise ckpt.CheckpointError(f"cannot start from {path.name}: it was saved while its newest block was still "

@@ -25,13 +25,14 @@ import numpy as np
 import torch
 
 from . import checkpoint as ckpt
-from . import allocator, compiled, distributed, growth, train_report, train_state
+from . import allocator, compiled, distributed, growth, run_kinds, train_report, train_state
 from .augment import diff_augment, parse_policy
 from .config import TrainConfig
 from .distributed import ALONE, World
 from .dataset import Dataset, DatasetError, build_dataset, reopen_dataset
 from .device import pick_device, resolve_precision
 from .events import CheckpointSaved, Failed, Finished, Notice
+from .kinds import Kinds
 from .losses import d_loss_fake, d_loss_real, d_score, g_loss, r1_penalty
 from .models import ModelSpec, build_models
 from .models.registry import keeps_freed_memory, preferred_memory_format
@@ -52,7 +53,8 @@ class _Loop:
 
 class Trainer:
     def __init__(self, run: RunFolder, cfg: TrainConfig, dataset: Dataset,
-                 on_event: Callable | None = None, device: str | torch.device | None = None, world: World = ALONE):
+                 on_event: Callable | None = None, device: str | torch.device | None = None, world: World = ALONE,
+                 kinds: Kinds | None = None):
         self.run_folder, self.cfg, self.dataset = run, cfg.validate(), dataset
         self.world = world                       # this process's rank among the training processes; ALONE: one
         world.check_batch(cfg.batch)
@@ -60,9 +62,16 @@ class Trainer:
         self.device = torch.device(device) if device is not None else pick_device(cfg.device)
         if dataset.channels != cfg.img_channels or dataset.resolution != cfg.resolution:
             raise DatasetError("the cached dataset does not match the run's resolution/channels")
-        self.spec = ModelSpec.from_config(cfg)
+        self.kinds = kinds                       # the kinds G and D are conditioned on (core/kinds.py), or None
+        self.spec = ModelSpec.from_config(cfg, kinds.names if kinds is not None else ())
         torch.manual_seed(cfg.seed)
         self.G, self.D = build_models(self.spec)
+        self.labels = self.pool = self.prior = None
+        if kinds is not None:                    # real pictures' kinds; G samples kinds as often as the folder has them
+            self.prior = torch.from_numpy(kinds.prior).to(self.device)
+            self.G.kind_prior.copy_(self.prior)
+            self.labels = torch.from_numpy(kinds.labels).to(self.device)
+            self.pool = torch.nonzero(self.labels >= 0).flatten()     # pictures in no kind are left out
         self.G.to(self.device)
         self.D.to(self.device)
         # Speed paths (same maths; GANSTUDIO_PLAIN_EAGER=1 turns them off): channels_last convs where they pay,
@@ -117,11 +126,17 @@ class Trainer:
             raise FileExistsError(f"{run.path} already holds a training run: use resume, or choose a new folder")
         world.check_batch(cfg.validate().batch)
         if cfg.init_from:                         # refuse a model that does not fit before writing anything
-            train_state.init_source(cfg.init_from, ModelSpec.from_config(cfg))
+            train_state.init_source(cfg.init_from, ModelSpec.from_config(cfg), kinds=None)
         run.create(cfg)
         data = build_dataset(cfg, run.cache_dir, progress, cancel)
-        run.scan_file.write_text(json.dumps(data.report.to_dict()), encoding="utf-8")
-        t = cls(run, cfg, data, on_event, device, world)
+        kinds, notes = run_kinds.decide(cfg, data, "cpu" if device is None else device)
+        if cfg.init_from:                         # the kinds must be the model's (known once the folder is read)
+            train_state.init_source(cfg.init_from, ModelSpec.from_config(cfg, kinds.names if kinds else ()))
+        run.scan_file.write_text(json.dumps({**data.report.to_dict(), "kinds": notes}), encoding="utf-8")
+        run_kinds.save(run, kinds)
+        t = cls(run, cfg, data, on_event, device, world, kinds)
+        for note in notes:
+            t.on_event(Notice(note, "info"))
         t._start_from_model()
         distributed.send_start(t)
         return t
@@ -135,8 +150,8 @@ class Trainer:
     def join(cls, world: World, on_event=None, device=None, progress=None, cancel=None) -> "Trainer":
         """A rank > 0 of the run rank 0 creates or opens: its settings come from rank 0 (distributed.receive_start),
         its weights and the rest of the state at the start of run(). Never writes the run folder."""
-        run, cfg, data = distributed.receive_start(world, progress, cancel)
-        return cls(run, cfg, data, on_event, device, world)
+        run, cfg, data, kinds = distributed.receive_start(world, progress, cancel)
+        return cls(run, cfg, data, on_event, device, world, kinds)
 
     @classmethod
     def open(cls, run_dir: Path | str, on_event=None, progress=None, cancel=None, device=None,
@@ -160,7 +175,7 @@ class Trainer:
         for stale in list(run.checkpoints_dir.glob(".*.part")) + list(run.samples_dir.glob(".*.part")):
             stale.unlink(missing_ok=True)            # temp files of writes cut short by a crash
         data = reopen_dataset(cfg, run.cache_dir, progress, cancel)
-        t = cls(run, cfg, data, on_event, device, world)
+        t = cls(run, cfg, data, on_event, device, world, run_kinds.load(run, cfg, data))
         path = t.restore_latest()
         if path is None:                      # stopped before its first checkpoint: begin again as created
             t._start_from_model()
@@ -325,28 +340,38 @@ class Trainer:
         self.world.step_seed(cfg.seed, self.step)
         self.G.train()
         self.D.train().requires_grad_(True)
-        idx = torch.randint(0, self.images.shape[0], (b,), generator=gen, device=dev)[mine]
+        if self.pool is None:
+            idx = torch.randint(0, self.images.shape[0], (b,), generator=gen, device=dev)[mine]
+        else:
+            idx = self.pool[torch.randint(0, len(self.pool), (b,), generator=gen, device=dev)][mine]
         real = growth.begin_step(self, self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0))
         if cfg.mirror:
             flip = (torch.rand(b, generator=gen, device=dev) < 0.5)[mine]
             real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
         z = torch.randn(b, cfg.z_dim, generator=gen, device=dev)[mine]
+        g_kw = d_real_kw = d_fake_kw = {}
+        if self.kinds is not None:                # kinds: D judges each picture as one of its kind
+            k = len(self.kinds)
+            fake_k = torch.multinomial(self.prior, b, replacement=True, generator=gen)[mine]
+            g_kw = {"c": torch.nn.functional.one_hot(fake_k, k).float()}
+            d_fake_kw = g_kw
+            d_real_kw = {"c": torch.nn.functional.one_hot(self.labels[idx], k).float()}
         do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
         # D step: the real half's backward runs before the fake half's forward (as in the classic loop), so
         # only one of D's two activation graphs is alive at a time; the summed gradient is the same
         self.opt_d.zero_grad(set_to_none=True)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            fake = self._g(z)
+            fake = self._g(z, **g_kw)
             real_in = diff_augment(real, self.policy, gen, shard)
             if do_r1:
                 real_in = real_in.detach().requires_grad_(True)
-            real_logits, rec = self._d(real_in, with_recon=True)
+            real_logits, rec = self._d(real_in, with_recon=True, **d_real_kw)
             loss_real = d_loss_real(real_logits.float(), kind) + rec
             if do_r1:
                 loss_real = loss_real + r1_penalty(real_logits.float(), real_in) * (cfg.r1_gamma / 2 * cfg.r1_every)
         loss_real.backward()
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            fake_logits = self._d(diff_augment(fake.detach(), self.policy, gen, shard))
+            fake_logits = self._d(diff_augment(fake.detach(), self.policy, gen, shard), **d_fake_kw)
             loss_fake = d_loss_fake(fake_logits.float(), kind)
         loss_fake.backward()
         loss_d = loss_real.detach() + loss_fake.detach()
@@ -355,7 +380,7 @@ class Trainer:
         if self.fast_path:
             self.D.requires_grad_(False)        # G step: only G's gradients are wanted
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            gen_logits = self._d(diff_augment(fake, self.policy, gen, shard))
+            gen_logits = self._d(diff_augment(fake, self.policy, gen, shard), **d_fake_kw)
             loss_g = g_loss(gen_logits.float(), kind)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()

@@ -23,6 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils import spectral_norm
 
+from ..kinds import default_weights
 from .dcgan import init_weights
 from .fastgan import SLE, GLU, NoiseInjection, conv
 
@@ -36,6 +37,7 @@ G_MAX_CH = 256
 UP_MODE = "nearest"               # how G's up-blocks enlarge their maps before the 3×3 convolution
 LAST_UP_MODE = None               # the same for the block that makes the full-size map (None: UP_MODE)
 FEATURE_SCALE = 1                 # the image is enlarged this many times (bilinear) before the feature network
+CMAP_DIM = 64                     # conditional D: each head's cells give this many channels, projected onto the kind
 
 
 # ---------------------------------------------------------------------------------------------- G
@@ -55,11 +57,14 @@ def _up(cin: int, cout: int, noise: bool, mode: str) -> nn.Module:
 class Generator(nn.Module):
     has_recon = False
 
-    def __init__(self, z_dim: int = 128, resolution: int = 128, channels: int = 3, width: int = 16):
+    def __init__(self, z_dim: int = 128, resolution: int = 128, channels: int = 3, width: int = 16,
+                 n_classes: int = 0):
         super().__init__()
         self.z_dim, self.resolution, self.channels, self.width = z_dim, resolution, channels, width
+        self.n_classes = n_classes
         c4 = g_channels(4, resolution, width)
-        self.init = nn.Sequential(spectral_norm(nn.ConvTranspose2d(z_dim, c4 * 2, 4, 1, 0, bias=False)),
+        self.init = nn.Sequential(spectral_norm(nn.ConvTranspose2d(z_dim * (2 if n_classes else 1), c4 * 2, 4, 1, 0,
+                                                                   bias=False)),
                                   nn.BatchNorm2d(c4 * 2), GLU())
         self.ups = nn.ModuleDict()
         r = 4
@@ -75,13 +80,22 @@ class Generator(nn.Module):
         self.to_rgb = conv(g_channels(resolution, resolution, width), channels, 3, 1, 1, bias=True)
         self.fade = None          # while grown from half the size: models/fade.py's FadeIn (core/growth.py)
         self.apply(init_weights)
+        if n_classes:             # kinds (core/kinds.py): weights over the kinds → a second z-sized input
+            self.embed = nn.Linear(n_classes, z_dim, bias=False)
+            nn.init.normal_(self.embed.weight, 0.0, 1.0)
+            self.register_buffer("kind_prior", torch.full((n_classes,), 1.0 / n_classes))
 
     def half_rgb(self) -> nn.Module:
         """A to-RGB layer for the half-size map: what the model half this size (width × 2) ended with."""
         return conv(g_channels(self.resolution // 2, self.resolution, self.width), self.channels, 3, 1, 1, bias=True)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        x = self.init(z.view(z.shape[0], self.z_dim, 1, 1))
+    def forward(self, z: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        """z (N, z_dim); c (N, n_classes) weights over the kinds, None: derived from z (kinds.default_weights)."""
+        if self.n_classes:
+            if c is None:
+                c = default_weights(z, self.kind_prior)
+            z = torch.cat([z, self.embed(c.to(z.dtype))], 1)
+        x = self.init(z.view(z.shape[0], z.shape[1], 1, 1))
         feats, r = {4: x}, 4
         sources = {b: a for a, b in self.pairs}
         while r < self.resolution:
@@ -108,8 +122,9 @@ class Head(nn.Module):
     normalise away whatever a whole batch shares — a grey instead of a white background, every red turned orange
     (tests/test_learning.py). Its convolutions are spectrally normalised, which keeps it stable without."""
 
-    def __init__(self, cin: int, size: int, width: int, max_ch: int = 128, norm: bool = True):
+    def __init__(self, cin: int, size: int, width: int, max_ch: int = 128, norm: bool = True, cmap: int = 0):
         super().__init__()
+        self.cmap = cmap
         layers: list[nn.Module] = []
         c, r = cin, size
         while r > 4:
@@ -117,11 +132,17 @@ class Head(nn.Module):
             layers.append(_down(c, cout, norm))
             c, r = cout, r // 2
         mid = min(c, 64)
-        layers += [conv(c, mid, 3, 1, 1, bias=True), nn.LeakyReLU(0.2, True), conv(mid, 1, 1, 1, 0, bias=True)]
+        layers += [conv(c, mid, 3, 1, 1, bias=True), nn.LeakyReLU(0.2, True),
+                   conv(mid, cmap or 1, 1, 1, 0, bias=True)]
         self.main = nn.Sequential(*layers)
 
-    def forward(self, x):
-        return self.main(x).flatten(1)
+    def forward(self, x, cvec: torch.Tensor | None = None):
+        """Logits per cell (N, cells). Conditional (cmap > 0): each cell's cmap channels projected onto the kind's
+        embedding cvec (N, cmap), as the projection discriminator (Miyato & Koyama 2018; StyleGAN-XL's heads)."""
+        out = self.main(x)
+        if self.cmap:
+            out = (out * cvec.to(out.dtype)[:, :, None, None]).sum(1) * (1.0 / self.cmap ** 0.5)
+        return out.flatten(1)
 
 
 class RandomProjection(nn.Module):
@@ -156,21 +177,26 @@ class RandomProjection(nn.Module):
 class Discriminator(nn.Module):
     has_recon = False
 
-    def __init__(self, resolution: int = 128, channels: int = 3, width: int = 16):
+    def __init__(self, resolution: int = 128, channels: int = 3, width: int = 16, n_classes: int = 0):
         super().__init__()
         from ..backbone import Backbone
-        self.resolution, self.channels = resolution, channels
+        self.resolution, self.channels, self.n_classes = resolution, channels, n_classes
+        cmap = CMAP_DIM if n_classes else 0
         backbone = Backbone(BACKBONE).to(memory_format=torch.channels_last)
         self._frozen = [backbone]              # not a submodule: never saved, never optimised, never trained
         taps = backbone.stages
         couts = [min(128, 32 * 2 ** i) for i in range(len(taps))]
         self.proj = RandomProjection([t.channels for t in taps], couts)
         hw = max(16, width * 2)
-        self.heads = nn.ModuleList(Head(c, max(1, resolution * FEATURE_SCALE // t.stride), hw)
+        self.heads = nn.ModuleList(Head(c, max(1, resolution * FEATURE_SCALE // t.stride), hw, cmap=cmap)
                                    for c, t in zip(couts, taps))
-        self.pixel = Head(channels, min(PIXEL_RES, resolution), hw, norm=PIXEL_NORM) if PIXEL_HEAD else None
+        self.pixel = Head(channels, min(PIXEL_RES, resolution), hw, norm=PIXEL_NORM, cmap=cmap) if PIXEL_HEAD \
+            else None
         for m in [*self.heads, *([self.pixel] if self.pixel is not None else [])]:
             m.apply(init_weights)
+        # conditional: one embedding of the kind per head (the pixel head last)
+        self.embeds = nn.ModuleList(nn.Linear(n_classes, cmap, bias=False)
+                                    for _ in range(len(self.heads) + (self.pixel is not None))) if n_classes else None
 
     @property
     def backbone(self):
@@ -181,7 +207,11 @@ class Discriminator(nn.Module):
         self._frozen[0] = self._frozen[0]._apply(fn, *args, **kwargs)
         return self
 
-    def forward(self, x: torch.Tensor, with_recon: bool = False):
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None, with_recon: bool = False):
+        """c (N, n_classes): the pictures' kinds (one-hot for real pictures), a conditional D's second input."""
+        if self.n_classes and c is None:
+            raise ValueError("this discriminator judges pictures of a kind: pass their kinds (c)")
+        cvecs = [e(c.float()) for e in self.embeds] if self.n_classes else [None] * (len(self.heads) + 1)
         rgb = x[:, :3]
         if self.channels == 4:                 # the feature network sees the image composited on white
             a = (x[:, 3:4] + 1) * 0.5
@@ -197,10 +227,10 @@ class Discriminator(nn.Module):
         else:
             taps = self.backbone.taps(rgb)
         feats = self.proj(taps)
-        logits = [head(f) for head, f in zip(self.heads, feats)]
+        logits = [head(f, cv) for head, f, cv in zip(self.heads, feats, cvecs)]
         if self.pixel is not None:
             small = F.adaptive_avg_pool2d(x, PIXEL_RES) if x.shape[-1] > PIXEL_RES else x
-            pix = self.pixel(small)
+            pix = self.pixel(small, cvecs[-1])
             logits.extend([pix] * PIXEL_WEIGHT)
         out = torch.cat(logits, dim=1)
         return (out, x.new_zeros(())) if with_recon else out

@@ -29,6 +29,7 @@ class Architecture:
     channels_last: tuple[str, ...] = ()      # device types where channels_last convolutions were measured faster
     keep_freed_memory: tuple[str, ...] = ()  # device types where keeping freed heap blocks was measured faster
     direction_layer: str = ""          # G's submodule whose output is its first block (directions); "" = first child
+    kinds: bool = False                # G(z, c) and D(x, c) take kinds (core/kinds.py): subfolder classes, found kinds
     grows: bool = False                # a run can grow a model of half its size (core/growth.py): G has fade
                                        # and half_rgb(), and its channels at each size stay when width halves
 
@@ -81,7 +82,7 @@ def get_arch(name: str) -> Architecture:
 register(Architecture("projected", "studio.core.models.projected", "Projected GAN — learns fastest", 64, 512,
                       # 3e-4: far ahead of 2e-4 at 5 CPU-minutes, ahead at 15 on five seeds (benchmarks §9, caveats)
                       z_dim=128, width=16, lr_g=3e-4, lr_d=3e-4, beta1=0.0, beta2=0.99, loss="hinge",
-                      channels_last=("cpu", "cuda"), direction_layer="init", grows=True))
+                      channels_last=("cpu", "cuda"), direction_layer="init", grows=True, kinds=True))
 register(Architecture("dcgan", "studio.core.models.dcgan", "DCGAN — light", 32, 256, loss="bce",
                       channels_last=("cpu", "cuda"), direction_layer="main.2"))      # ConvT + BN + ReLU
 register(Architecture("fastgan", "studio.core.models.fastgan", "FastGAN — few images", 64, 1024, z_dim=256,
@@ -95,29 +96,43 @@ class ModelSpec:
     channels: int = 3
     z_dim: int = 100
     width: int = 64
+    classes: tuple[str, ...] = ()      # the kinds G and D are conditioned on (core/kinds.py); () = none
 
     @classmethod
-    def from_config(cls, cfg) -> "ModelSpec":
-        return cls(cfg.arch, cfg.resolution, cfg.img_channels, cfg.z_dim, cfg.width)
+    def from_config(cls, cfg, classes: tuple[str, ...] | list[str] = ()) -> "ModelSpec":
+        return cls(cfg.arch, cfg.resolution, cfg.img_channels, cfg.z_dim, cfg.width, tuple(classes))
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        d = dataclasses.asdict(self)
+        if self.classes:
+            d["classes"] = list(self.classes)
+        else:                                 # files without kinds read exactly as before
+            d.pop("classes")
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> "ModelSpec":
-        spec = cls(str(d["arch"]), int(d["resolution"]), int(d["channels"]), int(d["z_dim"]), int(d["width"]))
+        spec = cls(str(d["arch"]), int(d["resolution"]), int(d["channels"]), int(d["z_dim"]), int(d["width"]),
+                   tuple(str(n) for n in d.get("classes") or ()))
+        if spec.classes and not get_arch(spec.arch).kinds:
+            raise ValueError(f"{spec.arch} models cannot have kinds")
         get_arch(spec.arch)
         if spec.channels not in (3, 4) or not (16 <= spec.resolution <= 1024) or spec.z_dim < 1 or spec.width < 1:
             raise ValueError(f"model settings out of range: {spec}")
         return spec
 
 
+def _kinds_kw(spec: ModelSpec) -> dict:
+    return {"n_classes": len(spec.classes)} if spec.classes else {}
+
+
 def build_generator(spec: ModelSpec):
-    return get_arch(spec.arch).load().Generator(spec.z_dim, spec.resolution, spec.channels, spec.width)
+    return get_arch(spec.arch).load().Generator(spec.z_dim, spec.resolution, spec.channels, spec.width,
+                                                **_kinds_kw(spec))
 
 
 def build_discriminator(spec: ModelSpec):
-    return get_arch(spec.arch).load().Discriminator(spec.resolution, spec.channels, spec.width)
+    return get_arch(spec.arch).load().Discriminator(spec.resolution, spec.channels, spec.width, **_kinds_kw(spec))
 
 
 def build_models(spec: ModelSpec) -> tuple:
