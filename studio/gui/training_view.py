@@ -5,9 +5,7 @@ session's events land in a gui.worker.Mailbox, drained when it says they arrived
 every metric point since the last drain goes to the curves in one go, so the window does at most ~30 updates
 a second however fast training runs. The state shown is always the session's own.
 
-Under the curves, the Missing strip (widgets.missing_strip) shows the training pictures the newest quality
-measurement found no sample near (its record's `missing`, by dataset index; the project reads the pictures).
-
+Under the curves, the Missing strip shows the pictures the newest quality measurement found no sample near.
 A run's upscaler stage (after the GAN) shows as "Training the upscaler ×4 — 2:13 left" with its own small curve
 (widgets.upscaler_curve); a trained run without an upscaler offers "Learn upscaler" (the stage alone).
 """
@@ -147,8 +145,7 @@ class TrainingView(QWidget):
         self.samples.add_button(self.btn_explore)          # under the pictures it explores
         self.samples.add_button(self.btn_upscaler)
         self.samples.add_button(self.btn_finish)
-        self.curves = CurvePanel()
-        self.missing = MissingStrip()
+        self.curves, self.missing = CurvePanel(), MissingStrip()    # the missing: pictures no sample resembles
         self.upscaler_curve = UpscalerCurve()
         right = QFrame()
         right.setProperty("role", "card")
@@ -184,7 +181,7 @@ class TrainingView(QWidget):
         self.inbox.stop()
         self.worker, self.target_kimg, self.last_step = None, None, None
         self.curves.clear()
-        self.missing.show_pictures(None)
+        self.missing.show_record(None)
         self.upscaler_curve.clear()
         self.stage_title = ""
         self.samples.clear()
@@ -197,10 +194,9 @@ class TrainingView(QWidget):
             self._sync_buttons()
             return
         self._unsubscribe = self.session.subscribe(self.inbox.put)
-        records = project.metrics()
-        self.curves.add_records(records)
+        self.curves.add_records(project.metrics())
         self.curves.refresh()
-        self._show_missing(next((r for r in reversed(records) if r.get("kind") == "quality"), None))
+        self.missing.show_record((project.metrics("quality") or [None])[-1], project)
         self.upscaler_curve.add_records(project.upscaler_curve())
         steps = project.metrics("step")
         if steps:
@@ -361,20 +357,7 @@ class TrainingView(QWidget):
     def _on_quality(self, ev: Quality) -> None:
         self.curves.add_records([ev.metrics])
         self.curves.refresh()
-        self._show_missing(ev.metrics)
-
-    def _show_missing(self, record: dict | None) -> None:
-        """The Missing strip from a quality record: its `missing` dataset indices as the project's pictures."""
-        project = self.studio.project
-        missing = record.get("missing") if record is not None else None
-        if project is None or not isinstance(missing, list):
-            self.missing.show_pictures(None)              # before the first measurement (or an older record)
-            return
-        far = record.get("missing_far") or []
-        far = list(far) + [float("nan")] * (len(missing) - len(far))
-        shown = [(p[0], p[1], f) for p, f in zip(project.pictures(missing), far) if p is not None]
-        cov = record.get("coverage")
-        self.missing.show_pictures(shown, cov if isinstance(cov, (int, float)) else None)
+        self.missing.show_record(ev.metrics, self.studio.project)
 
     def _on_finished(self, ev: Finished) -> None:
         self.state_label.setText(END_TEXT.get(ev.reason, ev.reason))

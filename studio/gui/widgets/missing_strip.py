@@ -1,7 +1,8 @@
 """The Train view's "Missing" strip: the training pictures no generated sample resembles, worst first.
 
-    strip.show_pictures([(name, uint8 picture or None, far), ...], coverage)   # a quality record's `missing`
-    strip.show_pictures(None)                                                  # no measurement yet: hidden
+    strip.show_record(record, project)    # a quality record's `missing`, pictured by project.pictures(indices)
+    strip.show_record(None)               # no measurement yet (or a record from before `missing`): hidden
+    strip.show_pictures([(name, uint8 picture or None, far), ...], coverage)     # the same, given the pictures
 
 `far` is how far the nearest sample is, in units of the picture's 5-nearest-neighbour radius (> 1: no sample near
 it). As many thumbnails show as fit the strip's width, and the strip never widens the window.
@@ -47,6 +48,18 @@ class MissingStrip(QWidget):
         lay.addWidget(self.row)
         self.thumbs: list[QLabel] = []
         self.hide()
+
+    def show_record(self, record: dict | None, project=None) -> None:
+        """The newest quality record's `missing` dataset indices, as the project's pictures (Project.pictures)."""
+        missing = record.get("missing") if record is not None and project is not None else None
+        if not isinstance(missing, list):
+            self.show_pictures(None)
+            return
+        far = list(record.get("missing_far") or [])
+        far += [float("nan")] * (len(missing) - len(far))
+        shown = [(p[0], p[1], f) for p, f in zip(project.pictures(missing), far) if p is not None]
+        cov = record.get("coverage")
+        self.show_pictures(shown, cov if isinstance(cov, (int, float)) else None)
 
     def show_pictures(self, pictures: list[tuple[str, np.ndarray | None, float]] | None,
                       coverage: float | None = None) -> None:
