@@ -166,7 +166,7 @@ def test_training_logs_quality_keeps_best_and_loads_it(tmp_path, make_image_fold
     usable = json.loads((tmp_path / "run" / "scan.json").read_text())["usable"]
     assert got["missing"] and got["missing_files"] == [usable[i] for i in got["missing"]]
     printed = capsys.readouterr().out
-    assert "pictures no sample resembles" in printed
+    assert "No sample resembles" in printed and "of the 24 measured); the worst" in printed
     assert printed.index(got["missing_files"][0]) < printed.index(got["missing_files"][-1])
     assert all(0 <= i < 24 for r in recs for i in r["missing"]) and all(min(r["missing_far"]) > 1 for r in recs
                                                                           if r["missing"])

@@ -38,7 +38,8 @@ def run(args) -> int:
     from studio.core.files import atomic_write_text
     from studio.core.metrics.features import SPACES, get_extractor
     from studio.core.dataset import show_path
-    from studio.core.metrics.quality import collapse_warning, evaluate_features, generate, pick_real, real_features
+    from studio.core.metrics.quality import (collapse_warning, evaluate_features, generate, pick_real, real_features,
+                                             uncovered_phrase)
     from studio.core.run import RunFolder
     from studio.session.devices import load_model
 
@@ -66,19 +67,20 @@ def run(args) -> int:
         extractor = get_extractor(device, space)
         pairs.append((real_features(dataset.images, args.real_count, extractor, cache),
                       extractor.features(fake_images)))
-    report = evaluate_features(*pairs[0], secondary=pairs[1], real_index=pick_real(dataset.images, args.real_count))
+    taken = pick_real(dataset.images, args.real_count)      # the real images measured (real_features' rows)
+    report = evaluate_features(*pairs[0], secondary=pairs[1], real_index=taken)
     if args.inception:
         from studio.core.metrics.inception import InceptionError, InceptionFID
         try:
-            report.fid = InceptionFID(args.inception, device).fid(
-                dataset.images[pick_real(dataset.images, args.real_count)], fake_images)
+            report.fid = InceptionFID(args.inception, device).fid(dataset.images[taken], fake_images)
         except InceptionError as e:
             raise CliError(str(e)) from None
     report.seconds = time.perf_counter() - t0
     print(report.table())
     if report.missing:
-        print("pictures no sample resembles, worst first (nearest sample's distance / the picture's "
-              "5-nearest-neighbour radius):")
+        heading = uncovered_phrase(report.coverage, report.n_real, "the worst, by how far the nearest sample is "
+                                   "(× the distance from the picture to its 5th most similar one):")
+        print(heading[0].upper() + heading[1:])
         for i, far in zip(report.missing, report.missing_far):
             print(f"  {show_path(dataset.report.usable[i])}  ({far:.2f}×)")
     warning = collapse_warning(report, where="the worst are listed above" if report.missing else None)
