@@ -115,3 +115,24 @@ def test_the_monitor_records_the_dataset_indices_of_the_missed_pictures(tmp_path
     assert rec["coverage"] == pytest.approx(np.mean(taken % 2 == 0))
     assert [e.metrics for e in events if isinstance(e, Quality)] == [rec]
     assert run.read_metrics("quality")[0]["missing"] == rec["missing"]
+
+
+def test_a_project_pictures_its_dataset_images_by_index(tmp_path, make_image_folder, tiny_config):
+    """Project.pictures: scan.json's names with the cached pixels of that same list; unknown indices are None."""
+    import json
+
+    from studio.session.project import Project
+    cfg = tiny_config(make_image_folder(6, 32))
+    project = Project.create(tmp_path / "proj", cfg)
+    assert project.pictures([0]) == [None]                          # never scanned: nothing to name
+    dataset = project.scan(cfg)
+    project.run.scan_file.write_text(json.dumps(dataset.report.to_dict()), encoding="utf-8")
+    got = project.pictures([4, 0, 9, -1])
+    assert [g[0] for g in got[:2]] == [dataset.report.usable[4], dataset.report.usable[0]] and got[2:] == [None, None]
+    assert np.array_equal(got[0][1], dataset.images[4]) and np.array_equal(got[1][1], dataset.images[0])
+    other = tiny_config(make_image_folder(3, 32, seed=1, name="other"))
+    project.scan(other)                                             # a second cache, of another file list
+    assert np.array_equal(project.pictures([4])[0][1], dataset.images[4])
+    for f in project.run.cache_dir.glob(f"{dataset.cache_file.stem}.*"):
+        f.unlink()                                                  # the run's cache is gone: names only
+    assert project.pictures([4]) == [(dataset.report.usable[4], None)]

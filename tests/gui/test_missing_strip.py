@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSizePolicy
 
 from studio.core.events import Quality
 from studio.gui.widgets.curves import CurvePanel
@@ -89,3 +89,21 @@ def test_the_missing_strip_shows_the_pictures_live_and_after_reopening(make_main
                                     "missing_far": []}))
     tv.drain()
     assert tv.missing.isVisible() and not tv.missing.thumbs and "none" in tv.missing.heading.text()
+
+
+def test_the_strip_shows_what_fits_and_names_pictures_it_cannot_show(qtbot):
+    from studio.gui.widgets.missing_strip import THUMB, MissingStrip
+    strip = MissingStrip()
+    qtbot.addWidget(strip)
+    picture = np.zeros((32, 32, 3), np.uint8)
+    strip.show_pictures([(f"p{i}.png", picture, 3.0 - 0.1 * i) for i in range(7)] + [("gone.png", None, 1.5)], 0.4)
+    strip.resize(4 * THUMB, strip.sizeHint().height())
+    strip.show()
+    qtbot.waitExposed(strip)
+    shown = [t for t in strip.thumbs if t.isVisible()]
+    assert 1 <= len(shown) < 8 and shown == strip.thumbs[:len(shown)]        # the worst first, whole ones only
+    assert all(t.geometry().right() < strip.width() for t in shown)
+    strip.resize(12 * THUMB, strip.height())
+    qtbot.waitUntil(lambda: all(t.isVisible() for t in strip.thumbs))
+    assert strip.thumbs[-1].text() == "?" and strip.thumbs[-1].toolTip().startswith("gone.png\n")
+    assert strip.sizePolicy().horizontalPolicy() == QSizePolicy.Ignored    # its layout never widens for it
