@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .errors import StudioError
+
 MAX_KINDS = 64                      # more subfolders than this: the smallest are merged into "Other"
 MIN_PICTURES = 2                    # a subfolder with fewer usable pictures is no kind (it is left out, and said)
 UNSORTED = "Unsorted"               # pictures directly in a folder that has kind subfolders
@@ -32,7 +34,7 @@ EDGE = 0.004                        # softness of default_weights' boundaries (a
 NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')    # characters no name may hold on some system
 
 
-class KindError(ValueError):
+class KindError(StudioError, ValueError):
     """A kind asked for that the model does not have, or a mix that does not parse; the message says which."""
 
 

@@ -293,7 +293,7 @@ class Trainer:
         except Exception as e:  # noqa: BLE001 - compile failures only; the rest goes on up
             if self.world.active or not (self.compiled and compiled.is_compile_error(e)):
                 raise
-            return "retry" if train_state.stop_compiling(self, e) else "failed"
+            return "retry" if self._stop_compiling(e) else "failed"
 
     def _report(self, loop: "_Loop", target, minutes) -> str:
         """Emit the last log_every steps' metrics (one host sync): 'ok'; diverged: 'recovered' or 'failed'."""
@@ -427,7 +427,21 @@ class Trainer:
             return path
         return None
 
-    # ------------------------------------------------------------------ health (train_state: the recoveries)
+    # ------------------------------------------------------------------ health (train_state: the other recoveries)
+    def _stop_compiling(self, e: BaseException) -> bool:
+        """Compilation failed mid-step: go eager and back to the newest checkpoint (the step may be half done)."""
+        self.compiled, self._g, self._d = False, self.G, self.D
+        compiled.reset()
+        for p in list(self.G.parameters()) + list(self.D.parameters()):
+            p.grad = None
+        self.D.requires_grad_(True)
+        if self.restore_latest() is None:
+            self._fail(f"Compiling the training step failed ({type(e).__name__}) and no checkpoint could be "
+                       "restored: start again with compilation off.")
+            return False
+        self.on_event(Notice(compiled.compile_error_message(e), "warning"))
+        return True
+
     def _fail(self, reason: str) -> str:
         self.on_event(Failed(reason))
         return "failed"
