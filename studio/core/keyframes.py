@@ -40,13 +40,13 @@ class Keyframe:
     psi: float = 1.0
     extra: dict = field(default_factory=dict)
     easing: str = ""                # easing of the segment leaving this keyframe; "" = the animation's default
-    kind: dict | None = None        # {name: weight}; None = "Any kind" (the latent's own)
+    kind_mix: dict | None = None        # {name: weight}; None = "Any kind" (the latent's own)
 
     def to_dict(self) -> dict:
         return {"label": self.label, "seed": self.seed, "psi": self.psi,
                 "z": [float(v) for v in self.z.float().tolist()], **({"extra": self.extra} if self.extra else {}),
                 **({"easing": self.easing} if self.easing else {}),
-                **({"kind": dict(self.kind)} if self.kind else {})}
+                **({"kind": dict(self.kind_mix)} if self.kind_mix else {})}
 
     @classmethod
     def from_dict(cls, d: dict, z_dim: int | None = None) -> "Keyframe":

@@ -8,9 +8,9 @@
     doc.subscribe(handler, LatentChanged)              # ModelChanged, LatentChanged, DirectionsChanged, ListChanged
     doc.set_upscale(2); doc.upscale; doc.upscaler()    # the canvas's size through the model's upscaler (UpscaleChanged)
     doc.animation.upscale                              # Animate's frame size (saved with the model)
-    doc.set_kind("elf"); doc.set_kind({"elf": .7, "orc": .3}); doc.set_kind(None)   # a model with kinds: state.kind
+    doc.set_kind("elf"); doc.set_kind({"elf": .7, "orc": .3}); doc.set_kind(None)   # state.kind_mix
 
-It owns the model, the current latent (LatentState, with the kind it is shown as: state.kind, see
+It owns the model, the current latent (LatentState, with the kind it is shown as: state.kind_mix, see
 session.explorer_kinds) with its undo history, the GANSpace directions, the keyframes, the favourites and the
 canvas's size (1, 2 or 4 × the model's, through the model's upscaler, which Export PNG uses too); nobody keeps a
 copy. All of it belongs to the model it was made on: it is kept in the model's folder (`model_home`: the run
@@ -232,8 +232,8 @@ class ExplorerDocument:
             state = state.replace(base=None)                 # an edit made with another model
         if zd and state.mix_z is not None and len(state.mix_z) != zd:
             state = state.replace(mix_z=None, mix_t=0.0)
-        if state.kind is not None and self.model is not None:
-            state = state.replace(kind=usable_kind(self.model, state.kind))   # none for a model without kinds
+        if state.kind_mix is not None and self.model is not None:
+            state = state.replace(kind_mix=usable_kind(self.model, state.kind_mix))   # none for a model without kinds
         self.state = state
         self.hub.emit(LatentChanged(state))
         if self.model is not None and remember:
@@ -258,11 +258,11 @@ class ExplorerDocument:
                 kind_weights(self.kinds, kind)
             except KindError as e:
                 raise ExplorerError(f"{str(e)[:1].upper()}{str(e)[1:]}.") from None
-        return self.edit(self.state.replace(kind=usable_kind(self.model, kind)), "Kind", key)
+        return self.edit(self.state.replace(kind_mix=usable_kind(self.model, kind)), "Kind", key)
 
     def kind_weights(self):
         """(K,) weights the canvas gives G, or None: each latent's own kind."""
-        return kind_array(self.model, self.state.kind)
+        return kind_array(self.model, self.state.kind_mix)
 
     def random_seed(self) -> bool:
         return self.edit(self.state.replace(seed=random.randrange(0, 2 ** 31), base=None, label=""), "Random seed")
@@ -285,7 +285,8 @@ class ExplorerDocument:
     def jump_to(self, kf: Keyframe) -> bool:
         if self.model is None or len(kf.z) != self.model.z_dim:
             return False
-        return self.edit(LatentState(seed=kf.seed or 0, psi=1.0, base=kf.z.clone(), label=kf.label, kind=kf.kind),
+        return self.edit(LatentState(seed=kf.seed or 0, psi=1.0, base=kf.z.clone(), label=kf.label,
+                                     kind_mix=kf.kind_mix),
                          f"Jump to {kf.label}")
 
     # ------------------------------------------------------------------ directions
@@ -321,7 +322,7 @@ class ExplorerDocument:
     def _keyframe(self) -> Keyframe | None:
         z = self.current_z()
         return None if z is None else Keyframe(z.clone(), self.state.label, int(self.state.seed),
-                                               float(self.state.psi), kind=self.state.kind)
+                                               float(self.state.psi), kind_mix=self.state.kind_mix)
 
     def add_keyframe(self) -> Keyframe | None:
         kf = self._keyframe()
@@ -349,7 +350,7 @@ class ExplorerDocument:
         names = self.directions.names if self.directions else None
         path = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
         by_upscaler = scale > 1 and scale in choices
-        weights = kind_array(model, st.kind)
+        weights = kind_array(model, st.kind_mix)
         with self.render_lock:
             img = model.render(z[None], kind=weights)
             if by_upscaler:
@@ -436,4 +437,4 @@ class ExplorerDocument:
             raise ExplorerError(f"{name}: {e}.") from None
         if meta.upscale > 1 and meta.upscale in self.upscale_choices():   # its size, when the model can show it
             self.set_upscale(meta.upscale)
-        self.edit(state_from_meta(meta, self.model.z_dim, dirs).replace(kind=kind), f"Restore {name}")
+        self.edit(state_from_meta(meta, self.model.z_dim, dirs).replace(kind_mix=kind), f"Restore {name}")

@@ -45,13 +45,13 @@ def kind_array(model, kind) -> np.ndarray | None:
 
 
 def latent_kinds(model, items) -> "torch.Tensor | None":  # noqa: F821
-    """(N, K) weights of keyframes (or anything with .z and .kind): each its kind, else its latent's own (what G
+    """(N, K) weights of keyframes (or anything with .z and .kind_mix): each its kind, else its latent's own (what G
     derives from it), so that a path through them is continuous; None for a model without kinds."""
     import torch
     if not model.kinds or not items:
         return None
     prior = getattr(model.G, "kind_prior", torch.full((len(model.kinds),), 1.0 / len(model.kinds)))
-    return kind_rows(model.kinds, prior, [usable_kind(model, k.kind) for k in items],
+    return kind_rows(model.kinds, prior, [usable_kind(model, k.kind_mix) for k in items],
                      torch.stack([k.z.float() for k in items]))
 
 

@@ -83,26 +83,26 @@ def test_the_keyboard_picks_a_kind_and_the_canvas_renders_it(qtbot, kinds_run):
     assert [box.itemText(i) for i in range(box.count())] == ["Any kind", *KINDS]
     qtbot.waitUntil(lambda: not box.itemIcon(3).isNull(), timeout=10000)      # the kinds' typical pictures
     any_kind, seed = pixels(ws), ws.state.seed
-    assert ws.state.kind is None and np.array_equal(any_kind, rendered(ws, None))
+    assert ws.state.kind_mix is None and np.array_equal(any_kind, rendered(ws, None))
     ws.canvas.setFocus()
     QTest.keyClick(ws.canvas, Qt.Key_C)                                     # C: the picker
     assert box.hasFocus()
     QTest.keyClick(box, Qt.Key_Down)
     _settle(qtbot, ws)
-    assert ws.state.kind == {"apple": 1.0} and box.currentText() == "apple"
+    assert ws.state.kind_mix == {"apple": 1.0} and box.currentText() == "apple"
     apple = pixels(ws)                                  # seed 0's own kind is apple (kinds.default_weights)
     assert np.array_equal(apple, rendered(ws, "apple"))
     QTest.keyClick(box, Qt.Key_Right)                                       # ←/→ too, not the seed's keys here
     _settle(qtbot, ws)
-    assert ws.state.kind == {"boat": 1.0} and ws.state.seed == seed
+    assert ws.state.kind_mix == {"boat": 1.0} and ws.state.seed == seed
     assert np.array_equal(pixels(ws), rendered(ws, "boat")) and not np.array_equal(pixels(ws), any_kind)
     QTest.keyClick(box, Qt.Key_Left)
     QTest.keyClick(box, Qt.Key_Left)
     _settle(qtbot, ws)
-    assert ws.state.kind is None and np.array_equal(pixels(ws), any_kind)
+    assert ws.state.kind_mix is None and np.array_equal(pixels(ws), any_kind)
     ws.history.undo()                                                       # a kind is an undoable step
     _settle(qtbot, ws)
-    assert ws.state.kind == {"apple": 1.0} and box.currentText() == "apple"
+    assert ws.state.kind_mix == {"apple": 1.0} and box.currentText() == "apple"
     ws.shutdown()
 
 
@@ -114,12 +114,12 @@ def test_the_mix_slider_ends_are_each_kind_exactly(qtbot, kinds_run):
     p.box.activated.emit(1)
     p.partner.setCurrentIndex(3)
     p.partner.activated.emit(3)
-    assert ws.state.kind == {"apple": 1.0, "cat": 0.0} and p.amount.isEnabled()
+    assert ws.state.kind_mix == {"apple": 1.0, "cat": 0.0} and p.amount.isEnabled()
     _settle(qtbot, ws)
     assert np.array_equal(pixels(ws), rendered(ws, "apple"))
     p.amount.slider.setValue(100)
     _settle(qtbot, ws)
-    assert ws.state.kind == {"apple": 0.0, "cat": 1.0}
+    assert ws.state.kind_mix == {"apple": 0.0, "cat": 1.0}
     cat = rendered(ws, "cat")
     assert np.array_equal(pixels(ws), cat)
     p.amount.slider.setValue(50)
@@ -136,7 +136,7 @@ def test_the_kind_is_kept_with_the_model(qtbot, kinds_run):
     ws.shutdown()
     ws.doc.close()
     again = _open(qtbot, kinds_run)
-    assert again.state.kind == {"boat": 0.75, "cat": 0.25}
+    assert again.state.kind_mix == {"boat": 0.75, "cat": 0.25}
     p = again.kind_picker
     assert (p.box.currentText(), p.partner.currentText(), p.amount.value()) == ("boat", "cat", 0.25)
     assert np.array_equal(pixels(again), rendered(again, {"boat": 0.75, "cat": 0.25}))
@@ -150,12 +150,12 @@ def test_keyframes_remember_their_kind_and_strips_render_it(qtbot, kinds_run):
     ws.doc.set_kind(None)
     ws.add_keyframe()
     kfs, _ = load_keyframes(kinds_run / "keyframes.json")
-    assert [k.kind for k in kfs] == [{"cat": 1.0}, None]
+    assert [k.kind_mix for k in kfs] == [{"cat": 1.0}, None]
     strip = ws.keyframes
     qtbot.waitUntil(lambda: not strip.missing_thumbnails(), timeout=10000)
     ws.jump_to(kfs[0])
     _settle(qtbot, ws)
-    assert ws.state.kind == {"cat": 1.0} and np.array_equal(pixels(ws), rendered(ws, "cat"))
+    assert ws.state.kind_mix == {"cat": 1.0} and np.array_equal(pixels(ws), rendered(ws, "cat"))
     ws.shutdown()
 
 
@@ -172,7 +172,7 @@ def test_a_dropped_png_brings_back_latent_and_kind(qtbot, kinds_run, tmp_path):
     _settle(qtbot, ws)
     assert ws.open_dropped(png) is True
     _settle(qtbot, ws)
-    assert torch.equal(ws.current_z(), z) and ws.state.kind == {"apple": 0.6, "boat": 0.4}
+    assert torch.equal(ws.current_z(), z) and ws.state.kind_mix == {"apple": 0.6, "boat": 0.4}
     assert np.array_equal(pixels(ws), shown)
     ws.shutdown()
 
@@ -186,9 +186,9 @@ def test_a_model_without_kinds_shows_no_picker(qtbot, tmp_path):
     assert ws.kind_picker.isHidden() and ws.doc.kind_weights() is None
     ws.canvas.setFocus()
     QTest.keyClick(ws.canvas, Qt.Key_C)
-    assert ws.canvas.hasFocus() and ws.state.kind is None
-    ws.edit(ws.state.replace(kind={"apple": 1.0}), "from another model")    # an edit made with a model with kinds
-    assert ws.state.kind is None
+    assert ws.canvas.hasFocus() and ws.state.kind_mix is None
+    ws.edit(ws.state.replace(kind_mix={"apple": 1.0}), "from another model")    # an edit made with a model with kinds
+    assert ws.state.kind_mix is None
     assert np.array_equal(pixels(ws), load_generator(path).render(ws.current_z()[None])[0])
     png = tmp_path / "plain.png"
     with qtbot.waitSignal(ws.export_png(png, 1).returned, timeout=20000):

@@ -3,7 +3,7 @@ latent its own, as a model without kinds) or one of the model's kinds, each with
 run's folder where the run keeps one — and a mix: a second kind and how much of it (0: the first kind exactly,
 1: the second exactly, between: an in-between kind).
 
-    picker = KindPicker(doc, say)        # mirrors doc.state.kind; the hand's choice becomes doc.set_kind(...)
+    picker = KindPicker(doc, say)        # mirrors doc.state.kind_mix; the hand's choice becomes doc.set_kind(...)
     picker.box.setFocus()                # the workspace's C key; then ↑/↓ or ←/→ step through the kinds
 
 It shows the document's kind and never keeps one of its own; hidden for a model without kinds.
@@ -78,7 +78,7 @@ class KindPicker(QGroupBox):
         self.amount.moved.connect(lambda _, dragging: self._chosen(dragging))
         self.amount.slider.sliderReleased.connect(self._released)
         doc.subscribe(self._on_model, ModelChanged)
-        doc.subscribe(lambda ev: self.show_kind(ev.state.kind), LatentChanged)
+        doc.subscribe(lambda ev: self.show_kind(ev.state.kind_mix), LatentChanged)
         self._on_model(ModelChanged(doc.model))
 
     # ------------------------------------------------------------------ the document's kind, shown
@@ -92,7 +92,7 @@ class KindPicker(QGroupBox):
                 box.addItem(n, n)
             box.blockSignals(False)
         self.setVisible(bool(names))
-        self.show_kind(self.doc.state.kind)
+        self.show_kind(self.doc.state.kind_mix)
         self._pictures.cancel()
         if names:
             model = ev.model
@@ -141,7 +141,7 @@ class KindPicker(QGroupBox):
             self.doc.set_kind(self.choice(), key)
         except ExplorerError as e:
             self.say(describe_error(e), "warning")
-        self.show_kind(self.doc.state.kind)
+        self.show_kind(self.doc.state.kind_mix)
 
     def _released(self) -> None:
         self._drag += 1

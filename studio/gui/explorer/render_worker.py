@@ -35,16 +35,17 @@ class FrameRenderer:
         self.h = self.w = spec.resolution
         self.c = spec.channels
         self.z = torch.zeros(1, spec.z_dim, device=model.device, dtype=model.dtype)
-        self.kind = torch.zeros(1, len(model.kinds), device=model.device, dtype=model.dtype) if model.kinds else None
+        self.kind_buf = None if not model.kinds else torch.zeros(1, len(model.kinds), device=model.device,
+                                                                 dtype=model.dtype)
 
     @torch.inference_mode()
     def render(self, z: torch.Tensor, factor: int = 1, kind: torch.Tensor | None = None) -> QImage:
         """The frame of `z` (shown as `kind`: (K,) weights, None: its own), `factor` × the model's size (2 or 4:
         through the upscaler)."""
         self.z[0].copy_(z)
-        if kind is not None and self.kind is not None:
-            self.kind[0].copy_(kind)
-            x = self.model.G(self.z, self.kind)[0].float()
+        if kind is not None and self.kind_buf is not None:
+            self.kind_buf[0].copy_(kind)
+            x = self.model.G(self.z, self.kind_buf)[0].float()
         else:
             x = self.model.G(self.z)[0].float()
         x.mul_(127.5).add_(128).clamp_(0, 255)
