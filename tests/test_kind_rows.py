@@ -82,3 +82,21 @@ def test_a_keyframe_path_travels_between_kinds_continuously(kinds_model):
     with pytest.raises(an.AnimationError, match="kind"):
         an.KeyframePath(z, 12, [10], kinds=c[:1])
     assert an.KeyframePath(z, 12, [10]).kinds([0]) is None                 # a model without kinds: as before
+
+
+def test_animate_keyframes_travel_between_their_kinds(tmp_path, kinds_model):
+    """`ganstudio animate --keyframes` renders each keyframe as its kind (what Explore's strip and Animate show)."""
+    from PIL import Image
+
+    from studio.cli import main
+    from studio.core.keyframes import save_keyframes
+    z = torch.randn(2, 32, generator=torch.Generator().manual_seed(3))
+    save_keyframes(tmp_path / "k.json", [Keyframe(z[0], kind_mix={"cat": 1.0}), Keyframe(z[1], kind_mix={"apple": 1})])
+    gif = tmp_path / "a.gif"
+    assert main(["animate", str(kinds_model.path), "--keyframes", str(tmp_path / "k.json"), "--fps", "8",
+                 "--seconds", "0.5", "--out", str(gif)]) == 0
+    with Image.open(gif) as im:
+        first = np.asarray(im.convert("RGB")).astype(int)
+    want = kinds_model.render(z[:1], kind="cat")[0].astype(int)
+    other = kinds_model.render(z[:1])[0].astype(int)                      # its own kind is boat
+    assert np.abs(first - want).mean() < 12 < np.abs(first - other).mean()
