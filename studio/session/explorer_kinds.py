@@ -29,13 +29,12 @@ def usable_kind(model, kind) -> dict[str, float] | None:
     if isinstance(kind, str):
         kind = {kind: 1.0}
     try:
-        w = kind_weights(names, kind)
+        kind_weights(names, kind)                        # KindError: a kind the model lacks, or no weight at all
     except KindError:
         return None
     lower = {n.lower(): n for n in names}
     total = float(sum(kind.values()))
-    return {(k if k in names else lower[str(k).lower()]): round(float(v) / total, 6) for k, v in kind.items()} \
-        if w is not None else None
+    return {(k if k in names else lower[str(k).lower()]): round(float(v) / total, 6) for k, v in kind.items()}
 
 
 def kind_array(model, kind) -> np.ndarray | None:

@@ -195,3 +195,27 @@ def test_a_model_without_kinds_shows_no_picker(qtbot, tmp_path):
         pass
     assert "kind" not in read_png_meta(png).raw
     ws.shutdown()
+
+
+def test_animate_travels_between_the_keyframes_kinds(qtbot, kinds_model):
+    from studio.core.keyframes import Keyframe
+    from studio.core.kinds import default_weights
+    from studio.gui.animation_panel import AnimationPanel
+    from studio.session.explorer_doc import ExplorerDocument
+    model = load_generator(kinds_model)
+    doc = ExplorerDocument()
+    doc.set_model(model)
+    z = torch.randn(2, 32, generator=torch.Generator().manual_seed(4))
+    doc.keyframes.replace([Keyframe(z[0], "any"), Keyframe(z[1], "cat", kind_mix={"cat": 1.0})])
+    p = AnimationPanel(doc)
+    qtbot.addWidget(p)
+    p.fps.setValue(8)
+    p.closed.setChecked(False)
+    p.rebuild()
+    a = p.animation
+    assert p.source.currentData() == "keyframes"
+    first, last = a.kinds([0])[0, 0], a.kinds([a.frames - 1])[0, 0]
+    assert torch.equal(first, default_weights(z[:1], model.G.kind_prior)[0]) and last.tolist() == [0, 0, 1]
+    frame = p.frame_source(1)[a.frames - 1]
+    assert np.array_equal(frame, model.render(z[1:], kind="cat")[0])
+    p.shutdown()
