@@ -52,7 +52,7 @@ class KindPicker(QGroupBox):
     dragged = Signal()                   # the mix slider was let go (the workspace ends its merged edit)
 
     def __init__(self, doc, say, parent=None):
-        super().__init__("Kind", parent)
+        super().__init__("Kind of picture", parent)
         self.doc, self.say = doc, say
         self.setObjectName("kindPicker")
         self._drag = 0
