@@ -145,14 +145,20 @@ def test_the_kind_is_kept_with_the_model(qtbot, kinds_run):
 
 def test_keyframes_remember_their_kind_and_strips_render_it(qtbot, kinds_run):
     ws = _open(qtbot, kinds_run)
+    strip, thumbs = ws.keyframes, {}
+    show = strip.set_thumbnail_of
+    strip.set_thumbnail_of = lambda kf, img: (thumbs.__setitem__(kf.label, qimage_to_array(img)[..., :3]),
+                                              show(kf, img))
     ws.doc.set_kind("cat")
     ws.add_keyframe()
     ws.doc.set_kind(None)
     ws.add_keyframe()
     kfs, _ = load_keyframes(kinds_run / "keyframes.json")
     assert [k.kind_mix for k in kfs] == [{"cat": 1.0}, None]
-    strip = ws.keyframes
     qtbot.waitUntil(lambda: not strip.missing_thumbnails(), timeout=10000)
+    assert np.array_equal(thumbs["Key 1"], ws.model.render(kfs[0].z[None], kind="cat")[0])   # the strip: its kind
+    assert np.array_equal(thumbs["Key 2"], ws.model.render(kfs[1].z[None])[0])
+    assert "cat" in strip.item(0).toolTip() and "cat" not in strip.item(1).toolTip()
     ws.jump_to(kfs[0])
     _settle(qtbot, ws)
     assert ws.state.kind_mix == {"cat": 1.0} and np.array_equal(pixels(ws), rendered(ws, "cat"))
