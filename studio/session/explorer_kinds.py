@@ -11,7 +11,6 @@ may be 0, so that the mix keeps its partner while the slider rests at 0); weight
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -56,8 +55,9 @@ def latent_kinds(model, items) -> "torch.Tensor | None":  # noqa: F821
 
 def kind_pictures(model) -> dict[str, np.ndarray]:
     """A typical picture of each of the model's kinds (kinds.json's first example of each) from its run's cached
-    copy of the folder; {} for a model outside a run, a run without kinds.json or without a cache that fits."""
-    from studio.core.dataset import DatasetError
+    copy of the folder (core.dataset.run_pictures); {} for a model outside a run or a run without kinds.json, and
+    no picture for a kind whose example the cache does not hold."""
+    from studio.core.dataset import DatasetError, run_pictures
     from studio.core.run import run_of
     from studio.core.run_kinds import read
     run = run_of(Path(model.path)) if model is not None and model.kinds else None
@@ -69,13 +69,6 @@ def kind_pictures(model) -> dict[str, np.ndarray]:
         return {}
     if kinds is None or tuple(kinds.names) != tuple(model.kinds):
         return {}
-    caches = sorted(Path(run.cache_dir).glob("images-*.npy"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for npy in caches:
-        try:
-            arr = np.load(npy, mmap_mode="r", allow_pickle=False)
-            json.loads(npy.with_suffix(".json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if arr.ndim == 4 and len(arr) == len(kinds.labels):
-            return {n: np.array(arr[ex[0]]) for n, ex in zip(kinds.names, kinds.examples) if ex and ex[0] < len(arr)}
-    return {}
+    named = [(n, ex[0]) for n, ex in zip(kinds.names, kinds.examples) if ex]
+    found = run_pictures(run.cache_dir, run.scan_file, [i for _, i in named])
+    return {n: got[1] for (n, _), got in zip(named, found) if got is not None and got[1] is not None}

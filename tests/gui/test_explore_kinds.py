@@ -14,6 +14,7 @@ from PySide6.QtTest import QTest
 
 from studio.core.checkpoint import load_generator, save_generator
 from studio.core.config import TrainConfig
+from studio.core.dataset import ScanReport
 from studio.core.keyframes import load_keyframes
 from studio.core.models import ModelSpec, build_generator
 from studio.core.pngmeta import kind_of, read_png_meta
@@ -48,7 +49,9 @@ def kinds_run(tmp_path, kinds_model):
     for i, k in enumerate(labels):
         images[i, ..., k] = 200                                   # apple red, boat green, cat blue
     np.save(run / "cache" / "images-0.npy", images)
-    (run / "cache" / "images-0.json").write_text("{}")
+    report = ScanReport("/art", [f"{KINDS[k]}/{i}.png" for i, k in enumerate(labels)]).to_dict()
+    (run / "cache" / "images-0.json").write_text(json.dumps(report))
+    (run / "scan.json").write_text(json.dumps(report))
     return run
 
 
@@ -82,6 +85,9 @@ def test_the_keyboard_picks_a_kind_and_the_canvas_renders_it(qtbot, kinds_run):
     assert not ws.kind_picker.isHidden()
     assert [box.itemText(i) for i in range(box.count())] == ["Any kind", *KINDS]
     qtbot.waitUntil(lambda: not box.itemIcon(3).isNull(), timeout=10000)      # the kinds' typical pictures
+    from studio.session.explorer_kinds import kind_pictures
+    pictures = kind_pictures(ws.model)                                      # each kind's first example
+    assert [pictures[k][0, 0].argmax() for k in KINDS] == [0, 1, 2] and pictures["apple"].shape == (64, 64, 3)
     any_kind, seed = pixels(ws), ws.state.seed
     assert ws.state.kind_mix is None and np.array_equal(any_kind, rendered(ws, None))
     ws.canvas.setFocus()
