@@ -10,7 +10,7 @@ It shows the document's kind and never keeps one of its own; hidden for a model 
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox
 
@@ -61,7 +61,7 @@ class KindPicker(QGroupBox):
         form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.box = KindBox()
         self.box.setAccessibleName("Kind")
-        self.box.setIconSize(QPixmap(THUMB, THUMB).size())
+        self.box.setIconSize(QSize(THUMB, THUMB))
         self.box.setToolTip(TIP)
         form.addRow("Kind", self.box)
         self.partner = KindBox()
