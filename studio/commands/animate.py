@@ -124,6 +124,7 @@ def run(args) -> int:
     from studio.core.keyframes import segment_easings
     from studio.core.video import VideoError, format_of
     from studio.session.devices import load_model
+    from studio.session.explorer_kinds import latent_kinds
 
     try:
         format_of(Path(args.out))
@@ -144,11 +145,13 @@ def run(args) -> int:
                 kfs = _keyframes(args.keyframes, model)
                 z = an.keyframes_path(torch.stack([k.z for k in kfs]), cells)
                 easing = segment_easings(kfs, args.easing, args.loop)     # keyframes may set their own
+                c = latent_kinds(model, kfs)                               # and their kinds (Explore's Kind)
+                kinds = an.keyframes_path(c, cells) if c is not None else None
             else:
                 z = an.seeds_path(args.seeds, model.z_dim, cells)
-                easing = args.easing
+                easing, kinds = args.easing, None
             anim = an.KeyframePath.fit(z, args.fps, args.seconds, loop=args.loop, hold_seconds=args.hold,
-                                       interp=args.interp, easing=easing)
+                                       interp=args.interp, easing=easing, kinds=kinds)
         psi = 1.0 if args.keyframes is not None else args.truncation     # keyframes already hold their ψ
         frames = an.FrameSource(model, anim, psi=psi, size=args.size, grid=(rows, cols),
                                 upscale=(lambda imgs: up.upscale(imgs, args.upscale)) if up is not None else None)

@@ -67,6 +67,10 @@ class Animation:
     def latents(self, indices) -> torch.Tensor:
         return torch.stack([self._at(int(i) % self.frames) for i in indices])
 
+    def kinds(self, indices) -> torch.Tensor | None:
+        """(n, cells, K) kind weights of the frames (core/kinds.py); None: each latent's own."""
+        return None
+
     def _at(self, i: int) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -77,10 +81,16 @@ class KeyframePath(Animation):
     keyframe k+1). A loop ends by moving back to keyframe 0, so frame `frames` would equal frame 0."""
 
     def __init__(self, z: torch.Tensor, fps: int, segments: list[int], hold: int = 0, loop: bool = False,
-                 interp: str = "slerp", easing: str | list[str] = "ease-in-out"):
+                 interp: str = "slerp", easing: str | list[str] = "ease-in-out", kinds: torch.Tensor | None = None):
         z = torch.as_tensor(z, dtype=torch.float32)
         if z.dim() == 2:
             z = z[:, None, :]                      # (K, cells, z_dim)
+        c = None if kinds is None else torch.as_tensor(kinds, dtype=torch.float32)
+        if c is not None and c.dim() == 2:
+            c = c[:, None, :]                      # (K, cells, kinds)
+        if c is not None and c.shape[:2] != z.shape[:2]:
+            raise AnimationError("give one row of kind weights per keyframe and cell")
+        self.kind_weights = c
         if z.dim() != 3 or len(z) < 1:
             raise AnimationError("an animation needs at least one keyframe")
         self.z, self.fps, self.loop, self.hold = z, check_fps(fps), bool(loop), max(0, int(hold))
@@ -133,15 +143,32 @@ class KeyframePath(Animation):
         """The frame index on which each keyframe is shown exactly (first frame of its block)."""
         return self.starts[:len(self.z)] if self.loop else self.starts
 
-    def _at(self, i: int) -> torch.Tensor:
+    def _where(self, i: int) -> tuple[int, float | None]:
+        """(the keyframe frame i leaves from, the eased progress to the next; None: keyframe k itself)."""
         k = max(j for j in range(len(self.starts)) if self.starts[j] <= i) if i else 0
         k = min(k, len(self.z) - 1)
         f = i - self.starts[k]
         if f <= self.hold or k >= len(self.segments):
+            return k, None
+        return k, ease(self.easings[k], (f - self.hold) / self.segments[k])
+
+    def _at(self, i: int) -> torch.Tensor:
+        k, u = self._where(i)
+        if u is None:
             return self.z[k]
-        u = ease(self.easings[k], (f - self.hold) / self.segments[k])
         a, b = self.z[k], self.z[(k + 1) % len(self.z)]
         return slerp(a, b, u) if self.interp == "slerp" else lerp(a, b, u)
+
+    def kinds(self, indices) -> torch.Tensor | None:
+        """Kind weights travel with the latents: linearly, with the same easing (a keyframe's kind is exact)."""
+        if self.kind_weights is None:
+            return None
+
+        def at(i):
+            k, u = self._where(i)
+            c = self.kind_weights
+            return c[k] if u is None else lerp(c[k], c[(k + 1) % len(c)], u)
+        return torch.stack([at(int(i) % self.frames) for i in indices])
 
 
 class PeriodicWalk(Animation):
@@ -235,7 +262,9 @@ class FrameSource:
     def render(self, indices) -> list[np.ndarray]:
         z = self.animation.latents(indices)                            # (n, cells, z_dim)
         n, cells, d = z.shape
-        imgs = self.model.render(truncate(z.reshape(n * cells, d), self.psi))
+        c = self.animation.kinds(indices)
+        imgs = self.model.render(truncate(z.reshape(n * cells, d), self.psi),
+                                 kind=None if c is None else c.reshape(n * cells, -1))
         if self.upscale is not None:
             imgs = self.upscale(imgs)
         imgs = imgs.reshape(n, cells, *imgs.shape[1:])

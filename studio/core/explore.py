@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .kind_rows import kind_from_json
 from .latent import make_grid, seed_to_z, slerp, truncate
 
 PSI_RANGE = (-1.0, 2.0)
@@ -33,6 +34,7 @@ class LatentState:
     mix_z: torch.Tensor | None = None            # explicit second latent (a keyframe)
     mix_t: float = 0.0
     label: str = ""
+    kind_mix: dict | None = None                     # None: "Any kind" (the latent's own), else {name: weight}
 
     def replace(self, **kw) -> "LatentState":
         return dataclasses.replace(self, **kw)
@@ -59,7 +61,7 @@ class LatentState:
             return (a is None and b is None) or (a is not None and b is not None and torch.equal(a, b))
         return (self.seed, self.psi, self.dirs, self.mix_seed, self.mix_t) == \
             (other.seed, other.psi, other.dirs, other.mix_seed, other.mix_t) and \
-            eqt(self.base, other.base) and eqt(self.mix_z, other.mix_z)
+            eqt(self.base, other.base) and eqt(self.mix_z, other.mix_z) and self.kind_mix == other.kind_mix
 
 
 def base_latent(state: LatentState, z_dim: int) -> torch.Tensor:
@@ -98,12 +100,13 @@ def batch_latents(states, z_dim: int, directions: torch.Tensor | None = None) ->
     return torch.stack([compose(s, z_dim, directions) for s in states]) if states else torch.zeros(0, z_dim)
 
 
-def contact_sheet(model, zs: torch.Tensor, cols: int | None = None, pad: int = 4, fill: int = 24) -> np.ndarray:
-    """Render latents (N, z_dim) into one uint8 grid image."""
+def contact_sheet(model, zs: torch.Tensor, cols: int | None = None, pad: int = 4, fill: int = 24,
+                  kind=None) -> np.ndarray:
+    """Render latents (N, z_dim) into one uint8 grid image (kind: GeneratorModel.render's)."""
     n = len(zs)
     cols = cols or max(1, math.ceil(math.sqrt(n)))
     rows = max(1, math.ceil(n / cols))
-    return make_grid(model.render(zs), rows, cols, pad=pad, fill=fill)
+    return make_grid(model.render(zs, kind=kind), rows, cols, pad=pad, fill=fill)
 
 
 # ---------------------------------------------------------------- metadata (see pngmeta for the file side)
@@ -153,7 +156,8 @@ def state_to_dict(state: LatentState) -> dict:
         return None if t is None else [float(v) for v in t.float().tolist()]
     return {"seed": int(state.seed), "psi": float(state.psi), "dirs": [float(v) for v in state.dirs],
             "base": vec(state.base), "mix_seed": state.mix_seed, "mix_z": vec(state.mix_z),
-            "mix_t": float(state.mix_t), "label": state.label}
+            "mix_t": float(state.mix_t), "label": state.label,
+            **({"kind": dict(state.kind_mix)} if state.kind_mix else {})}
 
 
 def state_from_dict(d: dict, z_dim: int) -> LatentState:
@@ -184,4 +188,4 @@ def state_from_dict(d: dict, z_dim: int) -> LatentState:
                        dirs=tuple(float(v) for v in dirs), base=vec("base"),
                        mix_seed=int(mix_seed) if isinstance(mix_seed, int) and 0 <= mix_seed <= SEED_MAX else None,
                        mix_z=vec("mix_z"), mix_t=float(num("mix_t", 0.0, 1.0, 0.0)),
-                       label=str(d.get("label", ""))[:200])
+                       label=str(d.get("label", ""))[:200], kind_mix=kind_from_json(d.get("kind"), "saved position"))

@@ -2,9 +2,12 @@
 
 File format (project/keyframes.json):
     {"format": "ganstudio-keyframes", "version": 1, "model": "<identity or ''>",
-     "keyframes": [{"label": str, "seed": int|null, "psi": float, "z": [float, ...], "easing"?: str}, ...]}
+     "keyframes": [{"label": str, "seed": int|null, "psi": float, "z": [float, ...], "easing"?: str,
+                    "kind"?: {name: weight}}, ...]}
 `z` is the final latent (truncation and direction edits already applied); seed/psi are for display.
 `easing` (optional) is the easing of the segment that leaves this keyframe; absent = the animation's default.
+`kind` (optional) is the kind the keyframe was made with (a model with kinds, core/kinds.py); absent = "Any kind",
+the latent's own.
 """
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import torch
 
 from .files import atomic_write_text
 from .errors import StudioError
+from .kind_rows import kind_from_json
 
 FORMAT = "ganstudio-keyframes"
 EASINGS = ("linear", "ease-in-out", "cubic")          # the names studio.core.animation.ease knows
@@ -36,11 +40,13 @@ class Keyframe:
     psi: float = 1.0
     extra: dict = field(default_factory=dict)
     easing: str = ""                # easing of the segment leaving this keyframe; "" = the animation's default
+    kind_mix: dict | None = None        # {name: weight}; None = "Any kind" (the latent's own)
 
     def to_dict(self) -> dict:
         return {"label": self.label, "seed": self.seed, "psi": self.psi,
                 "z": [float(v) for v in self.z.float().tolist()], **({"extra": self.extra} if self.extra else {}),
-                **({"easing": self.easing} if self.easing else {})}
+                **({"easing": self.easing} if self.easing else {}),
+                **({"kind": dict(self.kind_mix)} if self.kind_mix else {})}
 
     @classmethod
     def from_dict(cls, d: dict, z_dim: int | None = None) -> "Keyframe":
@@ -56,10 +62,14 @@ class Keyframe:
         easing = d.get("easing", "") or ""
         if easing and easing not in EASINGS:
             raise KeyframeError(f"unknown easing '{str(easing)[:40]}' in a keyframe: use {', '.join(EASINGS)}")
+        try:
+            kind = kind_from_json(d.get("kind"), "keyframe")
+        except ValueError as e:
+            raise KeyframeError(str(e)) from None
         return cls(torch.tensor(z, dtype=torch.float32), str(d.get("label", ""))[:200],
                    int(seed) if isinstance(seed, int) else None,
                    float(psi) if isinstance(psi, (int, float)) and math.isfinite(psi) else 1.0,
-                   d.get("extra") if isinstance(d.get("extra"), dict) else {}, easing)
+                   d.get("extra") if isinstance(d.get("extra"), dict) else {}, easing, kind)
 
 
 def segment_easings(keyframes: list[Keyframe], default: str, loop: bool) -> list[str]:

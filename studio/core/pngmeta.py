@@ -208,6 +208,16 @@ def read_png_meta(path: Path) -> ImageMeta:
     return parse(text)
 
 
+def kind_of(meta: ImageMeta) -> dict[str, float] | None:
+    """The kind a picture was made with (its "kind" record: kinds.kind_dict's {name: weight}), None when it has
+    none ("Any kind": the latent's own). PngMetaError for a record that is not one."""
+    from .kind_rows import kind_from_json
+    try:
+        return kind_from_json(meta.raw.get("kind"), "image")
+    except ValueError as e:
+        raise PngMetaError(str(e)) from None
+
+
 def load_pixels(path: Path) -> np.ndarray:
     with Image.open(path) as im:
         return np.asarray(im)

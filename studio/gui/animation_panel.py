@@ -21,6 +21,7 @@ from studio.core.keyframes import segment_easings
 from studio.session.errors import describe_error
 from studio.session.events import DirectionsChanged, ListChanged, ModelChanged
 from studio.session.explorer_doc import ExplorerDocument
+from studio.session.explorer_kinds import latent_kinds
 from studio.session.project import Project
 from studio.session.upscaling import missing_factor
 
@@ -308,9 +309,12 @@ class AnimationPanel(QWidget):
             base = an.seeds_path([self.walk_seed.value()], self.model.z_dim, cells)[0]
             dirs, amps = zip(*self.directions)
             return an.Breathing(base, list(dirs), list(amps), fps, round(fps * self.length.value()))
+        kinds = None
         if key == "keyframes":
             import torch
             z = an.keyframes_path(torch.stack([k.z for k in self.keyframes]), cells)
+            c = latent_kinds(self.model, self.keyframes)      # a model with kinds: the path travels between them
+            kinds = an.keyframes_path(c, cells) if c is not None else None
         else:
             try:
                 seeds = [int(s) for s in self.seeds.text().replace(",", " ").split()]
@@ -322,7 +326,7 @@ class AnimationPanel(QWidget):
             easing = segment_easings(self.keyframes, easing, self.closed.isChecked())
         return an.KeyframePath.per_segment(z, fps, self.segment.value(), self.hold.value(),
                                            self.closed.isChecked(), interp=self.interp.currentText(),
-                                           easing=easing)
+                                           easing=easing, kinds=kinds)
 
     def frame_source(self, upscale: int | None = None) -> an.FrameSource:
         """The frames the settings describe, `upscale` × the model's size (default: the chosen size) through the

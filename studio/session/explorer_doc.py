@@ -8,15 +8,17 @@
     doc.subscribe(handler, LatentChanged)              # ModelChanged, LatentChanged, DirectionsChanged, ListChanged
     doc.set_upscale(2); doc.upscale; doc.upscaler()    # the canvas's size through the model's upscaler (UpscaleChanged)
     doc.animation.upscale                              # Animate's frame size (saved with the model)
+    doc.set_kind("elf"); doc.set_kind({"elf": .7, "orc": .3}); doc.set_kind(None)   # state.kind_mix
 
-It owns the model, the current latent (LatentState) with its undo history, the GANSpace directions, the
-keyframes, the favourites and the canvas's size (1, 2 or 4 × the model's, through the model's upscaler, which
-Export PNG uses too); nobody keeps a copy. All of it belongs to the model it was made on: it is kept in
-the model's folder (`model_home`: the run folder, or a folder beside a loose model or per user for the demo),
-written atomically as it changes, and comes back when that model is opened again — whatever project the window
-has open. The position (the current latent) is written at most twice a second while it changes and at once
-when the model changes or the document is closed (`save_position`). Slow work (loading, directions, exports,
-finding the model of a PNG) is offered as blocking methods that take a Job, for a worker to run.
+It owns the model, the current latent (LatentState, with the kind it is shown as: state.kind_mix, see
+session.explorer_kinds) with its undo history, the GANSpace directions, the keyframes, the favourites and the
+canvas's size (1, 2 or 4 × the model's, through the model's upscaler, which Export PNG uses too); nobody keeps a
+copy. All of it belongs to the model it was made on: it is kept in the model's folder (`model_home`: the run
+folder, or a folder beside a loose model or per user for the demo), written atomically as it changes, and comes
+back when that model is opened again — whatever project the window has open. The position (the current latent) is
+written at most twice a second while it changes and at once when the model changes or the document is closed
+(`save_position`). Slow work (loading, directions, exports, finding the model of a PNG) is offered as blocking
+methods that take a Job, for a worker to run.
 """
 from __future__ import annotations
 
@@ -37,11 +39,13 @@ from studio.core.explore import (LatentState, batch_latents, compose, contact_sh
                                  state_to_dict, state_to_meta)
 from studio.core.files import atomic_write_text
 from studio.core.keyframes import Keyframe
-from studio.core.pngmeta import read_png_meta, save_png, upscale_record
+from studio.core.kinds import KindError, kind_dict, kind_weights
+from studio.core.pngmeta import PngMetaError, kind_of, read_png_meta, save_png, upscale_record
 from studio.core.run import BEST_NAME, RunFolder, list_checkpoints
 
 from .animation_settings import AnimationSettings
 from .devices import load_model
+from .explorer_kinds import kind_array, latent_kinds, usable_kind
 from .events import DirectionsChanged, Hub, LatentChanged, ListChanged, ModelChanged, UpscaleChanged
 from .history import History
 from .latent_list import LatentList
@@ -228,6 +232,8 @@ class ExplorerDocument:
             state = state.replace(base=None)                 # an edit made with another model
         if zd and state.mix_z is not None and len(state.mix_z) != zd:
             state = state.replace(mix_z=None, mix_t=0.0)
+        if state.kind_mix is not None and self.model is not None:
+            state = state.replace(kind_mix=usable_kind(self.model, state.kind_mix))   # none for a model without kinds
         self.state = state
         self.hub.emit(LatentChanged(state))
         if self.model is not None and remember:
@@ -239,6 +245,24 @@ class ExplorerDocument:
         if self.model is None:
             return None
         return compose(self.state, self.model.z_dim, self.directions.vectors if self.directions else None)
+
+    # ------------------------------------------------------------------ the kind (a model with kinds)
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.model.kinds) if self.model is not None else ()
+
+    def set_kind(self, kind, key=None) -> bool:
+        """Show `kind`: None ("Any kind": each latent's own), a name or {name: weight} (one undoable step)."""
+        if kind is not None:
+            try:
+                kind_weights(self.kinds, kind)
+            except KindError as e:
+                raise ExplorerError(f"{str(e)[:1].upper()}{str(e)[1:]}.") from None
+        return self.edit(self.state.replace(kind_mix=usable_kind(self.model, kind)), "Kind", key)
+
+    def kind_weights(self):
+        """(K,) weights the canvas gives G, or None: each latent's own kind."""
+        return kind_array(self.model, self.state.kind_mix)
 
     def random_seed(self) -> bool:
         return self.edit(self.state.replace(seed=random.randrange(0, 2 ** 31), base=None, label=""), "Random seed")
@@ -261,7 +285,8 @@ class ExplorerDocument:
     def jump_to(self, kf: Keyframe) -> bool:
         if self.model is None or len(kf.z) != self.model.z_dim:
             return False
-        return self.edit(LatentState(seed=kf.seed or 0, psi=1.0, base=kf.z.clone(), label=kf.label),
+        return self.edit(LatentState(seed=kf.seed or 0, psi=1.0, base=kf.z.clone(), label=kf.label,
+                                     kind_mix=kf.kind_mix),
                          f"Jump to {kf.label}")
 
     # ------------------------------------------------------------------ directions
@@ -297,7 +322,7 @@ class ExplorerDocument:
     def _keyframe(self) -> Keyframe | None:
         z = self.current_z()
         return None if z is None else Keyframe(z.clone(), self.state.label, int(self.state.seed),
-                                               float(self.state.psi))
+                                               float(self.state.psi), kind_mix=self.state.kind_mix)
 
     def add_keyframe(self) -> Keyframe | None:
         kf = self._keyframe()
@@ -325,11 +350,14 @@ class ExplorerDocument:
         names = self.directions.names if self.directions else None
         path = path if path.suffix.lower() == ".png" else path.with_suffix(".png")
         by_upscaler = scale > 1 and scale in choices
+        weights = kind_array(model, st.kind_mix)
         with self.render_lock:
-            img = model.render(z[None])
+            img = model.render(z[None], kind=weights)
             if by_upscaler:
                 img = up.upscale(img, scale)
         meta = state_to_meta(st, model, z, names)
+        if weights is not None:
+            meta["kind"] = kind_dict(model.kinds, weights)
         if scale > 1:
             meta["upscale"] = upscale_record(scale, (model.spec.resolution,) * 2, None if by_upscaler else "lanczos")
         return save_png(path, img[0], meta, 1 if by_upscaler else scale)
@@ -353,8 +381,11 @@ class ExplorerDocument:
         model = self.model
         meta = {"model": {"identity": model.identity, "name": model.path.name, "z_dim": model.z_dim},
                 "psi": float(self.state.psi), **info}
+        kinds = latent_kinds(model, self.keyframes.items) if info.get("sheet") == "keyframes" else self.kind_weights()
+        if info.get("sheet") != "keyframes" and kinds is not None:
+            meta["kind"] = kind_dict(model.kinds, kinds)
         with self.render_lock:
-            sheet = contact_sheet(model, zs)
+            sheet = contact_sheet(model, zs, kind=kinds)
         return save_png(path, sheet, meta)
 
     # ------------------------------------------------------------------ back from a PNG
@@ -400,6 +431,10 @@ class ExplorerDocument:
         if meta.z_dim != self.model.z_dim:
             raise ExplorerError(f"{name} has a {meta.z_dim}-value latent but this model takes {self.model.z_dim}.")
         dirs = self.directions.vectors if self.directions else None
+        try:
+            kind = usable_kind(self.model, kind_of(meta))                   # its kind, when the model has it
+        except PngMetaError as e:
+            raise ExplorerError(f"{name}: {e}.") from None
         if meta.upscale > 1 and meta.upscale in self.upscale_choices():   # its size, when the model can show it
             self.set_upscale(meta.upscale)
-        self.edit(state_from_meta(meta, self.model.z_dim, dirs), f"Restore {name}")
+        self.edit(state_from_meta(meta, self.model.z_dim, dirs).replace(kind_mix=kind), f"Restore {name}")

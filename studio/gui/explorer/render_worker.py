@@ -8,7 +8,8 @@ is written straight from the generator output into a fresh QImage's pixels (no e
 torch.inference_mode, with the input latent in a reused buffer; `lock` (the document's render lock) is held
 while the generator runs, so exports and thumbnails never run it at the same time. A request may ask for the frame
 at 2× or 4× the model's size (the canvas's size, ExplorerDocument.upscale): it is enlarged by the model's upscaler
-in the same step, under the same lock.
+in the same step, under the same lock. For a model with kinds a request carries the kind's weights (None: each
+latent's own, G derives it from the latent).
 """
 from __future__ import annotations
 
@@ -34,12 +35,19 @@ class FrameRenderer:
         self.h = self.w = spec.resolution
         self.c = spec.channels
         self.z = torch.zeros(1, spec.z_dim, device=model.device, dtype=model.dtype)
+        self.kind_buf = None if not model.kinds else torch.zeros(1, len(model.kinds), device=model.device,
+                                                                 dtype=model.dtype)
 
     @torch.inference_mode()
-    def render(self, z: torch.Tensor, factor: int = 1) -> QImage:
-        """The frame of `z`, `factor` × the model's size (2 or 4: through the upscaler)."""
+    def render(self, z: torch.Tensor, factor: int = 1, kind: torch.Tensor | None = None) -> QImage:
+        """The frame of `z` (shown as `kind`: (K,) weights, None: its own), `factor` × the model's size (2 or 4:
+        through the upscaler)."""
         self.z[0].copy_(z)
-        x = self.model.G(self.z)[0].float()
+        if kind is not None and self.kind_buf is not None:
+            self.kind_buf[0].copy_(kind)
+            x = self.model.G(self.z, self.kind_buf)[0].float()
+        else:
+            x = self.model.G(self.z)[0].float()
         x.mul_(127.5).add_(128).clamp_(0, 255)
         if x.device.type != "cpu" or factor > 1:
             x = x.to(torch.uint8)       # on the GPU: a quarter of the bytes over the bus, the same cast as copy_
@@ -62,7 +70,7 @@ class RenderWorker(QObject):
         super().__init__(parent)
         self.model = model
         self.lock = lock or threading.Lock()
-        self._requests = Latest()                  # (z, serial, factor): the newest request only
+        self._requests = Latest()                  # (z, serial, factor, kind): the newest request only
         self.requested = self.rendered = self.dropped = 0
         self._renderer = FrameRenderer(model, upscaler)
         self._worker = Worker(self._loop, name="explorer-render", parent=self)
@@ -72,10 +80,12 @@ class RenderWorker(QObject):
     def start(self) -> None:
         self._worker.start()
 
-    def request(self, z: torch.Tensor, serial: int, factor: int = 1) -> None:
-        """Render `z` next (at `factor` × the model's size), in place of any request still waiting."""
+    def request(self, z: torch.Tensor, serial: int, factor: int = 1, kind=None) -> None:
+        """Render `z` next (at `factor` × the model's size, as `kind`: (K,) weights or None), in place of any
+        request still waiting."""
         self.requested += 1
-        if self._requests.put((z.detach().to("cpu", torch.float32).clone(), serial, factor)):
+        c = None if kind is None else torch.as_tensor(kind, dtype=torch.float32).clone()
+        if self._requests.put((z.detach().to("cpu", torch.float32).clone(), serial, factor, c)):
             self.dropped += 1
 
     def stop(self) -> None:
@@ -85,11 +95,11 @@ class RenderWorker(QObject):
     def _loop(self, job):
         """Wait for the newest request, render it, yield (frame, serial, ms) or a failure message; until stopped."""
         while True:
-            z, serial, factor = self._requests.take(job)
+            z, serial, factor, kind = self._requests.take(job)
             t0 = time.perf_counter()
             try:
                 with self.lock:
-                    img = self._renderer.render(z, factor)
+                    img = self._renderer.render(z, factor, kind)
             except Exception as e:  # noqa: BLE001 - a broken model is reported; the loop goes on
                 yield f"rendering failed: {e}"
                 continue

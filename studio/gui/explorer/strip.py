@@ -93,7 +93,9 @@ class LatentStrip(QListWidget):
     def _describe(self, it: QListWidgetItem) -> None:
         kf = it.data(ROLE)
         easing = f" · easing to next: {kf.easing}" if kf.easing else ""
-        it.setToolTip(f"{kf.label}\nseed {kf.seed if kf.seed is not None else '—'} · ψ {kf.psi:.2f}{easing}\n"
+        kind = " · " + " + ".join(f"{n} {w:.0%}" if w < 1 else n for n, w in kf.kind_mix.items() if w > 0) \
+            if kf.kind_mix else ""
+        it.setToolTip(f"{kf.label}\nseed {kf.seed if kf.seed is not None else '—'} · ψ {kf.psi:.2f}{kind}{easing}\n"
                       "Double-click to jump to it, drag to reorder, Delete to remove"
                       + (", right-click for easing" if self.per_segment_easing else ""))
 

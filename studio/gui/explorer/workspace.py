@@ -4,10 +4,11 @@ The document owns the model, the latent and its undo history, the directions, ke
 widget shows them and turns the hand's edits into document edits (merged while one slider is dragged). Slow
 work goes through gui.worker.Worker: loading a model (read + hash), finding directions, thumbnails, exports and
 the model search of a dropped PNG; the RenderWorker renders the newest latent off the UI thread, at the canvas's
-size (the document's: the model's, or ×2 / ×4 through its upscaler; the toolbar's size box and U choose it).
-Keys (K, F, R, ←/→, 0, 1, 2, S, B, U) work while focus is anywhere in this workspace. The artist's own pictures
-come in through PictureTools: drop any image (or File ▸ Find Image in Model…) to find it in the model, or
-File ▸ Restore a Picture… to repair one with the model (a brush over the canvas; [ ] brush size, E erase).
+size (the document's: the model's, or ×2 / ×4 through its upscaler; the toolbar's size box and U choose it), as
+the document's kind (a model with kinds: the KindPicker, C). Keys (K, F, R, ←/→, 0, 1, 2, S, B, U, C) work while
+focus is anywhere in this workspace. The artist's own pictures come in through PictureTools: drop any image (or
+File ▸ Find Image in Model…) to find it in the model, or File ▸ Restore a Picture… to repair one with the model
+(a brush over the canvas; [ ] brush size, E erase).
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from studio.core.events import Notice
 from studio.session.errors import describe_error
 from studio.session.events import DirectionsChanged, LatentChanged, ListChanged, ModelChanged, UpscaleChanged
 from studio.session.explorer_doc import ExplorerDocument, ExplorerError
+from studio.session.explorer_kinds import latent_kinds
 from studio.session.upscaling import missing_factor
 from studio.session.image_search import has_latent, is_picture
 
@@ -35,6 +37,7 @@ from .canvas import ExplorerCanvas
 from .canvas_size import SIZES, CanvasSize
 from .controls import LatentControls
 from .export import ExplorerExport
+from .kind_picker import KindPicker
 from .picture_tools import PictureTools
 from .render_worker import RenderWorker
 from .strip import LatentStrip
@@ -91,6 +94,9 @@ class ExplorerWorkspace(QWidget):
         self.pictures = PictureTools(self, self.doc, self.canvas, self.studio, self.say)
         self.setFocusProxy(self.canvas)                      # shown → the canvas has focus: keys work at once
         self.controls = LatentControls()
+        self.kind_picker = KindPicker(self.doc, self.say)             # a model with kinds: which kind is shown
+        self.kind_picker.dragged.connect(self.doc.save_position)
+        self.controls.layout().insertWidget(0, self.kind_picker)
         scroll = self._side = ScrollColumn(self.controls)
         self._build_toolbar()
         self._build_layout(scroll)
@@ -113,6 +119,8 @@ class ExplorerWorkspace(QWidget):
         a("★ Fav", self.add_favourite, "F", tip="Keep the current image as a favourite")
         workspace_action(self, "Previous seed", lambda: self.doc.step_seed(-1), Qt.Key_Left)
         workspace_action(self, "Next seed", lambda: self.doc.step_seed(1), Qt.Key_Right)
+        workspace_action(self, "Choose the kind", lambda: None if self.kind_picker.isHidden() else
+                         self.kind_picker.box.setFocus(Qt.ShortcutFocusReason), Qt.Key_C)
         self.tb.addSeparator()
         a("Fit", self.canvas.fit, "0")
         a("1:1", lambda: self.canvas.set_zoom(1.0), "1")
@@ -353,7 +361,7 @@ class ExplorerWorkspace(QWidget):
 
             def render(job):
                 with lock:
-                    return model.render(zs)
+                    return model.render(zs, kind=latent_kinds(model, kfs))    # each its own kind
             w = Worker(render, name="thumbnails", parent=self)
             w.returned.connect(lambda imgs: [strip.set_thumbnail_of(k, array_to_qimage(a)) for k, a in zip(kfs, imgs)])
             w.start()
@@ -364,7 +372,7 @@ class ExplorerWorkspace(QWidget):
             return
         self._serial += 1
         self._sent_at[self._serial] = time.perf_counter()
-        self.worker.request(self.doc.current_z(), self._serial, self.doc.upscale)
+        self.worker.request(self.doc.current_z(), self._serial, self.doc.upscale, self.doc.kind_weights())
 
     def _on_frame(self, img, serial: int, ms: float) -> None:
         if serial <= self._shown_serial:
@@ -389,6 +397,7 @@ class ExplorerWorkspace(QWidget):
 
     def shutdown(self) -> None:
         self.pictures.shutdown()
+        self.kind_picker.shutdown()
         self._loader.cancel()
         self._dir_worker.cancel()
         self._stop_worker()
