@@ -96,6 +96,23 @@ def _top(rel: str) -> tuple[str | None, bool]:
     return (parts[0], len(parts) > 2) if len(parts) > 1 else (None, False)
 
 
+def subfolder_members(usable: list[str]) -> tuple[dict[str, list[int]], list[int], dict[str, int]]:
+    """({top-level subfolder: dataset indices of its pictures}, indices of the pictures at the root,
+    {subfolder: how many of its pictures sit in folders inside it})."""
+    members: dict[str, list[int]] = {}
+    loose: list[int] = []
+    nested: dict[str, int] = {}
+    for i, rel in enumerate(usable):
+        top, deep = _top(rel)
+        if top is None:
+            loose.append(i)
+            continue
+        if deep:
+            nested[top] = nested.get(top, 0) + 1
+        members.setdefault(top, []).append(i)
+    return members, loose, nested
+
+
 def subfolder_kinds(usable: list[str], rules: dict | None = None,
                     subdirs: list[str] | None = None) -> tuple[Kinds | None, list[str]]:
     """Kinds from the top-level subfolders of a scanned folder (usable: ScanReport.usable, relative paths).
@@ -105,19 +122,9 @@ def subfolder_kinds(usable: list[str], rules: dict | None = None,
     kinds is None for a flat folder, or when fewer than two kinds remain."""
     rules = dict(rules or {})
     notes: list[str] = []
-    tops = [_top(r) for r in usable]
-    if not any(t is not None for t, _ in tops):
+    members, loose, nested = subfolder_members(usable)
+    if not members:
         return None, []
-    nested: dict[str, int] = {}
-    members: dict[str, list[int]] = {}
-    loose: list[int] = []
-    for i, (top, deep) in enumerate(tops):
-        if top is None:
-            loose.append(i)
-            continue
-        if deep:
-            nested[top] = nested.get(top, 0) + 1
-        members.setdefault(top, []).append(i)
     empty = [d for d in sorted(set(subdirs or ()) - set(members)) if not d.startswith(".")]
     if empty:
         notes.append(f"Subfolder{'s' if len(empty) > 1 else ''} {_few(empty)} "
@@ -140,8 +147,8 @@ def subfolder_kinds(usable: list[str], rules: dict | None = None,
         kinds.setdefault(cleaned, []).extend(members[top])
     if loose:
         if kinds:
-            notes.append(f"{_count(len(loose))} directly in the folder, beside the subfolders, form the kind "
-                         f"'{UNSORTED}'.")
+            notes.append(f"{_count(len(loose))} directly in the folder, beside the subfolders, "
+                         f"{'form' if len(loose) != 1 else 'forms'} the kind '{UNSORTED}'.")
         kinds.setdefault(UNSORTED, []).extend(loose)
     few = [n for n in sorted(kinds) if len(kinds[n]) < MIN_PICTURES]
     if few:

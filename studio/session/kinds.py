@@ -1,0 +1,126 @@
+"""Kinds as the Dataset page and the commands show them: what a run will train with, and the artist's rules.
+
+core/kinds.py decides the kinds (and run_kinds when a run begins); here:
+
+    p = preview(cfg, report.usable)          # the Dataset page's Kinds section; None for a folder without subfolders
+    p.kinds, p.folders, p.notes               # each kind (count, subfolders, example pictures), each subfolder, sentences
+    rules = renamed(cfg.class_rules, ["dogs", "wolves"], "canines")    # rename; two subfolders one name: merged
+    rules = ignored(cfg.class_rules, ["junk"], True)                   # left out of training; False: used again
+    run_kinds_lines(project)                  # `ganstudio train`'s lines: the kinds it trains with, and why
+
+The rules live in the run's settings (TrainConfig.class_rules, saved with the project), so the run trains with them.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from studio.core.config import ConfigError
+from studio.core.kinds import auto_count, clean_name, subfolder_kinds, subfolder_members
+from studio.core.models.registry import ARCHITECTURES
+from studio.core.run_kinds import mode, read, top_subdirs
+
+__all__ = ["KindRow", "FolderRow", "KindsPreview", "preview", "renamed", "ignored", "run_kinds_lines", "CHOICES"]
+
+# the Dataset page's choice: what TrainConfig.classes each line sets
+CHOICES = (("subfolders", "From subfolders"), ("found", "Find kinds in the folder"), ("none", "None"))
+
+
+@dataclass(frozen=True)
+class KindRow:
+    name: str
+    count: int
+    folders: tuple[str, ...]          # the subfolders it is made of ("" for the pictures at the folder's root)
+    examples: tuple[int, ...]         # dataset indices of a few of its pictures
+
+
+@dataclass(frozen=True)
+class FolderRow:
+    folder: str
+    count: int
+    kind: str                         # the kind it counts as; "" when it is in no kind (ignored, or too few)
+    ignored: bool                     # ignored by the artist's rule
+
+
+@dataclass(frozen=True)
+class KindsPreview:
+    choice: str                       # one of CHOICES' keys: what the page's Kinds choice shows
+    kinds: tuple[KindRow, ...]        # what the run trains with from subfolders (empty: without kinds, or found)
+    folders: tuple[FolderRow, ...]    # every top-level subfolder with pictures
+    notes: tuple[str, ...]            # the scan report's sentences
+    takes_kinds: bool                 # whether the architecture can learn kinds at all
+
+
+def preview(cfg, usable: list[str], subdirs: list[str] | None = None) -> KindsPreview | None:
+    """The kinds cfg would train with on these usable pictures (ScanReport.usable); None when the folder has no
+    subfolders of pictures. subdirs: the folder's top-level subfolders (read from cfg.data_dir when None)."""
+    members, _, _ = subfolder_members(usable)
+    if not members:
+        return None
+    subdirs = top_subdirs(cfg.data_dir) if subdirs is None else subdirs
+    how = mode(cfg)
+    choice = "subfolders" if how == "auto" else how
+    takes = ARCHITECTURES[cfg.arch].kinds
+    kinds, notes = subfolder_kinds(usable, cfg.class_rules, subdirs)
+    names = {f: clean_name(cfg.class_rules.get(f, f)) for f in members if cfg.class_rules.get(f, f) != ""}
+    in_kinds = set(kinds.names) if kinds is not None else set()
+    folders = tuple(FolderRow(f, len(idx), names.get(f, "") if names.get(f) in in_kinds else "",
+                              cfg.class_rules.get(f) == "") for f, idx in sorted(members.items()))
+    rows: tuple[KindRow, ...] = ()
+    if kinds is not None:
+        rows = tuple(KindRow(n, c, tuple(f for f in sorted(members) if names.get(f) == n) or ("",),
+                             tuple(ex)) for n, c, ex in zip(kinds.names, kinds.counts, kinds.examples))
+    if not takes:
+        can = " or ".join(a.label.split(" — ")[0] for a in ARCHITECTURES.values() if a.kinds)
+        notes = [f"This architecture cannot learn kinds: choose {can} under Model to train with kinds."]
+    elif choice == "none":
+        notes = ["The model trains without kinds, as chosen."]
+    elif choice == "found":
+        k = cfg.kinds or auto_count(len(usable))
+        notes = [f"{k} kinds are found in the pictures when training starts (the subfolders are not used)."]
+    if choice != "subfolders" or not takes:
+        rows = ()
+    return KindsPreview(choice, rows, folders, tuple(notes), takes)
+
+
+def renamed(rules: dict, folders, name: str) -> dict:
+    """The rules with these subfolders counting as the kind `name` (several subfolders: merged into one kind)."""
+    name = str(name).strip()
+    if not name:
+        raise ConfigError("a kind needs a name: type one, or ignore the subfolder")
+    out = dict(rules)
+    for f in folders:
+        if name == f:
+            out.pop(f, None)                 # its own name again: no rule needed
+        else:
+            out[f] = name
+    return out
+
+
+def ignored(rules: dict, folders, ignore: bool = True) -> dict:
+    """The rules with these subfolders left out of training (ignore=False: used again, under their own name)."""
+    out = dict(rules)
+    for f in folders:
+        if ignore:
+            out[f] = ""
+        elif out.get(f) == "":
+            out.pop(f)
+    return out
+
+
+def run_kinds_lines(project) -> list[str]:
+    """What a run trains with, as `ganstudio train` prints it once the run has begun: the kinds with their
+    picture counts, then the scan report's sentences about them. Nothing for a run without kinds or notes."""
+    kinds = read(project.run)
+    try:
+        notes = json.loads(project.run.scan_file.read_text(encoding="utf-8")).get("kinds", [])
+    except (OSError, ValueError, AttributeError):
+        notes = []
+    lines = []
+    if kinds is not None:
+        how = "from the subfolders" if kinds.source == "subfolders" else "found in the pictures"
+        lines.append(f"kinds ({len(kinds)}, {how}): " +
+                     ", ".join(f"{n} ({c})" for n, c in zip(kinds.names, kinds.counts)))
+    elif notes:
+        lines.append("training without kinds")
+    return lines + [f"note: {n}" for n in notes]
