@@ -131,9 +131,9 @@ def test_the_kinds_a_run_trains_with_are_printed(tmp_path):
     kinds, notes = subfolder_kinds(usable, {}, ["a", "b", "c"])
     save(project.run, kinds)
     project.run.scan_file.write_text(json.dumps({"kinds": notes}), encoding="utf-8")
-    lines = run_kinds_lines(project)
-    assert lines[0] == "kinds (2, from the subfolders): a (2), b (3)"
-    assert lines[1].startswith("note: 'c' has fewer than 2 pictures")
+    assert run_kinds_lines(project) == ["kinds (2, from the subfolders): a (2), b (3)"]
+    save(project.run, None)
+    assert run_kinds_lines(project) == ["training without kinds"]       # the folder's sentences say why
     save(project.run, None)
     project.run.scan_file.write_text(json.dumps({"kinds": []}), encoding="utf-8")
     assert run_kinds_lines(project) == []                               # a run without kinds: as before

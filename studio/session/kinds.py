@@ -6,7 +6,7 @@ core/kinds.py decides the kinds (and run_kinds when a run begins); here:
     p.kinds, p.folders, p.notes               # each kind (count, subfolders, example pictures), each subfolder, sentences
     rules = renamed(cfg.class_rules, ["dogs", "wolves"], "canines")    # rename; two subfolders one name: merged
     rules = ignored(cfg.class_rules, ["junk"], True)                   # left out of training; False: used again
-    run_kinds_lines(project)                  # `ganstudio train`'s lines: the kinds it trains with, and why
+    run_kinds_lines(project)                  # `ganstudio train`'s line: the kinds it trains with
 
 The rules live in the run's settings (TrainConfig.class_rules, saved with the project), so the run trains with them.
 """
@@ -110,7 +110,8 @@ def ignored(rules: dict, folders, ignore: bool = True) -> dict:
 
 def run_kinds_lines(project) -> list[str]:
     """What a run trains with, as `ganstudio train` prints it once the run has begun: the kinds with their
-    picture counts, then the scan report's sentences about them. Nothing for a run without kinds or notes."""
+    picture counts (the scan report's sentences about them reach it as the trainer's notices). Nothing for a run
+    without kinds whose folder said nothing about kinds."""
     kinds = read(project.run)
     try:
         notes = json.loads(project.run.scan_file.read_text(encoding="utf-8")).get("kinds", [])
@@ -123,4 +124,4 @@ def run_kinds_lines(project) -> list[str]:
                      ", ".join(f"{n} ({c})" for n, c in zip(kinds.names, kinds.counts)))
     elif notes:
         lines.append("training without kinds")
-    return lines + [f"note: {n}" for n in notes]
+    return lines
