@@ -1,0 +1,125 @@
+"""The Dataset page's Kinds section: a folder with subfolders shows its kinds with their counts; renaming, merging and
+ignoring change the run's class_rules (saved with the project, undoable) and the kinds shown; the Kinds choice sets
+classes; all of it by keyboard, in a window of the normal size."""
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+from PySide6.QtCore import Qt
+
+pytestmark = pytest.mark.gui
+
+COUNTS = {"blue": 5, "green": 4, "red": 3}
+
+
+@pytest.fixture
+def sorted_folder(tmp_path):
+    root = tmp_path / "creatures"
+    for name, n in COUNTS.items():
+        (root / name).mkdir(parents=True)
+        for i in range(n):
+            Image.new("RGB", (48, 48), name).save(root / name / f"{i}.png")
+    (root / "empty").mkdir()
+    return root
+
+
+def _page(make_main_window, folder, qtbot):
+    w = make_main_window()
+    assert w.new_project(folder)
+    w.show_workspace("dataset")
+    page = w.project_page
+    qtbot.waitUntil(lambda: page.dataset is not None and page.view.kinds.isVisible(), timeout=30_000)
+    return w, page, page.view.kinds
+
+
+def shown(kinds) -> dict:
+    """{kind: count} of the top-level kind rows, and the greyed rows' texts."""
+    tree = kinds.tree
+    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    return ({r.text(0): int(r.text(1)) for r in rows if r.data(0, Qt.UserRole)[0] == "kind"},
+            [r.text(0) for r in rows if r.data(0, Qt.UserRole)[0] == "folder"])
+
+
+def select(kinds, *names) -> None:
+    tree = kinds.tree
+    tree.clearSelection()
+    for i in range(tree.topLevelItemCount()):
+        item = tree.topLevelItem(i)
+        if item.data(0, Qt.UserRole)[1] in names:
+            item.setSelected(True)
+            tree.setCurrentItem(item, 0, tree.selectionModel().SelectionFlag.Select)
+
+
+def test_three_subfolders_show_three_kinds_with_counts(make_main_window, sorted_folder, qtbot):
+    w, page, kinds = _page(make_main_window, sorted_folder, qtbot)
+    assert shown(kinds) == (COUNTS, [])
+    assert kinds.summary.text() == "3 kinds, 12 pictures"
+    assert "Subfolder 'empty' has no usable pictures" in kinds.notes.text() and kinds.notes.isVisible()
+    assert not kinds.tree.topLevelItem(0).icon(2).isNull()              # a few of its pictures
+    assert kinds.mode.currentData() == "subfolders" and page.cfg.classes == "auto"
+    qtbot.waitExposed(w)
+    assert w.width() == 1360                                             # the window keeps its size
+    tree = kinds.tree                                                    # the kinds can be seen, not squeezed away
+    qtbot.waitUntil(lambda: tree.visibleRegion().boundingRect().height() >= 3 * 30)
+    assert kinds.mode.visibleRegion().boundingRect().width() == kinds.mode.width()     # the choice is whole
+
+
+def test_rename_merge_ignore_change_the_rules_and_the_kinds(make_main_window, sorted_folder, qtbot):
+    w, page, kinds = _page(make_main_window, sorted_folder, qtbot)
+    project = page.project
+    tree = kinds.tree
+    # rename: F2 on the row, a new name typed
+    select(kinds, "red")
+    tree.setFocus()
+    item = tree.currentItem()
+    item.setText(0, "crimson")                                           # what the editor commits
+    qtbot.waitUntil(lambda: page.cfg.class_rules == {"red": "crimson"})
+    assert project.config().class_rules == {"red": "crimson"}           # saved with the run's settings
+    assert shown(kinds)[0] == {"blue": 5, "crimson": 3, "green": 4}
+    crimson = next(tree.topLevelItem(i) for i in range(3) if tree.topLevelItem(i).text(0) == "crimson")
+    assert crimson.childCount() == 1 and crimson.child(0).text(0) == "red/"      # where it comes from
+    # ignore: Delete on the selected kind
+    select(kinds, "blue")
+    qtbot.keyClick(tree, Qt.Key_Delete)
+    assert page.cfg.class_rules == {"red": "crimson", "blue": ""}
+    assert shown(kinds) == ({"crimson": 3, "green": 4}, ["blue/ — ignored"])
+    assert "Subfolder 'blue' is ignored (5 pictures left out), as chosen." in kinds.notes.text()
+    # use it again: the ignored row selected, the button reads Use
+    select(kinds, "blue")
+    assert kinds.btn_ignore.text() == "&Use"
+    kinds.btn_ignore.click()
+    assert page.cfg.class_rules == {"red": "crimson"}
+    # merge: two kinds selected, Merge
+    select(kinds, "green", "crimson")
+    assert kinds.btn_merge.isEnabled()
+    kinds.btn_merge.click()
+    merged = shown(kinds)[0]
+    assert len(merged) == 2 and merged["blue"] == 5 and sorted(merged.values()) == [5, 7]
+    assert len(set(page.cfg.class_rules.values())) == 1                 # green and red: one name
+    # undo (Edit ▸ Undo on this page) goes back one edit
+    page.history.undo()
+    assert page.cfg.class_rules == {"red": "crimson"} and shown(kinds)[0] == {"blue": 5, "crimson": 3, "green": 4}
+
+
+def test_a_name_cannot_be_empty_and_the_choice_sets_classes(make_main_window, sorted_folder, qtbot):
+    w, page, kinds = _page(make_main_window, sorted_folder, qtbot)
+    select(kinds, "green")
+    kinds.tree.currentItem().setText(0, "  ")
+    qtbot.waitUntil(lambda: "a kind needs a name" in kinds.notes.text())
+    assert page.cfg.class_rules == {} and shown(kinds)[0] == COUNTS       # the row reads as before
+    kinds.mode.setFocus()
+    qtbot.keyClick(kinds.mode, Qt.Key_End)                              # "None", by keyboard
+    qtbot.waitUntil(lambda: page.cfg.classes == "none")
+    assert page.project.config().classes == "none"
+    assert not kinds.tree.isEnabled() and kinds.summary.text() == "trains without kinds"
+    kinds.mode.setCurrentIndex(kinds.mode.findData("found"))
+    kinds.mode.activated.emit(kinds.mode.currentIndex())
+    assert page.cfg.classes == "found" and "found in the pictures when training starts" in kinds.notes.text()
+
+
+def test_a_flat_folder_shows_no_kinds(make_main_window, make_image_folder, qtbot):
+    w = make_main_window()
+    assert w.new_project(make_image_folder(6, 48))
+    page = w.project_page
+    qtbot.waitUntil(lambda: page.dataset is not None, timeout=30_000)
+    assert not page.view.kinds.isVisible()
