@@ -32,9 +32,9 @@ def test_generate_a_kind_and_a_mix(tmp_path, kinds_model, capsys):
                  "--class", "blue:0.25,red:0.75", "--device", "cpu"]) == 0
     assert main(["generate", str(kinds_model), "--out", str(tmp_path / "own"), "--count", "2", "--device", "cpu"]) == 0
     red, mix, own = (read_png_meta(tmp_path / d / "seed000000.png") for d in ("red", "mix", "own"))
-    assert red.kind == {"red": 1.0} and red.raw["kind"] == {"red": 1.0}
-    assert mix.kind == {"blue": 0.25, "red": 0.75}
-    assert own.kind is None and "kind" not in own.raw                   # without --class: as before
+    assert red.kind_mix == {"red": 1.0} and red.raw["kind"] == {"red": 1.0}
+    assert mix.kind_mix == {"blue": 0.25, "red": 0.75}
+    assert own.kind_mix is None and "kind" not in own.raw                   # without --class: as before
     assert torch.equal(red.z, mix.z)                                     # same seed, same latent …
     pixels = [load_pixels(tmp_path / d / "seed000000.png").astype(int) for d in ("red", "mix")]
     assert np.abs(pixels[0] - pixels[1]).mean() > 0.5                    # … another kind, another picture
@@ -67,14 +67,14 @@ def test_from_makes_the_picture_again_with_its_kind(tmp_path, kinds_model, capsy
     again = tmp_path / "b" / src.name
     assert np.array_equal(load_pixels(again), load_pixels(src))          # the same picture: its kind was used
     meta = read_png_meta(again)
-    assert meta.kind == {"blue": 0.5, "green": 0.5} and torch.equal(meta.z, read_png_meta(src).z)
+    assert meta.kind_mix == {"blue": 0.5, "green": 0.5} and torch.equal(meta.z, read_png_meta(src).z)
     # without its kind record the same latent draws its own kind: another picture
     raw = {k: v for k, v in read_png_meta(src).raw.items() if k not in ("kind", "format", "version")}
     save_png(tmp_path / "nokind.png", load_pixels(src), raw)
     main(["generate", str(kinds_model), "--from", str(tmp_path / "nokind.png"), "--out", str(tmp_path / "c"),
           "--device", "cpu"])
     assert not np.array_equal(load_pixels(tmp_path / "c" / "nokind.png"), load_pixels(src))
-    assert read_png_meta(tmp_path / "c" / "nokind.png").kind is None
+    assert read_png_meta(tmp_path / "c" / "nokind.png").kind_mix is None
 
 
 def test_from_refuses_a_kind_the_model_lacks(tmp_path, kinds_model, random_model, capsys):

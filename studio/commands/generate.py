@@ -18,7 +18,7 @@ def add_parser(sub) -> None:
     g.add_argument("--truncation", type=float, default=1.0, metavar="PSI", help="1 = none, 0 = the mean image")
     g.add_argument("--direction", action="append", type=direction, metavar="K=VALUE",
                    help="move along principal direction K (1-64, as in the explorer) by VALUE σ; repeatable")
-    g.add_argument("--class", dest="kind", metavar="NAME",
+    g.add_argument("--class", dest="kind_mix", metavar="NAME",
                    help="for a model trained with kinds: make pictures of this kind, or of a mix of kinds "
                         "('elf:0.3,knight:0.7'); default: each latent's own kind, in the folder's proportions")
     g.add_argument("--from", dest="sources", action="append", metavar="PNG",
@@ -38,7 +38,7 @@ def run(args) -> int:
     if args.sources:
         return _again(args, model)
     up = upscaler_of(model, args.upscale)
-    kind = kind_record(model, args.kind)               # an unknown kind: one sentence, before anything is made
+    kind = kind_record(model, args.kind_mix)           # an unknown kind: one sentence, before anything is made
     seeds = list(range(args.seed, args.seed + args.count))
     look, dirs, names = LatentState(psi=args.truncation), None, None
     for k, v in args.direction or []:
@@ -90,10 +90,10 @@ def _again(args, model) -> int:
         if meta.z_dim != model.z_dim:
             raise CliError(f"{src.name} has a {meta.z_dim}-value latent but this model takes {model.z_dim}: "
                            f"it was made by {meta.model_name or 'another model'}")
-        if meta.kind and not model.kinds:
-            raise CliError(f"{src.name} was made as the kind {', '.join(meta.kind)} and this model has no kinds: "
+        if meta.kind_mix and not model.kinds:
+            raise CliError(f"{src.name} was made as the kind {', '.join(meta.kind_mix)} and this model has no kinds: "
                            "use the model that made it")
-        kind = kind_record(model, args.kind if args.kind else meta.kind)
+        kind = kind_record(model, args.kind_mix if args.kind_mix else meta.kind_mix)
         factor = args.upscale or (meta.upscale if meta.upscale > 1 else None)
         target = out / src.name
         if target.resolve() == src.resolve():

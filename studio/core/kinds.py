@@ -152,9 +152,10 @@ def subfolder_kinds(usable: list[str], rules: dict | None = None,
         kinds.setdefault(UNSORTED, []).extend(loose)
     few = [n for n in sorted(kinds) if len(kinds[n]) < MIN_PICTURES]
     if few:
-        notes.append(f"{_few(few)} {'have' if len(few) > 1 else 'has'} fewer than {MIN_PICTURES} pictures: too few to learn a kind "
-                     f"from, so {'they are' if len(few) > 1 else 'it is'} left out (add pictures, or merge "
-                     f"{'them' if len(few) > 1 else 'it'} with another kind on the Dataset page).")
+        many = len(few) > 1
+        notes.append(f"{_few(few)} {'have' if many else 'has'} fewer than {MIN_PICTURES} pictures: too few to learn a "
+                     f"kind from, so {'they are' if many else 'it is'} left out (add pictures, or merge "
+                     f"{'them' if many else 'it'} with another kind on the Dataset page).")
         for n in few:
             del kinds[n]
     if len(kinds) > MAX_KINDS:

@@ -55,7 +55,7 @@ class ImageMeta:
     label: str
     raw: dict
     upscale: int = 1                # the factor the picture was enlarged by (1: the model's size)
-    kind: dict[str, float] | None = None   # the kind (mix) it was made as, {name: weight}; None: the latent's own
+    kind_mix: dict[str, float] | None = None   # the kind (mix) it was made as, {name: weight}; None: the latent's own
 
 
 # ---------------------------------------------------------------- writing

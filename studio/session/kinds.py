@@ -3,7 +3,7 @@
 core/kinds.py decides the kinds (and run_kinds when a run begins); here:
 
     p = preview(cfg, report.usable)          # the Dataset page's Kinds section; None for a folder without subfolders
-    p.kinds, p.folders, p.notes               # each kind (count, subfolders, example pictures), each subfolder, sentences
+    p.kinds, p.folders, p.notes               # each kind (count, subfolders, a few pictures), each subfolder, sentences
     rules = renamed(cfg.class_rules, ["dogs", "wolves"], "canines")    # rename; two subfolders one name: merged
     rules = ignored(cfg.class_rules, ["junk"], True)                   # left out of training; False: used again
     run_kinds_lines(project)                  # `ganstudio train`'s line: the kinds it trains with
@@ -38,7 +38,7 @@ class KindRow:
 class FolderRow:
     folder: str
     count: int
-    kind: str                         # the kind it counts as; "" when it is in no kind (ignored, or too few)
+    kind_name: str                    # the kind it counts as; "" when it is in no kind (ignored, or too few)
     ignored: bool                     # ignored by the artist's rule
 
 
