@@ -105,7 +105,7 @@ class KindsView(QWidget):
         self._filling = True
         try:
             self.mode.setCurrentIndex(max(0, self.mode.findData(p.choice)))
-            self.mode.setEnabled(p.takes_kinds and self.editable)
+            self.mode.setEnabled(self.editable)
             self._fill(p, dataset.images)
         finally:
             self._filling = False

@@ -72,7 +72,8 @@ def preview(cfg, usable: list[str], subdirs: list[str] | None = None) -> KindsPr
                              tuple(ex)) for n, c, ex in zip(kinds.names, kinds.counts, kinds.examples))
     if not takes:
         can = " or ".join(a.label.split(" — ")[0] for a in ARCHITECTURES.values() if a.kinds)
-        notes = [f"This architecture cannot learn kinds: choose {can} under Model to train with kinds."]
+        notes = [f"This architecture cannot learn kinds: choose {can} under Model to train with kinds"
+                 + (", or make kinds: None." if choice != "none" else ".")]
     elif choice == "none":
         notes = ["The model trains without kinds, as chosen."]
     elif choice == "found":

@@ -123,3 +123,17 @@ def test_a_flat_folder_shows_no_kinds(make_main_window, make_image_folder, qtbot
     page = w.project_page
     qtbot.waitUntil(lambda: page.dataset is not None, timeout=30_000)
     assert not page.view.kinds.isVisible()
+
+
+def test_an_architecture_without_kinds_says_so_and_the_command_line_agrees(make_main_window, sorted_folder, qtbot):
+    from studio.cli import build_parser
+    from studio.commands.train import config_from_args
+    w, page, kinds = _page(make_main_window, sorted_folder, qtbot)
+    kinds.mode.setCurrentIndex(kinds.mode.findData("none"))
+    kinds.mode.activated.emit(kinds.mode.currentIndex())
+    args = build_parser().parse_args(["train", str(sorted_folder), "--out", "x", "--classes", "none"])
+    assert config_from_args(args, 12, "cpu").classes == page.cfg.classes == "none"
+    page.w_arch.setCurrentIndex(page.w_arch.findData("dcgan"))
+    qtbot.waitUntil(lambda: page.cfg.arch == "dcgan")
+    assert "This architecture cannot learn kinds: choose Projected GAN under Model" in kinds.notes.text()
+    assert not kinds.tree.isEnabled() and kinds.mode.isEnabled()
