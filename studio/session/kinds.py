@@ -30,7 +30,7 @@ CHOICES = (("subfolders", "From subfolders"), ("found", "Find kinds in the folde
 class KindRow:
     name: str
     count: int
-    folders: tuple[str, ...]          # the subfolders it is made of ("" for the pictures at the folder's root)
+    folders: tuple[str, ...]          # the subfolders it is made of (none: the pictures at the folder's root)
     examples: tuple[int, ...]         # dataset indices of a few of its pictures
 
 
@@ -68,8 +68,8 @@ def preview(cfg, usable: list[str], subdirs: list[str] | None = None) -> KindsPr
                               cfg.class_rules.get(f) == "") for f, idx in sorted(members.items()))
     rows: tuple[KindRow, ...] = ()
     if kinds is not None:
-        rows = tuple(KindRow(n, c, tuple(f for f in sorted(members) if names.get(f) == n) or ("",),
-                             tuple(ex)) for n, c, ex in zip(kinds.names, kinds.counts, kinds.examples))
+        rows = tuple(KindRow(n, c, tuple(f for f in sorted(members) if names.get(f) == n), tuple(ex))
+                     for n, c, ex in zip(kinds.names, kinds.counts, kinds.examples))
     if not takes:
         can = " or ".join(a.label.split(" — ")[0] for a in ARCHITECTURES.values() if a.kinds)
         notes = [f"This architecture cannot learn kinds: choose {can} under Model to train with kinds"

@@ -137,3 +137,14 @@ def test_an_architecture_without_kinds_says_so_and_the_command_line_agrees(make_
     qtbot.waitUntil(lambda: page.cfg.arch == "dcgan")
     assert "This architecture cannot learn kinds: choose Projected GAN under Model" in kinds.notes.text()
     assert not kinds.tree.isEnabled() and kinds.mode.isEnabled()
+
+
+def test_pictures_beside_the_subfolders_are_a_kind_that_cannot_be_renamed(make_main_window, sorted_folder, qtbot):
+    for i in range(2):
+        Image.new("RGB", (48, 48), "white").save(sorted_folder / f"loose{i}.png")
+    w, page, kinds = _page(make_main_window, sorted_folder, qtbot)
+    assert shown(kinds) == ({**COUNTS, "Unsorted": 2}, [])
+    select(kinds, "Unsorted")
+    unsorted = kinds.tree.currentItem()
+    assert not unsorted.flags() & Qt.ItemIsEditable and unsorted.childCount() == 0
+    assert not kinds.btn_rename.isEnabled() and not kinds.btn_ignore.isEnabled()

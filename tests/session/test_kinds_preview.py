@@ -1,0 +1,50 @@
+"""session/kinds.py: what the Dataset page's Kinds section shows for a folder and the artist's rules, and the rule
+edits it makes (rename, merge, ignore, use again)."""
+import pytest
+
+from studio.core.config import ConfigError, TrainConfig
+from studio.session.kinds import ignored, preview, renamed
+
+USABLE = ["a/0.png", "a/1.png", "b/0.png", "b/1.png", "b/2.png", "c/0.png", "loose0.png", "loose1.png"]
+SUBDIRS = ["a", "b", "c", "empty"]
+
+
+def cfg(**kw):
+    return TrainConfig(arch="projected", resolution=64, **kw).validate()
+
+
+def test_each_kind_its_subfolders_and_pictures_loose_ones_no_subfolder():
+    p = preview(cfg(), USABLE, SUBDIRS)
+    assert p.choice == "subfolders" and p.takes_kinds
+    assert [(k.name, k.count, k.folders) for k in p.kinds] == [("Unsorted", 2, ()), ("a", 2, ("a",)),
+                                                                ("b", 3, ("b",))]
+    assert [(f.folder, f.count, f.kind_name, f.ignored) for f in p.folders] == \
+        [("a", 2, "a", False), ("b", 3, "b", False), ("c", 1, "", False)]     # c: too few, in no kind
+    assert any("'c' has fewer than 2 pictures" in n for n in p.notes)
+    assert preview(cfg(), ["x.png", "y.png"], []) is None                      # a flat folder: no section
+
+
+def test_renamed_merged_and_ignored_subfolders():
+    p = preview(cfg(class_rules={"a": "pair", "c": "pair", "b": ""}), USABLE, SUBDIRS)
+    assert [(k.name, k.count, k.folders) for k in p.kinds] == [("Unsorted", 2, ()), ("pair", 3, ("a", "c"))]
+    assert [(f.folder, f.kind_name, f.ignored) for f in p.folders] == [("a", "pair", False), ("b", "", True),
+                                                                      ("c", "pair", False)]
+
+
+def test_found_none_and_an_architecture_without_kinds_show_no_kinds_and_say_why():
+    found = preview(cfg(classes="found", kinds=3), USABLE, SUBDIRS)
+    assert found.choice == "found" and found.kinds == () and "3 kinds are found in the pictures" in found.notes[0]
+    none = preview(cfg(classes="none"), USABLE, SUBDIRS)
+    assert none.kinds == () and none.notes == ("The model trains without kinds, as chosen.",)
+    dcgan = preview(TrainConfig(arch="dcgan", resolution=64).validate(), USABLE, SUBDIRS)
+    assert dcgan.choice == "none" and not dcgan.takes_kinds and "cannot learn kinds" in dcgan.notes[0]
+
+
+def test_rule_edits():
+    assert renamed({}, ["a"], " Apples ") == {"a": "Apples"}
+    assert renamed({"a": "Apples"}, ["a"], "a") == {}                 # its own name again: no rule left
+    assert renamed({}, ["a", "b"], "both") == {"a": "both", "b": "both"}
+    with pytest.raises(ConfigError, match="a kind needs a name"):
+        renamed({}, ["a"], "  ")
+    assert ignored({"a": "Apples"}, ["a", "b"]) == {"a": "", "b": ""}
+    assert ignored({"a": "", "b": "B"}, ["a", "b"], False) == {"b": "B"}   # used again; a rename stays
