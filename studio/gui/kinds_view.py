@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QPushButton, QTreeWidget,
-                               QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QPushButton, QStyledItemDelegate,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.config import ConfigError, TrainConfig
 from studio.session.kinds import CHOICES, ignored, preview, renamed
@@ -24,6 +24,13 @@ SHOWN = 4                               # pictures shown per kind
 KIND, FOLDER = "kind", "folder"         # what a row stands for (its UserRole data: (what, name, folders, ignored))
 
 
+class _NameOnly(QStyledItemDelegate):
+    """Counts and pictures are not edited: only a row's name is (an editable item is editable in every column)."""
+
+    def createEditor(self, parent, option, index):
+        return super().createEditor(parent, option, index) if index.column() == 0 else None
+
+
 class KindsView(QWidget):
     edited = Signal(dict)               # changes to the run's settings: {"class_rules": …} or {"classes": …}
 
@@ -33,6 +40,7 @@ class KindsView(QWidget):
         self.cfg: TrainConfig | None = None
         self._dataset = None
         self.editable = True                # False once the run has trained: its kinds are fixed
+        self._renamed_to: set = set()       # the row to select once the tree shows a rename
         self.preview = None
         self._filling = False
         lay = QVBoxLayout(self)
@@ -69,15 +77,16 @@ class KindsView(QWidget):
         self.tree.setColumnCount(3)
         self.tree.setHeaderLabels(["Kind", "Pictures", "Some of its pictures"])
         self.tree.setSelectionMode(QAbstractItemView.ExtendedSelection)
-        self.tree.setEditTriggers(QAbstractItemView.EditKeyPressed | QAbstractItemView.DoubleClicked)
         self.tree.setIconSize(QSize(SHOWN * (THUMB + 2), THUMB))
         self.tree.setUniformRowHeights(True)
+        self.tree.setItemDelegate(_NameOnly(self.tree))
         self.tree.setColumnWidth(0, 200)
         self.tree.setColumnWidth(1, 70)
         self.tree.itemChanged.connect(self._renamed)
         self.tree.itemSelectionChanged.connect(self._selection)
         self.tree.setAccessibleName("Kinds")
         QShortcut(QKeySequence.Delete, self.tree, self._toggle_ignore, context=Qt.WidgetShortcut)
+        QShortcut(QKeySequence(Qt.Key_F2), self.tree, self._rename, context=Qt.WidgetShortcut)
         return self.tree
 
     def _buttons(self) -> QHBoxLayout:
@@ -119,7 +128,8 @@ class KindsView(QWidget):
         self._selection()
 
     def _fill(self, p, images) -> None:
-        selected = {self._key(i) for i in self.tree.selectedItems()}
+        selected = {self._key(i) for i in self.tree.selectedItems()} | self._renamed_to
+        self._renamed_to = set()
         self.tree.clear()
         subfolders = p.choice == "subfolders" and p.takes_kinds
         for k in p.kinds:
@@ -138,9 +148,11 @@ class KindsView(QWidget):
         self.tree.expandAll()
         for item in self._items():
             item.setSelected(self._key(item) in selected)
+            if item.isSelected() and self.tree.currentItem() is None:
+                self.tree.setCurrentItem(item, 0, self.tree.selectionModel().SelectionFlag.NoUpdate)
         self.tree.setEnabled(subfolders)
-        self.tree.setEditTriggers(QAbstractItemView.EditKeyPressed | QAbstractItemView.DoubleClicked
-                                  if self.editable else QAbstractItemView.NoEditTriggers)
+        self.tree.setEditTriggers(QAbstractItemView.DoubleClicked if self.editable       # F2: _rename, the name
+                                  else QAbstractItemView.NoEditTriggers)
 
     def _items(self) -> list[QTreeWidgetItem]:
         out = []
@@ -202,6 +214,7 @@ class KindsView(QWidget):
         try:
             if not folders or text == name or " — " in text:
                 raise ConfigError("")
+            self._renamed_to = {(KIND, text)}             # the kind stays selected under its new name
             self._emit({"class_rules": renamed(self._rules(), folders, text)})
         except ConfigError as e:
             self._show_again()                    # unchanged, or no name: the row reads as before
@@ -226,7 +239,7 @@ class KindsView(QWidget):
 
     def _rename(self) -> None:
         items = [i for i in self.tree.selectedItems() if i.flags() & Qt.ItemIsEditable]
-        if items:
+        if items and self.editable and self.tree.isEnabled():
             self.tree.setCurrentItem(items[0])
             self.tree.editItem(items[0], 0)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
 pytestmark = pytest.mark.gui
 
@@ -71,9 +72,14 @@ def test_rename_merge_ignore_change_the_rules_and_the_kinds(make_main_window, so
     # rename: F2 on the row, a new name typed
     select(kinds, "red")
     tree.setFocus()
-    item = tree.currentItem()
-    item.setText(0, "crimson")                                           # what the editor commits
+    qtbot.keyClick(tree, Qt.Key_F2)
+    assert tree.state() == tree.State.EditingState
+    editor = QApplication.focusWidget()
+    editor.selectAll()
+    qtbot.keyClicks(editor, "crimson")
+    qtbot.keyClick(editor, Qt.Key_Return)
     qtbot.waitUntil(lambda: page.cfg.class_rules == {"red": "crimson"})
+    assert [i.text(0) for i in tree.selectedItems()] == ["crimson"]     # still selected under its new name
     assert project.config().class_rules == {"red": "crimson"}           # saved with the run's settings
     assert shown(kinds)[0] == {"blue": 5, "crimson": 3, "green": 4}
     crimson = next(tree.topLevelItem(i) for i in range(3) if tree.topLevelItem(i).text(0) == "crimson")
