@@ -128,7 +128,7 @@ class DatasetView(QWidget):
         split.addWidget(self.kinds)
         split.addWidget(self.grid)
         split.addWidget(self.skipped_box)
-        split.setStretchFactor(0, 2)
+        split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 4)
         split.setStretchFactor(2, 1)
         split.setChildrenCollapsible(False)

@@ -40,7 +40,7 @@ class KindsView(QWidget):
         self.cfg: TrainConfig | None = None
         self._dataset = None
         self.editable = True                # False once the run has trained: its kinds are fixed
-        self._renamed_to: set = set()       # the row to select once the tree shows a rename
+        self._renamed_to: set = set()       # the rows to select once the tree shows an edit
         self.preview = None
         self._filling = False
         lay = QVBoxLayout(self)
@@ -150,6 +150,7 @@ class KindsView(QWidget):
             item.setSelected(self._key(item) in selected)
             if item.isSelected() and self.tree.currentItem() is None:
                 self.tree.setCurrentItem(item, 0, self.tree.selectionModel().SelectionFlag.NoUpdate)
+                self.tree.scrollToItem(item)
         self.tree.setEnabled(subfolders)
         self.tree.setEditTriggers(QAbstractItemView.DoubleClicked if self.editable       # F2: _rename, the name
                                   else QAbstractItemView.NoEditTriggers)
@@ -253,5 +254,6 @@ class KindsView(QWidget):
         sel = [s for s in self._selected() if s[2]]
         if sel and self.tree.isEnabled():
             use = all(s[3] for s in sel)            # every selected one ignored: use them again
+            self._renamed_to = {(KIND if use else FOLDER, f) for s in sel for f in s[2]}   # still selected
             self._emit({"class_rules": ignored(self._rules(), [f for s in sel for f in s[2]], not use)})
 

@@ -89,6 +89,7 @@ def test_rename_merge_ignore_change_the_rules_and_the_kinds(make_main_window, so
     qtbot.keyClick(tree, Qt.Key_Delete)
     assert page.cfg.class_rules == {"red": "crimson", "blue": ""}
     assert shown(kinds) == ({"crimson": 3, "green": 4}, ["blue/ — ignored"])
+    assert [i.text(0) for i in tree.selectedItems()] == ["blue/ — ignored"]     # still the row in hand
     assert "Subfolder 'blue' is ignored (5 pictures left out), as chosen." in kinds.notes.text()
     # use it again: the ignored row selected, the button reads Use
     select(kinds, "blue")
