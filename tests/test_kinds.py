@@ -83,6 +83,8 @@ def test_rules_rename_merge_and_ignore():
     kinds, notes = subfolder_kinds(usable, {"cats": "Cats", "dogs": "canines", "wolves": "canines", "junk": ""},
                                    ["cats", "dogs", "wolves", "junk"])
     assert by_name(kinds) == {"Cats": 3, "canines": 6}
+    shown = {usable[i].split("/")[0] for i in kinds.examples[kinds.names.index("canines")]}
+    assert shown == {"dogs", "wolves"}                    # a merged kind's examples come from each of its subfolders
     assert "Subfolder 'junk' is ignored (5 pictures left out), as chosen." in notes
     assert (kinds.labels[[i for i, p in enumerate(usable) if p.startswith("junk/")]] == -1).all()
     renamed, notes = subfolder_kinds(usable, {"cats": "house: cats"}, ["cats", "dogs", "wolves", "junk"])

@@ -173,7 +173,13 @@ def subfolder_kinds(usable: list[str], rules: dict | None = None,
     labels = np.full(len(usable), -1, np.int64)
     for k, n in enumerate(names):
         labels[kinds[n]] = k
-    return Kinds(names, labels, "subfolders", notes, [kinds[n][:6] for n in names]), notes
+    return Kinds(names, labels, "subfolders", notes, [_spread(kinds[n]) for n in names]), notes
+
+
+def _spread(indices: list[int], n: int = 6) -> list[int]:
+    """n of a kind's pictures spread over it (a merged kind shows each of its subfolders, not only the first)."""
+    idx, k = sorted(indices), min(n, len(indices))
+    return [idx[round(j * (len(idx) - 1) / max(k - 1, 1))] for j in range(k)]
 
 
 def _count(n: int) -> str:

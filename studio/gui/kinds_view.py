@@ -128,7 +128,7 @@ class KindsView(QWidget):
         self._selection()
 
     def _fill(self, p, images) -> None:
-        selected = {self._key(i) for i in self.tree.selectedItems()} | self._renamed_to
+        selected = self._renamed_to or {self._key(i) for i in self.tree.selectedItems()}
         self._renamed_to = set()
         self.tree.clear()
         subfolders = p.choice == "subfolders" and p.takes_kinds
@@ -234,9 +234,15 @@ class KindsView(QWidget):
         sel = self._selected()
         editable = self.tree.isEnabled() and self.editable
         self.btn_rename.setEnabled(editable and len(sel) == 1 and bool(sel[0][2]))
-        self.btn_merge.setEnabled(editable and len({s[1] for s in sel if s[2]}) >= 2)
+        kinds = {self._kind_of(i) for i in self.tree.selectedItems() if i.data(0, Qt.UserRole)[2]}
+        self.btn_merge.setEnabled(editable and len(kinds) >= 2)
         self.btn_ignore.setEnabled(editable and any(s[2] for s in sel))
         self.btn_ignore.setText("&Use" if sel and all(s[3] for s in sel) else "&Ignore")
+
+    @staticmethod
+    def _kind_of(item) -> tuple:
+        """The kind a row stands for: a kind row's own, a subfolder's under a kind that kind's."""
+        return KindsView._key(item.parent() if item.parent() is not None else item)
 
     def _rename(self) -> None:
         items = [i for i in self.tree.selectedItems() if i.flags() & Qt.ItemIsEditable]
@@ -248,6 +254,7 @@ class KindsView(QWidget):
         sel = [s for s in self._selected() if s[2]]
         if len(sel) >= 2:
             name = next((s[1] for s in sel if s[0] == KIND), sel[0][1])
+            self._renamed_to = {(KIND, name)}
             self._emit({"class_rules": renamed(self._rules(), [f for s in sel for f in s[2]], name)})
 
     def _toggle_ignore(self) -> None:

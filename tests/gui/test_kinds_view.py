@@ -102,6 +102,10 @@ def test_rename_merge_ignore_change_the_rules_and_the_kinds(make_main_window, so
     kinds.btn_merge.click()
     merged = shown(kinds)[0]
     assert len(merged) == 2 and merged["blue"] == 5 and sorted(merged.values()) == [5, 7]
+    together = tree.selectedItems()
+    assert len(together) == 1 and together[0].childCount() == 2         # the merged kind, from its two subfolders
+    together[0].child(0).setSelected(True)                               # a kind and its own subfolder: one kind
+    assert not kinds.btn_merge.isEnabled()
     assert len(set(page.cfg.class_rules.values())) == 1                 # green and red: one name
     # undo (Edit ▸ Undo on this page) goes back one edit
     page.history.undo()
