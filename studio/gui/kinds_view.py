@@ -140,7 +140,7 @@ class KindsView(QWidget):
                 counts = {r.folder: r.count for r in p.folders}
                 item.addChildren([self._row(f"{f}/", counts[f], (FOLDER, f, (f,), False), True) for f in k.folders])
         for r in (r for r in p.folders if not r.kind_name or not subfolders):
-            why = "ignored" if r.ignored else ("too few pictures" if subfolders else "subfolder")
+            why = ("ignored" if r.ignored else "too few pictures") if subfolders else "subfolder"   # rules: unused
             item = self._row(f"{r.folder}/ — {why}", r.count, (FOLDER, r.folder, (r.folder,), r.ignored), subfolders)
             for c in range(3):
                 item.setForeground(c, QColor(128, 128, 128))

@@ -126,6 +126,7 @@ def test_a_name_cannot_be_empty_and_the_choice_sets_classes(make_main_window, so
     kinds.mode.setCurrentIndex(kinds.mode.findData("found"))
     kinds.mode.activated.emit(kinds.mode.currentIndex())
     assert page.cfg.classes == "found" and "found in the pictures when training starts" in kinds.notes.text()
+    assert shown(kinds) == ({}, ["blue/ — subfolder", "green/ — subfolder", "red/ — subfolder"])
 
 
 def test_a_flat_folder_shows_no_kinds(make_main_window, make_image_folder, qtbot):
