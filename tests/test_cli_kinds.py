@@ -116,7 +116,13 @@ def test_train_flags_reach_the_settings_or_say_why(tmp_path, make_image_folder, 
     from studio.cli import build_parser
     args = build_parser().parse_args(["train", str(data), "--out", "x", "--classes", "found", "--kinds", "5"])
     cfg = config_from_args(args, 6, "cpu")
-    assert (cfg.classes, cfg.kinds) == ("found", 5)
+    assert (cfg.classes, cfg.kinds) == ("found", 5) and cfg.class_rules == {}
+    args = build_parser().parse_args(["train", str(data), "--out", "x", "--class-rule", "dogs=canines",
+                                      "--class-rule", "wolves=canines", "--class-rule", "junk="])
+    assert config_from_args(args, 6, "cpu").class_rules == {"dogs": "canines", "wolves": "canines", "junk": ""}
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", str(data), "--out", "x", "--class-rule", "dogs"])
+    assert "is not SUBFOLDER=NAME" in capsys.readouterr().err
 
 
 def test_the_kinds_a_run_trains_with_are_printed(tmp_path):

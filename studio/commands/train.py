@@ -51,6 +51,9 @@ def add_parser(sub) -> None:
                         "where the folder has them")
     t.add_argument("--kinds", type=int, default=0, metavar="N",
                    help="with --classes found: how many kinds to find (default 0: chosen for the folder's size)")
+    t.add_argument("--class-rule", dest="class_rules", action="append", type=class_rule, metavar="SUBFOLDER=NAME",
+                   help="the subfolder's pictures are the kind NAME (two subfolders given one name merge); "
+                        "SUBFOLDER= leaves it out; repeatable (the Dataset page's Kinds section does the same)")
     t.add_argument("--init-from", dest="init_from", metavar="MODEL_OR_RUN",
                    help="start from this model's weights (a run folder, a checkpoint, an exported model, or demo): "
                         "G, and D when the file has one; the same architecture and settings, or a model of half "
@@ -104,7 +107,8 @@ def base_config(args):
     init = str(model_source(args.init_from).resolve()) if getattr(args, "init_from", None) else ""
     cfg = TrainConfig(data_dir=str(Path(args.data_dir).resolve()), device=args.device, channels=args.channels,
                       fit=args.fit, background=args.background, mirror=args.mirror, precision=args.precision,
-                      compile=args.compile, init_from=init, classes=args.classes, kinds=args.kinds)
+                      compile=args.compile, init_from=init, classes=args.classes, kinds=args.kinds,
+                      class_rules=dict(args.class_rules or ()))
     if getattr(args, "fade_kimg", None) is not None:
         cfg.fade_kimg = args.fade_kimg
     return cfg
@@ -114,6 +118,13 @@ def base_config(args):
 _CHOSEN = {"resolution": ("resolution",), "arch": ("arch",), "batch": ("batch",), "width": ("width",),
            "lr": ("lr_g", "lr_d"), "augment": ("augment",), "kimg": ("kimg", "minutes"),
            "minutes": ("kimg", "minutes"), "upscaler_minutes": ("upscaler_minutes",)}
+
+
+def class_rule(text):
+    folder, sep, name = str(text).partition("=")
+    if not sep or not folder.strip():
+        raise argparse.ArgumentTypeError(f"'{text}' is not SUBFOLDER=NAME (or SUBFOLDER= to leave it out)")
+    return folder.strip(), name.strip()
 
 
 def not_negative(text):
