@@ -160,3 +160,15 @@ def test_pictures_beside_the_subfolders_are_a_kind_that_cannot_be_renamed(make_m
     unsorted = kinds.tree.currentItem()
     assert not unsorted.flags() & Qt.ItemIsEditable and unsorted.childCount() == 0
     assert not kinds.btn_rename.isEnabled() and not kinds.btn_ignore.isEnabled()
+
+
+def test_once_trained_the_kinds_are_shown_but_fixed(make_main_window, sorted_folder, qtbot):
+    w, page, kinds = _page(make_main_window, sorted_folder, qtbot)
+    page.view.show_kinds(page.cfg, editable=False)                      # as the page shows a trained project
+    select(kinds, "red")
+    kinds.tree.setFocus()
+    for key in (Qt.Key_F2, Qt.Key_Delete):
+        qtbot.keyClick(kinds.tree, key)
+    assert kinds.tree.state() != kinds.tree.State.EditingState and page.cfg.class_rules == {}
+    assert not any(b.isEnabled() for b in (kinds.btn_rename, kinds.btn_merge, kinds.btn_ignore, kinds.mode))
+    assert shown(kinds) == (COUNTS, [])
