@@ -124,7 +124,7 @@ class DatasetView(QWidget):
         self.skipped_title.setProperty("role", "heading")
         sl.addWidget(self.skipped_title)
         sl.addWidget(self.skipped)
-        self.kinds = KindsView()                  # shown when the folder has subfolders
+        self.kinds = KindsView()                  # its kinds: one line for a folder without subfolders
         split.addWidget(self.kinds)
         split.addWidget(self.grid)
         split.addWidget(self.skipped_box)

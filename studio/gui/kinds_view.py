@@ -1,4 +1,4 @@
-"""The Dataset page's Kinds section: the kinds a run trains with when the folder has subfolders.
+"""The Dataset page's Kinds section: the kinds a run trains with (from the folder's subfolders, or found).
 
 A view over studio.session.kinds: each kind with its picture count, its subfolders and a few of its pictures as the
 network sees them; the artist renames a kind (F2, or Rename), merges kinds (the same name, or Merge), ignores a
@@ -105,12 +105,15 @@ class KindsView(QWidget):
 
     # ------------------------------------------------------------------ showing
     def show_kinds(self, cfg: TrainConfig, dataset) -> None:
-        """Show what `cfg` trains with on `dataset` (None: nothing to show); hidden for a folder without subfolders."""
+        """Show what `cfg` trains with on `dataset` (None: hidden); for a folder without subfolders only the choice
+        and its sentence."""
         self.cfg, self._dataset = cfg, dataset
         self.preview = p = preview(cfg, dataset.report.usable) if dataset is not None else None
         self.setVisible(p is not None)
         if p is None:
             return
+        for w in (self.tree, self.btn_rename, self.btn_merge, self.btn_ignore):
+            w.setVisible(not p.flat)
         self._filling = True
         try:
             self.mode.setCurrentIndex(max(0, self.mode.findData(p.choice)))
@@ -118,14 +121,11 @@ class KindsView(QWidget):
             self._fill(p, dataset.images)
         finally:
             self._filling = False
-        if p.kinds:
-            self.summary.setText(f"{len(p.kinds)} kinds, {sum(k.count for k in p.kinds):,} pictures")
-        else:
-            self.summary.setText("trains without kinds" if p.choice != "found" or not p.takes_kinds
-                                 else "found when training starts")
+        self.summary.setText(p.summary)
         self.notes.setText("\n".join(p.notes))
         self.notes.setVisible(bool(p.notes))
         self._selection()
+        self.setMaximumHeight(self.sizeHint().height() if p.flat else 16_777_215)      # flat: its lines only
 
     def _fill(self, p, images) -> None:
         selected = self._renamed_to or {self._key(i) for i in self.tree.selectedItems()}

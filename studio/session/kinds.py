@@ -2,7 +2,7 @@
 
 core/kinds.py decides the kinds (and run_kinds when a run begins); here:
 
-    p = preview(cfg, report.usable)          # the Dataset page's Kinds section; None for a folder without subfolders
+    p = preview(cfg, report.usable)          # the Dataset page's Kinds section (p.flat: a folder without subfolders)
     p.kinds, p.folders, p.notes               # each kind (count, subfolders, a few pictures), each subfolder, sentences
     rules = renamed(cfg.class_rules, ["dogs", "wolves"], "canines")    # rename; two subfolders one name: merged
     rules = ignored(cfg.class_rules, ["junk"], True)                   # left out of training; False: used again
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from studio.core.config import ConfigError
 from studio.core.kinds import auto_count, clean_name, subfolder_kinds, subfolder_members
 from studio.core.models.registry import ARCHITECTURES
-from studio.core.run_kinds import mode, read, top_subdirs
+from studio.core.run_kinds import FOUND_BY_DEFAULT, mode, read, top_subdirs
 
 __all__ = ["KindRow", "FolderRow", "KindsPreview", "preview", "renamed", "ignored", "run_kinds_lines", "CHOICES"]
 
@@ -49,39 +49,67 @@ class KindsPreview:
     folders: tuple[FolderRow, ...]    # every top-level subfolder with pictures
     notes: tuple[str, ...]            # the scan report's sentences
     takes_kinds: bool                 # whether the architecture can learn kinds at all
+    flat: bool = False                # the folder has no subfolders of pictures: only the choice applies
+    finds: int = 0                    # kinds to be found in the pictures when training starts (choice "found")
+
+    @property
+    def summary(self) -> str:
+        if self.kinds:
+            return f"{len(self.kinds)} kinds, {sum(k.count for k in self.kinds):,} pictures"
+        return f"{self.finds} kinds, found when training starts" if self.finds else "trains without kinds"
 
 
-def preview(cfg, usable: list[str], subdirs: list[str] | None = None) -> KindsPreview | None:
-    """The kinds cfg would train with on these usable pictures (ScanReport.usable); None when the folder has no
-    subfolders of pictures. subdirs: the folder's top-level subfolders (read from cfg.data_dir when None)."""
+def preview(cfg, usable: list[str], subdirs: list[str] | None = None) -> KindsPreview:
+    """The kinds cfg would train with on these usable pictures (ScanReport.usable). subdirs: the folder's top-level
+    subfolders (read from cfg.data_dir when None). A flat folder: no kinds nor subfolders, the choice and why."""
     members, _, _ = subfolder_members(usable)
-    if not members:
-        return None
     subdirs = top_subdirs(cfg.data_dir) if subdirs is None else subdirs
-    how = mode(cfg)
+    how, takes = mode(cfg), ARCHITECTURES[cfg.arch].kinds
+    if not members:
+        choice = "found" if how == "found" or how == "auto" and FOUND_BY_DEFAULT else \
+            ("subfolders" if how == "subfolders" else "none")
+        return KindsPreview(choice, (), (), tuple(_why(cfg, choice, takes, len(usable), flat=True)), takes, True,
+                            _finds(cfg, choice, takes, len(usable)))
     choice = "subfolders" if how == "auto" else how
-    takes = ARCHITECTURES[cfg.arch].kinds
     kinds, notes = subfolder_kinds(usable, cfg.class_rules, subdirs)
     names = {f: clean_name(cfg.class_rules.get(f, f)) for f in members if cfg.class_rules.get(f, f) != ""}
     in_kinds = set(kinds.names) if kinds is not None else set()
     folders = tuple(FolderRow(f, len(idx), names.get(f, "") if names.get(f) in in_kinds else "",
                               cfg.class_rules.get(f) == "") for f, idx in sorted(members.items()))
     rows: tuple[KindRow, ...] = ()
-    if kinds is not None:
+    if kinds is not None and choice == "subfolders" and takes:
         rows = tuple(KindRow(n, c, tuple(f for f in sorted(members) if names.get(f) == n), tuple(ex))
                      for n, c, ex in zip(kinds.names, kinds.counts, kinds.examples))
+    if choice != "subfolders" or not takes:
+        notes = _why(cfg, choice, takes, len(usable), flat=False)
+    return KindsPreview(choice, rows, folders, tuple(notes), takes, False, _finds(cfg, choice, takes, len(usable)))
+
+
+def _finds(cfg, choice: str, takes: bool, count: int) -> int:
+    """How many kinds training will find (run_kinds.decide's rule), 0 for none."""
+    k = cfg.kinds or auto_count(count)
+    return k if choice == "found" and takes and count >= 2 * k else 0
+
+
+def _why(cfg, choice: str, takes: bool, count: int, flat: bool) -> list[str]:
+    """The sentence for a run that does not take its kinds from subfolders."""
     if not takes:
         can = " or ".join(a.label.split(" — ")[0] for a in ARCHITECTURES.values() if a.kinds)
-        notes = [f"This architecture cannot learn kinds: choose {can} under Model to train with kinds"
-                 + (", or make kinds: None." if choice != "none" else ".")]
-    elif choice == "none":
-        notes = ["The model trains without kinds, as chosen."]
-    elif choice == "found":
-        k = cfg.kinds or auto_count(len(usable))
-        notes = [f"{k} kinds are found in the pictures when training starts (the subfolders are not used)."]
-    if choice != "subfolders" or not takes:
-        rows = ()
-    return KindsPreview(choice, rows, folders, tuple(notes), takes)
+        return [f"This architecture cannot learn kinds: choose {can} under Model to train with kinds"
+                + (", or make kinds: None." if choice != "none" else ".")]
+    if choice == "found":
+        k = cfg.kinds or auto_count(count)
+        if not _finds(cfg, choice, takes, count):
+            return [f"{count} pictures are too few to find {k} kinds in: the model trains without kinds."]
+        return [f"{k} kinds are found in the pictures when training starts"
+                + ("." if flat else " (the subfolders are not used).")]
+    if flat and choice == "subfolders":
+        return ["The folder has no subfolders of pictures: sort the pictures into one subfolder per kind, or find "
+                "kinds in the pictures."]
+    if flat:
+        return ["Pictures sorted into one subfolder per kind train a model that makes each kind on request; or "
+                "find kinds in the pictures."]
+    return ["The model trains without kinds, as chosen."]
 
 
 def renamed(rules: dict, folders, name: str) -> dict:

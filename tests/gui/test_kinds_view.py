@@ -129,12 +129,20 @@ def test_a_name_cannot_be_empty_and_the_choice_sets_classes(make_main_window, so
     assert shown(kinds) == ({}, ["blue/ — subfolder", "green/ — subfolder", "red/ — subfolder"])
 
 
-def test_a_flat_folder_shows_no_kinds(make_main_window, make_image_folder, qtbot):
+def test_a_flat_folder_shows_only_the_choice(make_main_window, make_image_folder, qtbot):
     w = make_main_window()
-    assert w.new_project(make_image_folder(6, 48))
+    assert w.new_project(make_image_folder(60, 48))
+    w.show_workspace("dataset")
     page = w.project_page
-    qtbot.waitUntil(lambda: page.dataset is not None, timeout=30_000)
-    assert not page.view.kinds.isVisible()
+    kinds = page.view.kinds
+    qtbot.waitUntil(lambda: page.dataset is not None and kinds.isVisible(), timeout=30_000)
+    assert not kinds.tree.isVisible() and not kinds.btn_merge.isVisible()
+    assert kinds.mode.currentData() == "none" and "one subfolder per kind" in kinds.notes.text()
+    qtbot.waitUntil(lambda: page.view.grid.height() > 300)                # the thumbnails keep the page
+    kinds.mode.setCurrentIndex(kinds.mode.findData("found"))
+    kinds.mode.activated.emit(kinds.mode.currentIndex())
+    assert page.cfg.classes == "found" and kinds.summary.text() == "2 kinds, found when training starts"
+    assert page.project.config().classes == "found"
 
 
 def test_an_architecture_without_kinds_says_so_and_the_command_line_agrees(make_main_window, sorted_folder, qtbot):

@@ -21,7 +21,14 @@ def test_each_kind_its_subfolders_and_pictures_loose_ones_no_subfolder():
     assert [(f.folder, f.count, f.kind_name, f.ignored) for f in p.folders] == \
         [("a", 2, "a", False), ("b", 3, "b", False), ("c", 1, "", False)]     # c: too few, in no kind
     assert any("'c' has fewer than 2 pictures" in n for n in p.notes)
-    assert preview(cfg(), ["x.png", "y.png"], []) is None                      # a flat folder: no section
+    flat = preview(cfg(), ["x.png", "y.png"], [])                              # a flat folder: the choice only
+    assert flat.flat and flat.kinds == () and flat.folders == () and flat.choice == "none"
+    assert "one subfolder per kind" in flat.notes[0] and flat.summary == "trains without kinds"
+    few = preview(cfg(classes="found"), ["x.png", "y.png"], [])
+    assert few.notes == ("2 pictures are too few to find 2 kinds in: the model trains without kinds.",)
+    many = preview(cfg(classes="found", kinds=4), [f"{i}.png" for i in range(40)], [])
+    assert many.finds == 4 and many.summary == "4 kinds, found when training starts"
+    assert preview(cfg(classes="subfolders"), ["x.png"], []).notes[0].startswith("The folder has no subfolders")
 
 
 def test_renamed_merged_and_ignored_subfolders():
@@ -32,8 +39,10 @@ def test_renamed_merged_and_ignored_subfolders():
 
 
 def test_found_none_and_an_architecture_without_kinds_show_no_kinds_and_say_why():
-    found = preview(cfg(classes="found", kinds=3), USABLE, SUBDIRS)
-    assert found.choice == "found" and found.kinds == () and "3 kinds are found in the pictures" in found.notes[0]
+    found = preview(cfg(classes="found", kinds=5), USABLE, SUBDIRS)
+    assert found.choice == "found" and found.kinds == () and found.notes[0].startswith("8 pictures are too few")
+    found = preview(cfg(classes="found", kinds=2), USABLE, SUBDIRS)
+    assert "2 kinds are found in the pictures when training starts (the subfolders" in found.notes[0]
     none = preview(cfg(classes="none"), USABLE, SUBDIRS)
     assert none.kinds == () and none.notes == ("The model trains without kinds, as chosen.",)
     dcgan = preview(TrainConfig(arch="dcgan", resolution=64).validate(), USABLE, SUBDIRS)
