@@ -162,12 +162,12 @@ class DatasetView(QWidget):
             self.skipped.addItem(f"{show_path(rel)} — {why}")
         self.skipped_title.setText(f"Skipped files ({len(rep.skipped):,})")
         self.skipped_box.setVisible(bool(rep.skipped))
-        self.show_kinds(cfg, self.kinds.editable)
+        self.show_kinds(cfg, self.kinds.editable, self.kinds.project)
 
-    def show_kinds(self, cfg, editable: bool = True) -> None:
+    def show_kinds(self, cfg, editable: bool = True, project=None) -> None:
         """The kinds `cfg` trains with on the dataset shown (its rules and choice changed, or a new scan);
-        editable=False once the run has trained (its kinds are fixed)."""
-        self.kinds.editable = editable
+        editable=False once the run has trained (its kinds are fixed); project: the kinds a begun run found."""
+        self.kinds.editable, self.kinds.project = editable, project
         self.kinds.show_kinds(cfg, self.dataset)
 
     def show_error(self, text: str) -> None:

@@ -40,6 +40,7 @@ class KindsView(QWidget):
         self.cfg: TrainConfig | None = None
         self._dataset = None
         self.editable = True                # False once the run has trained: its kinds are fixed
+        self.project = None                 # the project shown: a begun run shows the kinds it found
         self._renamed_to: set = set()       # the rows to select once the tree shows an edit
         self.preview = None
         self._filling = False
@@ -108,11 +109,12 @@ class KindsView(QWidget):
         """Show what `cfg` trains with on `dataset` (None: hidden); for a folder without subfolders only the choice
         and its sentence."""
         self.cfg, self._dataset = cfg, dataset
-        self.preview = p = preview(cfg, dataset.report.usable) if dataset is not None else None
+        self.preview = p = preview(cfg, dataset.report.usable, project=self.project) if dataset is not None else None
         self.setVisible(p is not None)
         if p is None:
             return
-        for w in (self.tree, self.btn_rename, self.btn_merge, self.btn_ignore):
+        self.tree.setVisible(not p.flat or bool(p.kinds))      # a flat folder: its found kinds, once training began
+        for w in (self.btn_rename, self.btn_merge, self.btn_ignore):
             w.setVisible(not p.flat)
         self._filling = True
         try:
@@ -125,7 +127,7 @@ class KindsView(QWidget):
         self.notes.setText("\n".join(p.notes))
         self.notes.setVisible(bool(p.notes))
         self._selection()
-        self.setMaximumHeight(self.sizeHint().height() if p.flat else 16_777_215)      # flat: its lines only
+        self.setMaximumHeight(self.sizeHint().height() if self.tree.isHidden() else 16_777_215)   # its lines only
 
     def _fill(self, p, images) -> None:
         selected = self._renamed_to or {self._key(i) for i in self.tree.selectedItems()}
@@ -151,7 +153,7 @@ class KindsView(QWidget):
             if item.isSelected() and self.tree.currentItem() is None:
                 self.tree.setCurrentItem(item, 0, self.tree.selectionModel().SelectionFlag.NoUpdate)
                 self.tree.scrollToItem(item)
-        self.tree.setEnabled(subfolders)
+        self.tree.setEnabled(subfolders or bool(p.kinds))
         self.tree.setEditTriggers(QAbstractItemView.DoubleClicked if self.editable       # F2: _rename, the name
                                   else QAbstractItemView.NoEditTriggers)
 
@@ -230,9 +232,15 @@ class KindsView(QWidget):
     def _selected(self) -> list[tuple]:
         return [i.data(0, Qt.UserRole) for i in self.tree.selectedItems()]
 
+    @property
+    def _rules_apply(self) -> bool:
+        """Whether renaming, merging and ignoring mean anything now: kinds from subfolders, not yet trained."""
+        p = self.preview
+        return self.editable and p is not None and p.choice == "subfolders" and p.takes_kinds and not p.flat
+
     def _selection(self) -> None:
         sel = self._selected()
-        editable = self.tree.isEnabled() and self.editable
+        editable = self._rules_apply
         self.btn_rename.setEnabled(editable and len(sel) == 1 and bool(sel[0][2]))
         kinds = {self._kind_of(i) for i in self.tree.selectedItems() if i.data(0, Qt.UserRole)[2]}
         self.btn_merge.setEnabled(editable and len(kinds) >= 2)
@@ -246,20 +254,20 @@ class KindsView(QWidget):
 
     def _rename(self) -> None:
         items = [i for i in self.tree.selectedItems() if i.flags() & Qt.ItemIsEditable]
-        if items and self.editable and self.tree.isEnabled():
+        if items and self._rules_apply:
             self.tree.setCurrentItem(items[0])
             self.tree.editItem(items[0], 0)
 
     def _merge(self) -> None:
         sel = [s for s in self._selected() if s[2]]
-        if len(sel) >= 2:
+        if len(sel) >= 2 and self._rules_apply:
             name = next((s[1] for s in sel if s[0] == KIND), sel[0][1])
             self._renamed_to = {(KIND, name)}
             self._emit({"class_rules": renamed(self._rules(), [f for s in sel for f in s[2]], name)})
 
     def _toggle_ignore(self) -> None:
         sel = [s for s in self._selected() if s[2]]
-        if sel and self.tree.isEnabled():
+        if sel and self._rules_apply:
             use = all(s[3] for s in sel)            # every selected one ignored: use them again
             self._renamed_to = {(KIND if use else FOLDER, f) for s in sel for f in s[2]}   # still selected
             self._emit({"class_rules": ignored(self._rules(), [f for s in sel for f in s[2]], not use)})

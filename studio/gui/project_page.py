@@ -255,7 +255,7 @@ class ProjectPage(QWidget):
             self._applying = False
         self._validate()
         self._show_why()
-        self.view.show_kinds(self.cfg, editable=not self._locked)      # the kinds the rules and choice give
+        self.view.show_kinds(self.cfg, not self._locked, self.project)     # the kinds the rules and choice give
         if record and old != self.cfg.to_dict():
             self.history.push("Change training settings", old, self.cfg.to_dict())
         self._save()

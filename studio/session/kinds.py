@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 
 from studio.core.config import ConfigError
+from studio.core.errors import StudioError
 from studio.core.kinds import auto_count, clean_name, subfolder_kinds, subfolder_members
 from studio.core.models.registry import ARCHITECTURES
 from studio.core.run_kinds import FOUND_BY_DEFAULT, mode, read, top_subdirs
@@ -59,12 +60,18 @@ class KindsPreview:
         return f"{self.finds} kinds, found when training starts" if self.finds else "trains without kinds"
 
 
-def preview(cfg, usable: list[str], subdirs: list[str] | None = None) -> KindsPreview:
+def preview(cfg, usable: list[str], subdirs: list[str] | None = None, project=None) -> KindsPreview:
     """The kinds cfg would train with on these usable pictures (ScanReport.usable). subdirs: the folder's top-level
-    subfolders (read from cfg.data_dir when None). A flat folder: no kinds nor subfolders, the choice and why."""
+    subfolders (read from cfg.data_dir when None). A flat folder: no kinds nor subfolders, the choice and why.
+    project: a run that has begun shows the kinds it found (its kinds.json), each with its typical pictures."""
     members, _, _ = subfolder_members(usable)
     subdirs = top_subdirs(cfg.data_dir) if subdirs is None else subdirs
     how, takes = mode(cfg), ARCHITECTURES[cfg.arch].kinds
+    found = _found(project, len(usable))
+    if found is not None:
+        rows = tuple(KindRow(n, c, (), tuple(ex)) for n, c, ex in zip(found.names, found.counts, found.examples))
+        folders = tuple(FolderRow(f, len(idx), "", False) for f, idx in sorted(members.items()))
+        return KindsPreview("found", rows, folders, tuple(_notes(project)), takes, not members)
     if not members:
         choice = "found" if how == "found" or how == "auto" and FOUND_BY_DEFAULT else \
             ("subfolders" if how == "subfolders" else "none")
@@ -83,6 +90,26 @@ def preview(cfg, usable: list[str], subdirs: list[str] | None = None) -> KindsPr
     if choice != "subfolders" or not takes:
         notes = _why(cfg, choice, takes, len(usable), flat=False)
     return KindsPreview(choice, rows, folders, tuple(notes), takes, False, _finds(cfg, choice, takes, len(usable)))
+
+
+def _found(project, count: int):
+    """The kinds a begun run found in its pictures (None: none, kinds from subfolders, or another folder now)."""
+    if project is None:
+        return None
+    try:
+        kinds = read(project.run)
+    except StudioError:
+        return None
+    return kinds if kinds is not None and kinds.source == "found" and len(kinds.labels) == count else None
+
+
+def _notes(project) -> list[str]:
+    """The scan report's sentences about kinds, as the run's scan.json keeps them."""
+    try:
+        notes = json.loads(project.run.scan_file.read_text(encoding="utf-8")).get("kinds", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [str(n) for n in notes] if isinstance(notes, list) else []
 
 
 def _finds(cfg, choice: str, takes: bool, count: int) -> int:
@@ -141,11 +168,7 @@ def run_kinds_lines(project) -> list[str]:
     """What a run trains with, as `ganstudio train` prints it once the run has begun: the kinds with their
     picture counts (the scan report's sentences about them reach it as the trainer's notices). Nothing for a run
     without kinds whose folder said nothing about kinds."""
-    kinds = read(project.run)
-    try:
-        notes = json.loads(project.run.scan_file.read_text(encoding="utf-8")).get("kinds", [])
-    except (OSError, ValueError, AttributeError):
-        notes = []
+    kinds, notes = read(project.run), _notes(project)
     lines = []
     if kinds is not None:
         how = "from the subfolders" if kinds.source == "subfolders" else "found in the pictures"

@@ -57,3 +57,23 @@ def test_rule_edits():
         renamed({}, ["a"], "  ")
     assert ignored({"a": "Apples"}, ["a", "b"]) == {"a": "", "b": ""}
     assert ignored({"a": "", "b": "B"}, ["a", "b"], False) == {"b": "B"}   # used again; a rename stays
+
+
+def test_a_begun_run_shows_the_kinds_it_found(tmp_path):
+    import json
+
+    import numpy as np
+
+    from studio.core.kinds import found_kinds
+    from studio.core.run_kinds import save
+    from studio.session.project import Project
+    usable = [f"{i}.png" for i in range(12)]
+    project = Project.create(tmp_path / "run", cfg(classes="found"))
+    feats = np.repeat(np.eye(3, dtype=np.float32), [6, 4, 2], axis=0)
+    save(project.run, found_kinds(feats, 3, seed=0))
+    project.run.scan_file.write_text(json.dumps({"kinds": ["Found 3 kinds of picture in the folder."]}))
+    p = preview(cfg(classes="found"), usable, [], project=project)
+    assert [(k.name, k.count, k.folders) for k in p.kinds] == [("Kind 1", 6, ()), ("Kind 2", 4, ()),
+                                                                ("Kind 3", 2, ())]
+    assert p.notes == ("Found 3 kinds of picture in the folder.",) and p.summary == "3 kinds, 12 pictures"
+    assert preview(cfg(classes="found"), usable[:5], [], project=project).kinds == ()   # another folder now
