@@ -143,3 +143,20 @@ def test_the_kinds_a_run_trains_with_are_printed(tmp_path):
     save(project.run, None)
     project.run.scan_file.write_text(json.dumps({"kinds": []}), encoding="utf-8")
     assert run_kinds_lines(project) == []                               # a run without kinds: as before
+
+
+def test_from_an_enlarged_picture_the_model_cannot_enlarge_is_made_at_its_size_and_said(tmp_path, kinds_model,
+                                                                                        capsys):
+    main(["generate", str(kinds_model), "--out", str(tmp_path / "a"), "--count", "1", "--class", "red",
+          "--device", "cpu"])
+    src = tmp_path / "a" / "seed000000.png"
+    raw = {k: v for k, v in read_png_meta(src).raw.items() if k not in ("format", "version")}
+    big = tmp_path / "big.png"
+    save_png(big, np.kron(load_pixels(src), np.ones((2, 2, 1), np.uint8)), {**raw, "upscale": {"factor": 2,
+                                                                                                "from": [64, 64]}})
+    capsys.readouterr()
+    assert main(["generate", str(kinds_model), "--from", str(big), "--out", str(tmp_path / "b"),
+                 "--device", "cpu"]) == 0
+    assert "big.png was enlarged ×2; made at 64 px: this model has no upscaler yet" in capsys.readouterr().err
+    again = tmp_path / "b" / "big.png"
+    assert np.array_equal(load_pixels(again), load_pixels(src)) and "upscale" not in read_png_meta(again).raw

@@ -95,6 +95,11 @@ def _again(args, model) -> int:
                            "use the model that made it")
         kind = kind_record(model, args.kind_mix if args.kind_mix else meta.kind_mix)
         factor = args.upscale or (meta.upscale if meta.upscale > 1 else None)
+        why = _cannot_enlarge(model, factor) if factor and not args.upscale else ""
+        if why:                               # its enlargement is left out, and said; the rest as recorded
+            print(f"note: {src.name} was enlarged ×{factor}; made at {model.spec.resolution} px: {why}",
+                  file=sys.stderr)
+            factor = None
         target = out / src.name
         if target.resolve() == src.resolve():
             raise CliError(f"--out {out} holds {src.name} itself: choose another folder")
@@ -115,3 +120,8 @@ def _again(args, model) -> int:
         save_png(target, img[0], record)
     print(f"wrote {len(jobs)} image{'s' if len(jobs) != 1 else ''} to {out}")
     return 0
+
+
+def _cannot_enlarge(model, factor: int) -> str:
+    from studio.session.upscaling import missing_factor, upscaler_for
+    return missing_factor(factor, upscaler_for(model, model.device))
