@@ -43,6 +43,8 @@ def main(argv=None) -> int:
     ap.add_argument("data")
     ap.add_argument("--out", required=True)
     ap.add_argument("--minutes", nargs="+", type=float, default=[5, 15, 30])
+    ap.add_argument("--kimg", nargs="+", type=float,
+                    help="measure at these thousands of images seen instead of minutes (quality at equal images)")
     ap.add_argument("--arch")
     ap.add_argument("--resolution", type=int)
     ap.add_argument("--batch", type=int)
@@ -110,9 +112,10 @@ def main(argv=None) -> int:
         return time.process_time() / threads if args.clock == "cpu" else time.perf_counter()
 
     spent = 0.0                                   # training seconds on the chosen clock
-    for mark in sorted(args.minutes):
+    by_kimg = bool(args.kimg)
+    for mark in sorted(args.kimg or args.minutes):
         n0, t0 = trainer.nimg, clock()
-        while spent + (clock() - t0) < mark * 60:
+        while (trainer.nimg < mark * 1000) if by_kimg else (spent + (clock() - t0) < mark * 60):
             trainer.train_step()
         spent += clock() - t0
         ips = (trainer.nimg - n0) / max(clock() - t0, 1e-9)
@@ -124,13 +127,14 @@ def main(argv=None) -> int:
             trainer.G_ema.eval()
             sheet = make_grid(to_uint8(trainer.G_ema(seeds_to_z(range(64), trainer.spec.z_dim)).float()), 8, 8)
         trainer.save_checkpoint()                 # so a later run can start from this one (--set init_from=…)
-        sheet_path = out / f"samples-{mark:g}min.png"
+        sheet_path = out / f"samples-{mark:g}{'kimg' if by_kimg else 'min'}.png"
         Image.fromarray(sheet).save(sheet_path)
-        rec = {"minutes": mark, "kimg": round(trainer.kimg, 2), "images_per_sec": round(ips, 1),
+        rec = {"minutes": round(spent / 60, 2), "kimg": round(trainer.kimg, 2), "images_per_sec": round(ips, 1),
+               "kinds": len(trainer.spec.classes),
                f"kid_{SPACES[0]}": s1["kid"], f"kid_std_{SPACES[0]}": s1["kid_std"], f"fd_{SPACES[0]}": s1["fd"],
                f"kid_{SPACES[1]}": k0[0], "precision": s1["precision"], "recall": s1["recall"],
                "coverage": s1["coverage"], "diversity": s1["diversity"], "sheet": str(sheet_path)}
-        print(f"{mark:5g} min  {trainer.kimg:7.2f} kimg  {ips:6.1f} img/s  KID {title(SPACES[0])} "
+        print(f"{spent / 60:5.1f} min  {trainer.kimg:7.2f} kimg  {ips:6.1f} img/s  KID {title(SPACES[0])} "
               f"{s1['kid'] * 1e3:7.2f}e-3  KID {title(SPACES[1])} {k0[0] * 1e3:7.2f}e-3  prec {s1['precision']:.2f} "
               f"rec {s1['recall']:.2f} cov {s1['coverage']:.2f} div {s1['diversity']:.2f}  {sheet_path}", flush=True)
         with open(out / "results.jsonl", "a") as f:

@@ -129,7 +129,7 @@ def test_fd_and_kid_on_known_gaussians():
     assert scores.kid(x, y, subsets=10)[0] > 10 * abs(scores.kid(x, x[::-1].copy(), subsets=10)[0])
 
 
-def test_training_logs_quality_keeps_best_and_loads_it(tmp_path, make_image_folder, tiny_config):
+def test_training_logs_quality_keeps_best_and_loads_it(tmp_path, make_image_folder, tiny_config, capsys):
     from studio.core.checkpoint import load_generator
     from studio.core.metrics import QualityMonitor
     from studio.core.run import RunFolder
@@ -162,6 +162,14 @@ def test_training_logs_quality_keeps_best_and_loads_it(tmp_path, make_image_fold
                  "--device", "cpu", "--json", str(out)]) == 0
     got = json.loads(out.read_text())
     assert got["n_fake"] == 8 and got["n_real"] == 24 and got["feature_space"] == "EfficientNet-Lite1"
+    # the pictures the samples miss, by file name, worst first (a barely trained model misses some)
+    usable = json.loads((tmp_path / "run" / "scan.json").read_text())["usable"]
+    assert got["missing"] and got["missing_files"] == [usable[i] for i in got["missing"]]
+    printed = capsys.readouterr().out
+    assert "No sample resembles" in printed and "of the 24 measured); the worst" in printed
+    assert printed.index(got["missing_files"][0]) < printed.index(got["missing_files"][-1])
+    assert all(0 <= i < 24 for r in recs for i in r["missing"]) and all(min(r["missing_far"]) > 1 for r in recs
+                                                                          if r["missing"])
     assert got["secondary"]["feature_space"] == "EfficientNet-Lite0" and got["secondary"]["kid"] >= -1
 
 

@@ -2,7 +2,7 @@
 
 Prints KID, FD, precision/recall, density/coverage and diversity in the EfficientNet-Lite1 feature
 space, and KID/FD in EfficientNet-Lite0 beside them (both offline), with the image counts used;
---inception adds true FID from a local file.
+--inception adds true FID from a local file. Then the pictures the samples cover worst, by file name.
 """
 from __future__ import annotations
 
@@ -37,7 +37,9 @@ def run(args) -> int:
     from studio.core.dataset import build_dataset
     from studio.core.files import atomic_write_text
     from studio.core.metrics.features import SPACES, get_extractor
-    from studio.core.metrics.quality import collapse_warning, evaluate_features, generate, real_features
+    from studio.core.dataset import show_path
+    from studio.core.metrics.quality import (collapse_warning, evaluate_features, generate, pick_real, real_features,
+                                             uncovered_phrase)
     from studio.core.run import RunFolder
     from studio.session.devices import load_model
 
@@ -65,18 +67,23 @@ def run(args) -> int:
         extractor = get_extractor(device, space)
         pairs.append((real_features(dataset.images, args.real_count, extractor, cache),
                       extractor.features(fake_images)))
-    report = evaluate_features(*pairs[0], secondary=pairs[1])
+    taken = pick_real(dataset.images, args.real_count)      # the real images measured (real_features' rows)
+    report = evaluate_features(*pairs[0], secondary=pairs[1], real_index=taken)
     if args.inception:
         from studio.core.metrics.inception import InceptionError, InceptionFID
-        from studio.core.metrics.quality import pick_real
         try:
-            report.fid = InceptionFID(args.inception, device).fid(
-                dataset.images[pick_real(dataset.images, args.real_count)], fake_images)
+            report.fid = InceptionFID(args.inception, device).fid(dataset.images[taken], fake_images)
         except InceptionError as e:
             raise CliError(str(e)) from None
     report.seconds = time.perf_counter() - t0
     print(report.table())
-    warning = collapse_warning(report)
+    if report.missing:
+        heading = uncovered_phrase(report.coverage, report.n_real, "the worst, by how far the nearest sample is "
+                                   "(× the distance from the picture to its 5th most similar one):")
+        print(heading[0].upper() + heading[1:])
+        for i, far in zip(report.missing, report.missing_far):
+            print(f"  {show_path(dataset.report.usable[i])}  ({far:.2f}×)")
+    warning = collapse_warning(report, where="the worst are listed above" if report.missing else None)
     if warning:
         print("warning: " + warning)
     if args.json:
@@ -86,6 +93,7 @@ def run(args) -> int:
         out["step"] = int(step) if isinstance(step, (int, float)) else None
         out.pop("kimg")
         out["collapse_warning"] = warning
+        out["missing_files"] = [show_path(dataset.report.usable[i]) for i in report.missing]
         atomic_write_text(Path(args.json), json.dumps(out, indent=2) + "\n")
         print(f"wrote {args.json}")
     return 0

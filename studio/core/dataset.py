@@ -269,3 +269,24 @@ def reopen_dataset(cfg: TrainConfig, cache_dir: Path, progress=None, cancel=None
         if arr.ndim == 4 and arr.shape[1] == cfg.resolution and arr.shape[3] == cfg.img_channels:
             return Dataset(arr, report, npy)
     raise DatasetError(f"The image folder {cfg.data_dir} is gone and the run has no usable cached copy of it.")
+
+
+def run_pictures(cache_dir: Path, scan_file: Path, indices) -> list[tuple[str, np.ndarray | None] | None]:
+    """(file name, preprocessed uint8 picture or None) of a run's dataset images by index — the quality records'
+    `missing`: the names from the run's scan.json, the pixels from its cached dataset with that same file list,
+    memory-mapped so only these pictures are read. No rescan: cheap enough for the window. One entry per index:
+    None for an index the list does not have; the picture is None when no cache holds that list."""
+    try:
+        usable = ScanReport.from_dict(json.loads(Path(scan_file).read_text(encoding="utf-8"))).usable
+    except (OSError, ValueError, KeyError, TypeError):
+        usable = []
+    indices = [int(i) for i in indices]
+    images = None
+    if any(0 <= i < len(usable) for i in indices):
+        for js in Path(cache_dir).glob("images-*.json"):
+            found = _cached_dataset(js.with_suffix(".npy"), js)
+            if found is not None and found.report.usable == usable:
+                images = found.images
+                break
+    return [(show_path(usable[i]), None if images is None else np.array(images[i])) if 0 <= i < len(usable)
+            else None for i in indices]

@@ -71,6 +71,6 @@ class Failed(Event):
 class Quality(Event):
     step: int
     kimg: float
-    metrics: dict = field(repr=False)   # the metrics.jsonl record: kind "quality", kid, kid_std, fd, precision, …
+    metrics: dict = field(repr=False)   # the metrics.jsonl record: kind "quality", kid, kid_std, fd, …, missing
     best: bool = False                  # a new lowest KID: run_dir/best.safetensors was updated
     plateau: bool = False               # KID has stopped improving

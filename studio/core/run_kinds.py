@@ -47,7 +47,7 @@ def picture_features(images: np.ndarray, device="cpu", batch: int = 64) -> np.nd
     out = []
     with torch.no_grad():
         for i in range(0, len(images), batch):
-            x = torch.from_numpy(np.asarray(images[i:i + batch])).to(device).permute(0, 3, 1, 2).float() / 127.5 - 1
+            x = torch.from_numpy(np.array(images[i:i + batch])).to(device).permute(0, 3, 1, 2).float() / 127.5 - 1
             if x.shape[1] == 4:                            # composited on white, as D sees it
                 a = (x[:, 3:4] + 1) * 0.5
                 x = x[:, :3] * a + (1 - a)
@@ -114,3 +114,51 @@ def load(run, cfg, data: Dataset, device="cpu") -> Kinds | None:
                 if name in index:
                     labels[now.labels == j] = index[name]
     return Kinds(kinds.names, labels, kinds.source, kinds.notes, kinds.examples, kinds.centres)
+
+
+def for_new_run(run, cfg, data: Dataset, device=None) -> tuple[Kinds | None, list[str]]:
+    """A new run's kinds, decided, checked against the model it starts from, and written (kinds.json, and the
+    sentences into scan.json)."""
+    from . import train_state
+    from .models.registry import ModelSpec
+    kinds, notes = decide(cfg, data, "cpu" if device is None else device)
+    if cfg.init_from:                         # the kinds must be the model's (known once the folder is read)
+        train_state.init_source(cfg.init_from, ModelSpec.from_config(cfg, kinds.names if kinds else ()))
+    write_scan(run, data, notes)
+    save(run, kinds)
+    return kinds, notes
+
+
+def write_scan(run, data: Dataset, notes: list[str] | None = None) -> None:
+    """scan.json: the dataset's files in order (what dataset indices name) and the kinds' sentences (None: those
+    already there). Rewritten when a run reopens, so that it names the pictures as they are now."""
+    if notes is None:
+        try:
+            notes = json.loads(run.scan_file.read_text(encoding="utf-8")).get("kinds", [])
+        except (OSError, ValueError, AttributeError):
+            notes = []
+    atomic_write_text(run.scan_file, json.dumps({**data.report.to_dict(), "kinds": notes}))
+
+
+class Sampler:
+    """The training step's kinds: which real pictures it draws (those in a kind) and the kinds G makes (as often as
+    the folder has them); G's kind_prior is set to the same proportions (G called without kinds follows them)."""
+
+    def __init__(self, kinds: Kinds, G, device):
+        import torch
+        self.k = len(kinds)
+        self.prior = torch.from_numpy(kinds.prior).to(device)
+        G.kind_prior.copy_(self.prior)
+        self.labels = torch.from_numpy(kinds.labels).to(device)
+        self.pool = torch.nonzero(self.labels >= 0).flatten()      # pictures in no kind are left out
+
+    def real_indices(self, b: int, gen):
+        import torch
+        return self.pool[torch.randint(0, len(self.pool), (b,), generator=gen, device=self.pool.device)]
+
+    def conditions(self, idx, b: int, gen, rows) -> tuple[dict, dict]:
+        """({"c": the real pictures' kinds}, {"c": the kinds G makes}) as one-hot rows for this rank's `rows`."""
+        import torch
+        made = torch.multinomial(self.prior, b, replacement=True, generator=gen)[rows]
+        one_hot = torch.nn.functional.one_hot
+        return {"c": one_hot(self.labels[idx], self.k).float()}, {"c": one_hot(made, self.k).float()}

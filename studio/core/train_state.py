@@ -173,3 +173,33 @@ def recover_from_nan(t) -> bool:
                       f"learning rates (G {lr_g:.2e}, D {lr_d:.2e}). Training carries on.", "warning"))
     return True
 
+
+
+def stop_compiling(t, e: BaseException) -> bool:
+    """Compilation failed mid-step: Trainer `t` goes eager and back to the newest checkpoint (the step may be half
+    done). False: no checkpoint could be restored (said)."""
+    from . import compiled
+    t.compiled, t._g, t._d = False, t.G, t.D
+    compiled.reset()
+    for p in list(t.G.parameters()) + list(t.D.parameters()):
+        p.grad = None
+    t.D.requires_grad_(True)
+    if t.restore_latest() is None:
+        t._fail(f"Compiling the training step failed ({type(e).__name__}) and no checkpoint could be "
+                "restored: start again with compilation off.")
+        return False
+    t.on_event(Notice(compiled.compile_error_message(e), "warning"))
+    return True
+
+
+def shrink_batch(t) -> bool:
+    """Out of GPU memory: halve Trainer `t`'s batch (said); False when it is already 1."""
+    for p in list(t.G.parameters()) + list(t.D.parameters()):
+        p.grad = None
+    if t.device.type == "cuda":
+        torch.cuda.empty_cache()
+    if t.batch <= 1:
+        return False
+    t.batch = max(1, t.batch // 2)
+    t.on_event(Notice(f"Out of GPU memory: batch size halved to {t.batch}.", "warning"))
+    return True

@@ -11,7 +11,6 @@ checkpoint (train_state.py), so a stop/resume continues exactly as if the run ha
 from __future__ import annotations
 
 import copy
-import json
 import math
 import os
 import threading
@@ -32,7 +31,6 @@ from .distributed import ALONE, World
 from .dataset import Dataset, DatasetError, build_dataset, reopen_dataset
 from .device import pick_device, resolve_precision
 from .events import CheckpointSaved, Failed, Finished, Notice
-from .kinds import Kinds
 from .losses import d_loss_fake, d_loss_real, d_score, g_loss, r1_penalty
 from .models import ModelSpec, build_models
 from .models.registry import keeps_freed_memory, preferred_memory_format
@@ -54,7 +52,7 @@ class _Loop:
 class Trainer:
     def __init__(self, run: RunFolder, cfg: TrainConfig, dataset: Dataset,
                  on_event: Callable | None = None, device: str | torch.device | None = None, world: World = ALONE,
-                 kinds: Kinds | None = None):
+                 kinds=None):
         self.run_folder, self.cfg, self.dataset = run, cfg.validate(), dataset
         self.world = world                       # this process's rank among the training processes; ALONE: one
         world.check_batch(cfg.batch)
@@ -66,12 +64,7 @@ class Trainer:
         self.spec = ModelSpec.from_config(cfg, kinds.names if kinds is not None else ())
         torch.manual_seed(cfg.seed)
         self.G, self.D = build_models(self.spec)
-        self.labels = self.pool = self.prior = None
-        if kinds is not None:                    # real pictures' kinds; G samples kinds as often as the folder has them
-            self.prior = torch.from_numpy(kinds.prior).to(self.device)
-            self.G.kind_prior.copy_(self.prior)
-            self.labels = torch.from_numpy(kinds.labels).to(self.device)
-            self.pool = torch.nonzero(self.labels >= 0).flatten()     # pictures in no kind are left out
+        self.kind_sampler = run_kinds.Sampler(kinds, self.G, self.device) if kinds is not None else None
         self.G.to(self.device)
         self.D.to(self.device)
         # Speed paths (same maths; GANSTUDIO_PLAIN_EAGER=1 turns them off): channels_last convs where they pay,
@@ -129,11 +122,7 @@ class Trainer:
             train_state.init_source(cfg.init_from, ModelSpec.from_config(cfg), kinds=None)
         run.create(cfg)
         data = build_dataset(cfg, run.cache_dir, progress, cancel)
-        kinds, notes = run_kinds.decide(cfg, data, "cpu" if device is None else device)
-        if cfg.init_from:                         # the kinds must be the model's (known once the folder is read)
-            train_state.init_source(cfg.init_from, ModelSpec.from_config(cfg, kinds.names if kinds else ()))
-        run.scan_file.write_text(json.dumps({**data.report.to_dict(), "kinds": notes}), encoding="utf-8")
-        run_kinds.save(run, kinds)
+        kinds, notes = run_kinds.for_new_run(run, cfg, data, device)
         t = cls(run, cfg, data, on_event, device, world, kinds)
         for note in notes:
             t.on_event(Notice(note, "info"))
@@ -175,6 +164,8 @@ class Trainer:
         for stale in list(run.checkpoints_dir.glob(".*.part")) + list(run.samples_dir.glob(".*.part")):
             stale.unlink(missing_ok=True)            # temp files of writes cut short by a crash
         data = reopen_dataset(cfg, run.cache_dir, progress, cancel)
+        if world.main:
+            run_kinds.write_scan(run, data)           # what dataset indices name (quality's missing pictures)
         t = cls(run, cfg, data, on_event, device, world, run_kinds.load(run, cfg, data))
         path = t.restore_latest()
         if path is None:                      # stopped before its first checkpoint: begin again as created
@@ -295,14 +286,14 @@ class Trainer:
         try:
             return self.train_step()
         except torch.cuda.OutOfMemoryError:
-            if self.world.active or not self._shrink_batch():   # ranks cannot shrink apart: stop
+            if self.world.active or not train_state.shrink_batch(self):   # ranks cannot shrink apart: stop
                 return self._fail(f"The GPU ran out of memory {distributed.per_process(self.batch, self.world)}"
                                   ": use a smaller resolution or architecture width, or train on the CPU.")
             return "retry"
         except Exception as e:  # noqa: BLE001 - compile failures only; the rest goes on up
             if self.world.active or not (self.compiled and compiled.is_compile_error(e)):
                 raise
-            return "retry" if self._stop_compiling(e) else "failed"
+            return "retry" if train_state.stop_compiling(self, e) else "failed"
 
     def _report(self, loop: "_Loop", target, minutes) -> str:
         """Emit the last log_every steps' metrics (one host sync): 'ok'; diverged: 'recovered' or 'failed'."""
@@ -340,22 +331,15 @@ class Trainer:
         self.world.step_seed(cfg.seed, self.step)
         self.G.train()
         self.D.train().requires_grad_(True)
-        if self.pool is None:
-            idx = torch.randint(0, self.images.shape[0], (b,), generator=gen, device=dev)[mine]
-        else:
-            idx = self.pool[torch.randint(0, len(self.pool), (b,), generator=gen, device=dev)][mine]
+        kinds = self.kind_sampler
+        idx = (kinds.real_indices(b, gen) if kinds else torch.randint(0, len(self.images), (b,), generator=gen,
+                                                                    device=dev))[mine]
         real = growth.begin_step(self, self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1.0))
         if cfg.mirror:
             flip = (torch.rand(b, generator=gen, device=dev) < 0.5)[mine]
             real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
         z = torch.randn(b, cfg.z_dim, generator=gen, device=dev)[mine]
-        g_kw = d_real_kw = d_fake_kw = {}
-        if self.kinds is not None:                # kinds: D judges each picture as one of its kind
-            k = len(self.kinds)
-            fake_k = torch.multinomial(self.prior, b, replacement=True, generator=gen)[mine]
-            g_kw = {"c": torch.nn.functional.one_hot(fake_k, k).float()}
-            d_fake_kw = g_kw
-            d_real_kw = {"c": torch.nn.functional.one_hot(self.labels[idx], k).float()}
+        d_real_kw, g_kw = kinds.conditions(idx, b, gen, mine) if kinds else ({}, {})   # D judges each as its kind
         do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
         # D step: the real half's backward runs before the fake half's forward (as in the classic loop), so
         # only one of D's two activation graphs is alive at a time; the summed gradient is the same
@@ -371,7 +355,7 @@ class Trainer:
                 loss_real = loss_real + r1_penalty(real_logits.float(), real_in) * (cfg.r1_gamma / 2 * cfg.r1_every)
         loss_real.backward()
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            fake_logits = self._d(diff_augment(fake.detach(), self.policy, gen, shard), **d_fake_kw)
+            fake_logits = self._d(diff_augment(fake.detach(), self.policy, gen, shard), **g_kw)
             loss_fake = d_loss_fake(fake_logits.float(), kind)
         loss_fake.backward()
         loss_d = loss_real.detach() + loss_fake.detach()
@@ -380,7 +364,7 @@ class Trainer:
         if self.fast_path:
             self.D.requires_grad_(False)        # G step: only G's gradients are wanted
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            gen_logits = self._d(diff_augment(fake, self.policy, gen, shard), **d_fake_kw)
+            gen_logits = self._d(diff_augment(fake, self.policy, gen, shard), **g_kw)
             loss_g = g_loss(gen_logits.float(), kind)
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
@@ -443,32 +427,7 @@ class Trainer:
             return path
         return None
 
-    # ------------------------------------------------------------------ health
-    def _stop_compiling(self, e: BaseException) -> bool:
-        """Compilation failed mid-step: go eager and back to the newest checkpoint (the step may be half done)."""
-        self.compiled, self._g, self._d = False, self.G, self.D
-        compiled.reset()
-        for p in list(self.G.parameters()) + list(self.D.parameters()):
-            p.grad = None
-        self.D.requires_grad_(True)
-        if self.restore_latest() is None:
-            self._fail(f"Compiling the training step failed ({type(e).__name__}) and no checkpoint could be "
-                       "restored: start again with compilation off.")
-            return False
-        self.on_event(Notice(compiled.compile_error_message(e), "warning"))
-        return True
-
-    def _shrink_batch(self) -> bool:
-        for p in list(self.G.parameters()) + list(self.D.parameters()):
-            p.grad = None
-        if self.device.type == "cuda":
-            torch.cuda.empty_cache()
-        if self.batch <= 1:
-            return False
-        self.batch = max(1, self.batch // 2)
-        self.on_event(Notice(f"Out of GPU memory: batch size halved to {self.batch}.", "warning"))
-        return True
-
+    # ------------------------------------------------------------------ health (train_state: the recoveries)
     def _fail(self, reason: str) -> str:
         self.on_event(Failed(reason))
         return "failed"

@@ -5,6 +5,7 @@ session's events land in a gui.worker.Mailbox, drained when it says they arrived
 every metric point since the last drain goes to the curves in one go, so the window does at most ~30 updates
 a second however fast training runs. The state shown is always the session's own.
 
+Under the curves, the Missing strip shows the pictures the newest quality measurement found no sample near.
 A run's upscaler stage (after the GAN) shows as "Training the upscaler ×4 — 2:13 left" with its own small curve
 (widgets.upscaler_curve); a trained run without an upscaler offers "Learn upscaler" (the stage alone).
 """
@@ -27,6 +28,7 @@ from .shortcuts import workspace_action
 from .widgets.curves import CurvePanel
 from .widgets.elided_label import ElidedLabel
 from .widgets.icons import icon
+from .widgets.missing_strip import MissingStrip
 from .widgets.stat import stat_block
 from .widgets.upscaler_curve import UpscalerCurve
 from .worker import Mailbox, Worker
@@ -143,13 +145,14 @@ class TrainingView(QWidget):
         self.samples.add_button(self.btn_explore)          # under the pictures it explores
         self.samples.add_button(self.btn_upscaler)
         self.samples.add_button(self.btn_finish)
-        self.curves = CurvePanel()
+        self.curves, self.missing = CurvePanel(), MissingStrip()    # the missing: pictures no sample resembles
         self.upscaler_curve = UpscalerCurve()
         right = QFrame()
         right.setProperty("role", "card")
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
         rl.addWidget(self.curves, 1)
+        rl.addWidget(self.missing)
         rl.addWidget(self.upscaler_curve)
         split.addWidget(self.samples)
         split.addWidget(right)
@@ -178,6 +181,7 @@ class TrainingView(QWidget):
         self.inbox.stop()
         self.worker, self.target_kimg, self.last_step = None, None, None
         self.curves.clear()
+        self.missing.show_record(None)
         self.upscaler_curve.clear()
         self.stage_title = ""
         self.samples.clear()
@@ -192,6 +196,7 @@ class TrainingView(QWidget):
         self._unsubscribe = self.session.subscribe(self.inbox.put)
         self.curves.add_records(project.metrics())
         self.curves.refresh()
+        self.missing.show_record((project.metrics("quality") or [None])[-1], project)
         self.upscaler_curve.add_records(project.upscaler_curve())
         steps = project.metrics("step")
         if steps:
@@ -352,6 +357,7 @@ class TrainingView(QWidget):
     def _on_quality(self, ev: Quality) -> None:
         self.curves.add_records([ev.metrics])
         self.curves.refresh()
+        self.missing.show_record(ev.metrics, self.studio.project)
 
     def _on_finished(self, ev: Finished) -> None:
         self.state_label.setText(END_TEXT.get(ev.reason, ev.reason))

@@ -5,6 +5,7 @@
     project.lock(); …; project.unlock()       # one writer: a second GAN Studio is told the project is in use
     project.config(); project.save_config(cfg)
     project.checkpoints(); project.model_file(); project.sample_files(); project.metrics()
+    project.pictures(record["missing"])       # (file name, picture) of training images by dataset index
     Project.of_model(path)                    # the project a checkpoint or best.safetensors belongs to
 
 The folder's layout itself lives in studio.core.run (RunFolder), which the engine writes.
@@ -161,6 +162,13 @@ class Project:
 
     def metrics(self, kind: str | None = None) -> list[dict]:
         return self.run.read_metrics(kind)
+
+    def pictures(self, indices) -> list[tuple[str, object] | None]:
+        """(file name, uint8 picture or None) of the training images at these dataset indices, e.g. a quality
+        record's `missing` (studio.core.dataset.run_pictures: scan.json's names, the cached pixels); None for an
+        index the run's list does not have."""
+        from studio.core.dataset import run_pictures
+        return run_pictures(self.run.cache_dir, self.run.scan_file, indices)
 
     def has_history(self) -> bool:
         return self.trained or bool(self.run.read_metrics("step"))

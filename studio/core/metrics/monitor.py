@@ -24,7 +24,7 @@ import time
 from ..checkpoint import save_generator
 from ..events import Notice, Quality
 from ..run import BEST_NAME
-from .quality import collapse_warning, evaluate_features, generate, real_features
+from .quality import collapse_warning, evaluate_features, generate, pick_real, real_features
 
 __all__ = ["QualityMonitor", "BEST_NAME", "default_counts"]
 
@@ -140,7 +140,8 @@ class QualityMonitor:
         t0 = time.perf_counter()
         fake = generate(trainer.G_ema, trainer.spec.z_dim, n_fake, trainer.device)
         feats = [e.features(fake, cancel) for e in self.extractors]
-        report = evaluate_features(self.real[0], feats[0], secondary=(self.real[1], feats[1]))
+        report = evaluate_features(self.real[0], feats[0], secondary=(self.real[1], feats[1]),
+                                   real_index=pick_real(trainer.dataset.images, n_real))
         if self.inception is not None:
             report.fid = self._fid(trainer, fake, n_real)
         report.seconds = time.perf_counter() - t0
@@ -172,7 +173,6 @@ class QualityMonitor:
         return rec
 
     def _fid(self, trainer, fake, n_real: int) -> float:
-        from .quality import pick_real
         from .scores import frechet_distance
         if self.real_inception is None:
             images = trainer.dataset.images

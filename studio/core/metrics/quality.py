@@ -2,6 +2,10 @@
 
     report = evaluate_model(model, dataset_images, count=1000, cache_dir=run.cache_dir)
     print(report.table()); report.record(step, kimg) → a metrics.jsonl line (kind "quality")
+
+A report also names the training images the samples miss: `missing` holds the dataset indices of the worst-covered
+ones (no generated image within their k-NN ball), worst first, and `missing_far` how far off each is (the nearest
+sample's distance over that ball's radius); the Train view shows them as pictures, `ganstudio evaluate` by name.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from . import scores
 from .features import NAME as FEATURE_NAME
 from .features import SECONDARY, title
 
+MISSING_SHOWN = 8                 # the worst-covered training images a record names
+MISSING_FAR_MAX = 99.0            # how far off they are, capped (a duplicate's radius is 0: its ratio is huge)
 EVAL_SEED = 20_000_000            # latents of the evaluation samples: the same set at every evaluation
 CACHE_VERSION = 2
 SECONDARY_NAME = title(SECONDARY)
@@ -53,6 +59,8 @@ class QualityReport:
     seconds: float = 0.0
     fid: float | None = None
     secondary: dict | None = None      # {"kid", "kid_std", "fd"} in the secondary feature space
+    missing: list[int] = field(default_factory=list)        # dataset indices of uncovered images, worst first
+    missing_far: list[float] = field(default_factory=list)  # each one's nearest sample / its k-NN radius (> 1)
     extra: dict = field(default_factory=dict)
 
     def record(self, step: int, kimg: float) -> dict:
@@ -90,7 +98,20 @@ COLLAPSE_MIN_PRECISION = 0.3      # below this the samples are not yet like the 
 COLLAPSE_DROP = 0.6               # during training: variety fell below this fraction of the best seen
 
 
-def collapse_warning(s, earlier: list[dict] | None = None) -> str | None:
+TRAIN_VIEW_SHOWS = "the Train view shows which"
+
+
+def uncovered_phrase(coverage: float, n_real: int | None, where: str | None = TRAIN_VIEW_SHOWS) -> str:
+    """"no sample resembles 61% of your pictures (305 of the 500 measured); the Train view shows which":
+    the real images without a generated image in their k-NN ball, the per-image side of coverage."""
+    share = 1.0 - float(coverage)
+    text = f"no sample resembles {share:.0%} of your pictures"
+    if n_real:
+        text += f" ({round(share * n_real)} of the {n_real} measured)"
+    return text + (f"; {where}" if where else "")
+
+
+def collapse_warning(s, earlier: list[dict] | None = None, where: str | None = TRAIN_VIEW_SHOWS) -> str | None:
     """A plain sentence when the generator has collapsed onto a few modes, else None.
 
     Collapse = the samples look like training images (precision is fine) but cover few of them (low recall
@@ -101,9 +122,13 @@ def collapse_warning(s, earlier: list[dict] | None = None) -> str | None:
     earlier samples instead of the training set alone: an untrained generator makes similar-looking images
     because it has not learnt variety yet, not because it lost it. So during training the warning needs the
     generator to have shown variety first (at least two earlier measurements) and then lost it: diversity and
-    coverage both below COLLAPSE_DROP of their best so far."""
-    get = (lambda k: s[k]) if isinstance(s, dict) else (lambda k: getattr(s, k))
+    coverage both below COLLAPSE_DROP of their best so far.
+
+    The sentence says how many of the pictures have no sample near them (uncovered_phrase) and `where` they are
+    shown (the Train view's Missing strip; `ganstudio evaluate` lists them)."""
+    get = (lambda k, d=None: s.get(k, d)) if isinstance(s, dict) else (lambda k, d=None: getattr(s, k, d))
     prec, rec, cov, div = get("precision"), get("recall"), get("coverage"), get("diversity")
+    uncovered = uncovered_phrase(cov, get("n_real"), where)
     if prec < COLLAPSE_MIN_PRECISION:
         return None
     if earlier is not None:
@@ -114,19 +139,20 @@ def collapse_warning(s, earlier: list[dict] | None = None) -> str | None:
         if not (div < COLLAPSE_DROP * best_div and cov < COLLAPSE_DROP * best_cov):
             return None
         return (f"Mode collapse: the generator now makes only a few kinds of image (diversity fell from "
-                f"{best_div:.2f} to {div:.2f}, coverage of the training set from {best_cov:.0%} to {cov:.0%}). "
-                "What usually helps: more augmentation, a lower learning rate, or the R1 penalty (r1_gamma); "
-                "the best model so far is kept, and resuming from an earlier checkpoint saves time.")
+                f"{best_div:.2f} to {div:.2f}, coverage of the training set from {best_cov:.0%} to {cov:.0%}): "
+                f"{uncovered}. What usually helps: more augmentation, a lower learning rate, or the R1 penalty "
+                "(r1_gamma); the best model so far is kept, and resuming from an earlier checkpoint saves time.")
     if not ((rec < 0.2 and cov < 0.3) or div < 0.4):
         return None
-    return (f"Mode collapse: the generator makes only a few kinds of image (it covers {cov:.0%} of the training "
-            f"set, diversity {div:.2f} of the training set's). What usually helps: more augmentation, a lower "
+    return (f"Mode collapse: the generator makes only a few kinds of image (diversity {div:.2f} of the training "
+            f"set's): {uncovered}. What usually helps: more augmentation, a lower "
             f"learning rate, or the R1 penalty (r1_gamma); resuming from an earlier checkpoint saves time.")
 
 
 # ---------------------------------------------------------------- images in, features out
 def pick_real(images: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
-    """A fixed random subset of the training images (all of them when there are fewer)."""
+    """The dataset indices (sorted) of a fixed random subset of the training images (all when there are fewer):
+    the rows of real_features(images, count, …), so a real feature's row i is the image images[pick_real(…)[i]]."""
     n = len(images)
     if count >= n:
         return np.arange(n)
@@ -177,14 +203,27 @@ def generate(G: torch.nn.Module, z_dim: int, count: int, device, batch: int = 64
     return np.concatenate(out)
 
 
+def missing_images(real: np.ndarray, fake: np.ndarray, real_index=None,
+                   count: int = MISSING_SHOWN) -> tuple[list[int], list[float]]:
+    """The `count` real images the samples cover worst, worst first, among those no sample covers at all:
+    (their indices — real_index[row] when given, i.e. dataset indices —, how far off each is)."""
+    far = scores.real_coverage(real, fake, 5)
+    rows = [r for r in np.argsort(-far, kind="stable")[:count] if far[r] > 1.0]
+    index = np.arange(len(real)) if real_index is None else np.asarray(real_index)
+    return [int(index[r]) for r in rows], [round(min(float(far[r]), MISSING_FAR_MAX), 2) for r in rows]
+
+
 def evaluate_features(real: np.ndarray, fake: np.ndarray, seconds: float = 0.0,
-                      secondary: tuple[np.ndarray, np.ndarray] | None = None) -> QualityReport:
-    """The report from primary-space features (real, fake), with KID/FD in the secondary space if given."""
+                      secondary: tuple[np.ndarray, np.ndarray] | None = None, real_index=None) -> QualityReport:
+    """The report from primary-space features (real, fake), with KID/FD in the secondary space if given.
+    real_index: the dataset index of each real row (pick_real), so that `missing` names dataset images."""
     second = None
     if secondary is not None:
         k, k_std = scores.kid(*secondary)
         second = {"kid": k, "kid_std": k_std, "fd": scores.frechet_distance(*secondary)}
-    return QualityReport(**scores.all_scores(real, fake), seconds=seconds, secondary=second)
+    missing, far = missing_images(real, fake, real_index)
+    return QualityReport(**scores.all_scores(real, fake), seconds=seconds, secondary=second, missing=missing,
+                         missing_far=far)
 
 
 def evaluate_images(real_images: np.ndarray, fake_images: np.ndarray, extractors, real_count: int | None = None,
@@ -194,4 +233,5 @@ def evaluate_images(real_images: np.ndarray, fake_images: np.ndarray, extractors
     extractors = extractors if isinstance(extractors, (tuple, list)) else (extractors,)
     feats = [(real_features(real_images, real_count or len(real_images), e, cache_dir, cancel),
               e.features(fake_images, cancel)) for e in extractors]
-    return evaluate_features(*feats[0], time.perf_counter() - t0, feats[1] if len(feats) > 1 else None)
+    return evaluate_features(*feats[0], time.perf_counter() - t0, feats[1] if len(feats) > 1 else None,
+                             pick_real(real_images, real_count or len(real_images)))

@@ -5,7 +5,7 @@
 - FD: Fréchet distance between Gaussians fitted to the two feature sets (what FID computes, here in
   an EfficientNet space, so it is NOT comparable to published FID numbers).
 - precision / recall: k-NN manifolds, k = 3 (Kynkäänniemi et al. 2019).
-- density / coverage: k = 5 (Naeem et al. 2020).
+- density / coverage: k = 5 (Naeem et al. 2020); real_coverage says which real images are the uncovered ones.
 - diversity: mean pairwise feature distance of the generated set over that of the real set
   (1 ≈ as varied as the training images; near 0 = the samples all look alike).
 """
@@ -130,14 +130,29 @@ def precision_recall(real, fake, k: int = 3) -> tuple[float, float]:
     return float(precision), float(recall)
 
 
+def _real_balls(real, fake, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(R, F) distances from each real image to each generated one, and each real image's k-NN radius."""
+    return pairwise_distances(real, fake), knn_radii(real, k)
+
+
 def density_coverage(real, fake, k: int = 5) -> tuple[float, float]:
     """Density: how many real neighbourhoods each generated image falls in, over k (≈1 when matched);
     coverage: share of real images whose k-NN ball holds at least one generated image."""
-    d_rf = pairwise_distances(real, fake)
-    inside = d_rf <= knn_radii(real, k)[:, None]       # (R, F)
+    d_rf, radii = _real_balls(real, fake, k)
+    inside = d_rf <= radii[:, None]                    # (R, F)
     density = inside.sum() / (min(k, len(real) - 1) * inside.shape[1])
     coverage = inside.any(axis=1).mean()
     return float(density), float(coverage)
+
+
+def real_coverage(real, fake, k: int = 5) -> np.ndarray:
+    """Per real image, how badly the generated set misses it: the distance to its nearest generated image over
+    its k-NN radius (the ball of density_coverage). ≤ 1: covered (coverage is the share of these ≤ 1); 3: the
+    nearest sample is three times farther than the real image's k-th most similar fellow."""
+    d_rf, radii = _real_balls(real, fake, k)
+    nearest = d_rf.min(axis=1)
+    # a radius of 0 (duplicates among the reals): covered only by a sample at distance 0, as in density_coverage
+    return nearest / np.maximum(radii, 1e-12)
 
 
 def mean_pairwise_distance(x) -> float:

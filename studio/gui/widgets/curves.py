@@ -3,9 +3,10 @@
     panel.add_records(records)    # dicts as in metrics.jsonl: kind "step" (default) or "quality"
     panel.series("loss_g")        # (x, y) numpy views, for tests
 
-Quality records ({"kind": "quality", "kimg": 1.2, "kid": 0.03, ...}) add their KID (the one figure on a
-shared scale; see QUALITY_SERIES) to the Quality plot, which appears with its first point. Curves use
-growing numpy buffers, so a run of millions of points costs amortised O(1) per point.
+Quality records ({"kind": "quality", "kimg": 1.2, "kid": 0.03, "coverage": 0.6, ...}) add their KID (lower is
+better, the left axis; see QUALITY_SERIES) and their coverage (higher is better, in %, on its own right axis) to
+the Quality plot, which appears with its first point. Curves use growing numpy buffers, so a run of millions of
+points costs amortised O(1) per point.
 """
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from .. import theme
 
 SMOOTH = 0.08          # EMA weight of each new point in the smoothed curves
-# what the Quality plot shows of a quality record (one scale: other figures are in metrics.jsonl / evaluate)
-QUALITY_SERIES = {"kid": "KID (EfficientNet-Lite1)"}
+# what the Quality plot shows of a quality record (other figures are in metrics.jsonl / evaluate): KID on the left
+# axis, and on the right axis (RIGHT_AXIS, 0-100 %) the share of the training pictures that have a sample near them
+QUALITY_SERIES = {"kid": "KID (EfficientNet-Lite1), lower is better",
+                  "coverage": "Coverage (right, %), higher is better"}
+RIGHT_AXIS = {"coverage": 100.0}            # key → the factor its values are shown at
+AXIS_WIDTH = (52, 52)                       # px of the left and right axes, the same on every plot: the x axes align
 
 
 class Series:
@@ -67,6 +72,7 @@ class CurvePanel(QWidget):
         self._series: dict[str, Series] = {}
         self._curves: dict[str, tuple] = {}
         self._dirty: set[str] = set()
+        self.quality_plot = self.right_view = None
         self._build()
 
     def _plot(self, row: int, title: str, ylabel: str):
@@ -86,6 +92,12 @@ class CurvePanel(QWidget):
         p.getViewBox().setMouseEnabled(x=True, y=False)
         for ax in ("left", "bottom"):
             p.getAxis(ax).enableAutoSIPrefix(False)
+        p.getAxis("left").setWidth(AXIS_WIDTH[0])
+        p.showAxis("right")                      # empty but as wide as the Quality plot's coverage axis
+        right = p.getAxis("right")
+        right.setWidth(AXIS_WIDTH[1])
+        right.setStyle(showValues=False)
+        right.setPen(pg.mkPen(None))
         return p
 
     @staticmethod
@@ -104,6 +116,9 @@ class CurvePanel(QWidget):
         return [name for name, _ in plot.head.entries]
 
     def _build(self) -> None:
+        if self.right_view is not None:                 # the right axis' view lives in the scene, not the layout
+            self.glw.scene().removeItem(self.right_view)
+            self.right_view = None
         self.glw.clear()
         self._curves.clear()
         c = theme.colours()
@@ -135,17 +150,44 @@ class CurvePanel(QWidget):
         if key in self._curves:
             return
         if self.quality_plot is None:
-            self.quality_plot = self._plot(2, "Quality (lower is better)", "KID")
+            self.quality_plot = self._plot(2, "Quality", "KID")
             self.quality_plot.setXLink(self.loss_plot)
             self.quality_plot.setLabel("bottom", "thousand images seen (kimg)")
         c = theme.colours()["series"]
         n = sum(1 for k in self._curves if k.startswith("q:"))
         col = c[(4 + n) % len(c)]
-        curve = self.quality_plot.plot(pen=pg.mkPen(col, width=2), symbol="o", symbolSize=5,
-                                       symbolBrush=col, symbolPen=None)
+        kw = dict(pen=pg.mkPen(col, width=2), symbol="o", symbolSize=5, symbolBrush=col, symbolPen=None)
+        if key[2:] in RIGHT_AXIS:
+            curve = pg.PlotDataItem(**kw)
+            self._right_view().addItem(curve)
+        else:
+            curve = self.quality_plot.plot(**kw)
         self._write_head(self.quality_plot, QUALITY_SERIES.get(key[2:], key[2:]), col)
         self._curves[key] = (None, curve)
         self._series.setdefault(key, Series(64))
+
+    def _right_view(self) -> pg.ViewBox:
+        """The Quality plot's second y axis (right, 0-100 %), sharing its x axis."""
+        if self.right_view is None:
+            p = self.quality_plot
+            self.right_view = vb = pg.ViewBox(enableMouse=False)
+            p.scene().addItem(vb)
+            axis = p.getAxis("right")
+            axis.setStyle(showValues=True)
+            axis.setPen(pg.mkPen(theme.colours()["dim"]))
+            axis.linkToView(vb)
+            axis.enableAutoSIPrefix(False)
+            axis.setLabel("coverage %")
+            vb.setXLink(p)
+            vb.setYRange(0, 100, padding=0.02)
+            vb.enableAutoRange(pg.ViewBox.YAxis, False)
+
+            def follow() -> None:
+                vb.setGeometry(p.getViewBox().sceneBoundingRect())
+                vb.linkedViewChanged(p.getViewBox(), vb.XAxis)
+            p.getViewBox().sigResized.connect(follow)
+            follow()
+        return self.right_view
 
     def add_records(self, records) -> None:
         steps = [r for r in records if r.get("kind", "step") == "step"]
@@ -160,7 +202,7 @@ class CurvePanel(QWidget):
                     if k in QUALITY_SERIES and isinstance(v, (int, float)) and not isinstance(v, bool):
                         key = "q:" + k
                         self._ensure_quality(key)
-                        self._series[key].extend([r["kimg"]], [v])
+                        self._series[key].extend([r["kimg"]], [v * RIGHT_AXIS.get(k, 1.0)])
                         self._dirty.add(key)
 
     def add_steps(self, events) -> None:
@@ -179,6 +221,7 @@ class CurvePanel(QWidget):
         self._dirty.clear()
 
     def series(self, key: str):
+        """(x, y) of a curve as drawn (coverage in %)."""
         s = self._series.get(key) or self._series.get("q:" + key)
         return s.view() if s is not None else (np.empty(0), np.empty(0))
 
