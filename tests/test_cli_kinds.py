@@ -117,6 +117,10 @@ def test_train_flags_reach_the_settings_or_say_why(tmp_path, make_image_folder, 
     args = build_parser().parse_args(["train", str(data), "--out", "x", "--classes", "found", "--kinds", "5"])
     cfg = config_from_args(args, 6, "cpu")
     assert (cfg.classes, cfg.kinds) == ("found", 5) and cfg.class_rules == {}
+    args = build_parser().parse_args(["train", str(data), "--out", "x", "--kinds", "4"])       # --kinds: found
+    assert (config_from_args(args, 6, "cpu").classes, config_from_args(args, 6, "cpu").kinds) == ("found", 4)
+    args = build_parser().parse_args(["train", str(data), "--out", "x"])
+    assert config_from_args(args, 6, "cpu").classes == "auto"
     args = build_parser().parse_args(["train", str(data), "--out", "x", "--class-rule", "dogs=canines",
                                       "--class-rule", "wolves=canines", "--class-rule", "junk="])
     assert config_from_args(args, 6, "cpu").class_rules == {"dogs": "canines", "wolves": "canines", "junk": ""}

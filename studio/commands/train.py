@@ -45,12 +45,13 @@ def add_parser(sub) -> None:
     t.add_argument("--background", default="#ffffff", help="colour for transparency and padding")
     t.add_argument("--mirror", action="store_true", help="random horizontal flips of the images")
     t.add_argument("--width", type=positive(int), help="base channel width (default: the architecture's)")
-    t.add_argument("--classes", choices=CLASS_MODES, default="auto",
+    t.add_argument("--classes", choices=CLASS_MODES,
                    help="kinds of picture the model learns to tell apart (projected only): subfolders — one kind "
                         "per subfolder; found — kinds found in the pictures; none; auto (default) — subfolders "
                         "where the folder has them")
     t.add_argument("--kinds", type=int, default=0, metavar="N",
-                   help="with --classes found: how many kinds to find (default 0: chosen for the folder's size)")
+                   help="find N kinds in the pictures (--classes found, which --kinds implies; default 0: as many "
+                        "as suit the folder's size)")
     t.add_argument("--class-rule", dest="class_rules", action="append", type=class_rule, metavar="SUBFOLDER=NAME",
                    help="the subfolder's pictures are the kind NAME (two subfolders given one name merge); "
                         "SUBFOLDER= leaves it out; repeatable (the Dataset page's Kinds section does the same)")
@@ -107,7 +108,8 @@ def base_config(args):
     init = str(model_source(args.init_from).resolve()) if getattr(args, "init_from", None) else ""
     cfg = TrainConfig(data_dir=str(Path(args.data_dir).resolve()), device=args.device, channels=args.channels,
                       fit=args.fit, background=args.background, mirror=args.mirror, precision=args.precision,
-                      compile=args.compile, init_from=init, classes=args.classes, kinds=args.kinds,
+                      compile=args.compile, init_from=init, kinds=args.kinds,
+                      classes=args.classes or ("found" if args.kinds else "auto"),
                       class_rules=dict(args.class_rules or ()))
     if getattr(args, "fade_kimg", None) is not None:
         cfg.fade_kimg = args.fade_kimg
