@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from studio.core.config import ConfigError
 from studio.core.errors import StudioError
-from studio.core.kinds import auto_count, clean_name, subfolder_kinds, subfolder_members
+from studio.core.kinds import auto_count, subfolder_kinds, subfolder_members
 from studio.core.models.registry import ARCHITECTURES
 from studio.core.run_kinds import FOUND_BY_DEFAULT, mode, read, top_subdirs
 
@@ -79,13 +79,13 @@ def preview(cfg, usable: list[str], subdirs: list[str] | None = None, project=No
                             _finds(cfg, choice, takes, len(usable)))
     choice = "subfolders" if how == "auto" else how
     kinds, notes = subfolder_kinds(usable, cfg.class_rules, subdirs)
-    names = {f: clean_name(cfg.class_rules.get(f, f)) for f in members if cfg.class_rules.get(f, f) != ""}
-    in_kinds = set(kinds.names) if kinds is not None else set()
-    folders = tuple(FolderRow(f, len(idx), names.get(f, "") if names.get(f) in in_kinds else "",
-                              cfg.class_rules.get(f) == "") for f, idx in sorted(members.items()))
+    names = {f: kinds.names[kinds.labels[idx[0]]] if kinds is not None and kinds.labels[idx[0]] >= 0 else ""
+             for f, idx in members.items()}          # the kind each subfolder's pictures count as (or "": none)
+    folders = tuple(FolderRow(f, len(idx), names[f], cfg.class_rules.get(f) == "")
+                    for f, idx in sorted(members.items()))
     rows: tuple[KindRow, ...] = ()
     if kinds is not None and choice == "subfolders" and takes:
-        rows = tuple(KindRow(n, c, tuple(f for f in sorted(members) if names.get(f) == n), tuple(ex))
+        rows = tuple(KindRow(n, c, tuple(f for f in sorted(members) if names[f] == n), tuple(ex))
                      for n, c, ex in zip(kinds.names, kinds.counts, kinds.examples))
     if choice != "subfolders" or not takes:
         notes = _why(cfg, choice, takes, len(usable), flat=False)

@@ -77,3 +77,13 @@ def test_a_begun_run_shows_the_kinds_it_found(tmp_path):
                                                                 ("Kind 3", 2, ())]
     assert p.notes == ("Found 3 kinds of picture in the folder.",) and p.summary == "3 kinds, 12 pictures"
     assert preview(cfg(classes="found"), usable[:5], [], project=project).kinds == ()   # another folder now
+
+
+def test_hundreds_of_subfolders_the_smallest_under_other():
+    sizes = {f"s{i:03d}": 2 + (i % 5) for i in range(100)}
+    usable = sorted(f"{d}/{j}.png" for d, n in sizes.items() for j in range(n))
+    p = preview(cfg(), usable, list(sizes))
+    other = next(k for k in p.kinds if k.name == "Other")
+    assert len(p.kinds) == 64 and len(other.folders) == 100 - 63           # the merged subfolders, listed
+    assert all(f.kind_name for f in p.folders)                              # every subfolder is in some kind
+    assert sum(k.count for k in p.kinds) == len(usable)
