@@ -141,13 +141,13 @@ class KindsView(QWidget):
             if len(k.folders) > 1 or (k.folders and k.folders[0] != k.name):     # merged or renamed: from where
                 counts = {r.folder: r.count for r in p.folders}
                 item.addChildren([self._row(f"{f}/", counts[f], (FOLDER, f, (f,), False), True) for f in k.folders])
+                item.setExpanded(len(k.folders) <= 3)          # "Other" of many subfolders: folded, → opens it
         for r in (r for r in p.folders if not r.kind_name or not subfolders):
             why = ("ignored" if r.ignored else "too few pictures") if subfolders else "subfolder"   # rules: unused
             item = self._row(f"{r.folder}/ — {why}", r.count, (FOLDER, r.folder, (r.folder,), r.ignored), subfolders)
             for c in range(3):
                 item.setForeground(c, QColor(128, 128, 128))
             self.tree.addTopLevelItem(item)
-        self.tree.expandAll()
         for item in self._items():
             item.setSelected(self._key(item) in selected)
             if item.isSelected() and self.tree.currentItem() is None:
