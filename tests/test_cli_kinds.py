@@ -32,9 +32,9 @@ def test_generate_a_kind_and_a_mix(tmp_path, kinds_model, capsys):
                  "--class", "blue:0.25,red:0.75", "--device", "cpu"]) == 0
     assert main(["generate", str(kinds_model), "--out", str(tmp_path / "own"), "--count", "2", "--device", "cpu"]) == 0
     red, mix, own = (read_png_meta(tmp_path / d / "seed000000.png") for d in ("red", "mix", "own"))
-    assert red.kind_mix == {"red": 1.0} and red.raw["kind"] == {"red": 1.0}
-    assert mix.kind_mix == {"blue": 0.25, "red": 0.75}
-    assert own.kind_mix is None and "kind" not in own.raw                   # without --class: as before
+    assert red.raw["kind"] == {"red": 1.0}
+    assert mix.raw["kind"] == {"blue": 0.25, "red": 0.75}
+    assert "kind" not in own.raw                                         # without --class: as before
     assert torch.equal(red.z, mix.z)                                     # same seed, same latent …
     pixels = [load_pixels(tmp_path / d / "seed000000.png").astype(int) for d in ("red", "mix")]
     assert np.abs(pixels[0] - pixels[1]).mean() > 0.5                    # … another kind, another picture
@@ -67,14 +67,14 @@ def test_from_makes_the_picture_again_with_its_kind(tmp_path, kinds_model, capsy
     again = tmp_path / "b" / src.name
     assert np.array_equal(load_pixels(again), load_pixels(src))          # the same picture: its kind was used
     meta = read_png_meta(again)
-    assert meta.kind_mix == {"blue": 0.5, "green": 0.5} and torch.equal(meta.z, read_png_meta(src).z)
+    assert meta.raw["kind"] == {"blue": 0.5, "green": 0.5} and torch.equal(meta.z, read_png_meta(src).z)
     # without its kind record the same latent draws its own kind: another picture
     raw = {k: v for k, v in read_png_meta(src).raw.items() if k not in ("kind", "format", "version")}
     save_png(tmp_path / "nokind.png", load_pixels(src), raw)
     main(["generate", str(kinds_model), "--from", str(tmp_path / "nokind.png"), "--out", str(tmp_path / "c"),
           "--device", "cpu"])
     assert not np.array_equal(load_pixels(tmp_path / "c" / "nokind.png"), load_pixels(src))
-    assert read_png_meta(tmp_path / "c" / "nokind.png").kind_mix is None
+    assert "kind" not in read_png_meta(tmp_path / "c" / "nokind.png").raw
 
 
 def test_from_refuses_a_kind_the_model_lacks(tmp_path, kinds_model, random_model, capsys):
@@ -90,14 +90,21 @@ def test_from_refuses_a_kind_the_model_lacks(tmp_path, kinds_model, random_model
     assert "choose another folder" in capsys.readouterr().err
 
 
-def test_a_damaged_kind_record_is_refused(tmp_path):
-    from studio.core.pngmeta import PngMetaError
-    img = np.zeros((8, 8, 3), np.uint8)
-    base = {"model": {"identity": "ab", "z_dim": 2}, "seed": 1, "z": [0.0, 0.0]}
-    for bad in ({"red": 2.0}, {"red": "x"}, {"": 1.0}, ["red"], {}):
-        save_png(tmp_path / "x.png", img, {**base, "kind": bad})
-        with pytest.raises(PngMetaError, match="kind"):
-            read_png_meta(tmp_path / "x.png")
+@pytest.mark.parametrize("bad, says", [({"red": -1.0}, "0 or more"), ({"red": "x"}, "must be a number"),
+                                       ({"": 1.0}, "has no kind ''"), (["red"], "kind record is damaged"),
+                                       ({"red": 0.0}, "add up to 0")])
+def test_from_a_damaged_kind_record_is_one_sentence_and_nothing_written(tmp_path, kinds_model, capsys, bad, says):
+    main(["generate", str(kinds_model), "--out", str(tmp_path / "a"), "--count", "1", "--class", "red",
+          "--device", "cpu"])
+    src = tmp_path / "a" / "seed000000.png"
+    raw = {k: v for k, v in read_png_meta(src).raw.items() if k not in ("format", "version")}
+    save_png(tmp_path / "bad.png", load_pixels(src), {**raw, "kind": bad})
+    capsys.readouterr()
+    assert main(["generate", str(kinds_model), "--from", str(tmp_path / "bad.png"), "--out", str(tmp_path / "b"),
+                 "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert says in err and err.count("\n") == 1
+    assert not (tmp_path / "b").exists()
 
 
 # ---------------------------------------------------------------------------------------------- train

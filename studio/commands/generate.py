@@ -90,10 +90,11 @@ def _again(args, model) -> int:
         if meta.z_dim != model.z_dim:
             raise CliError(f"{src.name} has a {meta.z_dim}-value latent but this model takes {model.z_dim}: "
                            f"it was made by {meta.model_name or 'another model'}")
-        if meta.kind_mix and not model.kinds:
-            raise CliError(f"{src.name} was made as the kind {', '.join(meta.kind_mix)} and this model has no kinds: "
+        made_as = _recorded_kind(meta, src)
+        if made_as and not model.kinds:
+            raise CliError(f"{src.name} was made as the kind {', '.join(made_as)} and this model has no kinds: "
                            "use the model that made it")
-        kind = kind_record(model, args.kind_mix if args.kind_mix else meta.kind_mix)
+        kind = kind_record(model, args.kind_mix if args.kind_mix else made_as)
         factor = args.upscale or (meta.upscale if meta.upscale > 1 else None)
         why = _cannot_enlarge(model, factor) if factor and not args.upscale else ""
         if why:                               # its enlargement is left out, and said; the rest as recorded
@@ -120,6 +121,15 @@ def _again(args, model) -> int:
         save_png(target, img[0], record)
     print(f"wrote {len(jobs)} image{'s' if len(jobs) != 1 else ''} to {out}")
     return 0
+
+
+def _recorded_kind(meta, src: Path) -> dict | None:
+    """The PNG's "kind" record ({name: weight}, kinds.kind_dict's), None without one; its names and weights are
+    checked against the model by kind_weights."""
+    made_as = meta.raw.get("kind")
+    if made_as is not None and not (isinstance(made_as, dict) and made_as and all(isinstance(n, str) for n in made_as)):
+        raise CliError(f"{src.name}'s kind record is damaged: it is not kind names and weights")
+    return made_as
 
 
 def _cannot_enlarge(model, factor: int) -> str:

@@ -1,11 +1,9 @@
 """GAN Studio metadata in PNG text chunks: written on every export, read back defensively.
 
 One iTXt chunk with keyword "ganstudio" holds JSON (model identity, seed, ψ, direction values,
-the latent z, for an enlarged picture `"upscale": {"factor": f, "from": [w, h]}`, see `upscale_record`, and for a
-model with kinds the kind it was made as, `"kind": {name: weight}`, core.kinds.kind_dict). Reading walks the PNG
-chunks itself with hard size limits — never PIL's text parser — and validates every value, so an oversized,
-malformed or hostile file raises PngMetaError with a readable reason and nothing out of range ever reaches the
-explorer.
+the latent z, and for an enlarged picture `"upscale": {"factor": f, "from": [w, h]}`, see `upscale_record`). Reading walks the PNG chunks itself with hard size limits — never PIL's text
+parser — and validates every value, so an oversized, malformed or hostile file raises
+PngMetaError with a readable reason and nothing out of range ever reaches the explorer.
 """
 from __future__ import annotations
 
@@ -22,7 +20,6 @@ from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 
 from .files import atomic_path
-from .kinds import MAX_KINDS
 from .errors import StudioError
 
 KEY = "ganstudio"
@@ -55,7 +52,6 @@ class ImageMeta:
     label: str
     raw: dict
     upscale: int = 1                # the factor the picture was enlarged by (1: the model's size)
-    kind_mix: dict[str, float] | None = None   # the kind (mix) it was made as, {name: weight}; None: the latent's own
 
 
 # ---------------------------------------------------------------- writing
@@ -194,17 +190,7 @@ def parse(text: str) -> ImageMeta:
     factor = up.get("factor") if isinstance(up, dict) else None      # an unusable record: the model's size
     return ImageMeta(identity, name[:200] if isinstance(name, str) else "", z_dim, seed, psi, dirs, z, zb,
                      label[:200] if isinstance(label, str) else "", d,
-                     factor if type(factor) is int and factor in UPSCALE_FACTORS else 1, _kind(d.get("kind")))
-
-
-def _kind(k) -> dict[str, float] | None:
-    """The "kind" record: {name: weight} with at most MAX_KINDS names of up to 200 characters, weights 0 to 1."""
-    if k is None:
-        return None
-    if not isinstance(k, dict) or not 0 < len(k) <= MAX_KINDS or \
-            not all(isinstance(n, str) and 0 < len(n) <= 200 for n in k):
-        raise PngMetaError("the image's kind is malformed")
-    return {n: _num(w, 0.0, 1.0, "kind weight") for n, w in k.items()}
+                     factor if type(factor) is int and factor in UPSCALE_FACTORS else 1)
 
 
 def read_png_meta(path: Path) -> ImageMeta:
@@ -220,6 +206,16 @@ def read_png_meta(path: Path) -> ImageMeta:
     if text is None:
         raise PngMetaError(f"{path.name} was not made by GAN Studio (it has no latent recorded)")
     return parse(text)
+
+
+def kind_of(meta: ImageMeta) -> dict[str, float] | None:
+    """The kind a picture was made with (its "kind" record: kinds.kind_dict's {name: weight}), None when it has
+    none ("Any kind": the latent's own). PngMetaError for a record that is not one."""
+    from .kind_rows import kind_from_json
+    try:
+        return kind_from_json(meta.raw.get("kind"), "image")
+    except ValueError as e:
+        raise PngMetaError(str(e)) from None
 
 
 def load_pixels(path: Path) -> np.ndarray:
