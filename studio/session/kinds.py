@@ -46,7 +46,7 @@ class FolderRow:
 @dataclass(frozen=True)
 class KindsPreview:
     choice: str                       # one of CHOICES' keys: what the page's Kinds choice shows
-    kinds: tuple[KindRow, ...]        # what the run trains with from subfolders (empty: without kinds, or found)
+    kinds: tuple[KindRow, ...]        # what the run trains with (empty: without kinds, or kinds still to find)
     folders: tuple[FolderRow, ...]    # every top-level subfolder with pictures
     notes: tuple[str, ...]            # the scan report's sentences
     takes_kinds: bool                 # whether the architecture can learn kinds at all
