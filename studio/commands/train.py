@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..core.config import CLASS_MODES
 from ..core.models.registry import ARCHITECTURES, arch_names
 from ..session.settings import CPU_KIMG, UPSCALER_MINUTES
 from .common import (DEVICE_CHOICES, CliError, ProgressPrinter, add_launch_args, launch, launching, positive,
@@ -44,6 +45,16 @@ def add_parser(sub) -> None:
     t.add_argument("--background", default="#ffffff", help="colour for transparency and padding")
     t.add_argument("--mirror", action="store_true", help="random horizontal flips of the images")
     t.add_argument("--width", type=positive(int), help="base channel width (default: the architecture's)")
+    t.add_argument("--classes", choices=CLASS_MODES,
+                   help="kinds of picture the model learns to tell apart (projected only): subfolders — one kind "
+                        "per subfolder; found — kinds found in the pictures; none; auto (default) — subfolders "
+                        "where the folder has them")
+    t.add_argument("--kinds", type=int, default=0, metavar="N",
+                   help="find N kinds in the pictures (--classes found, which --kinds implies; default 0: as many "
+                        "as suit the folder's size)")
+    t.add_argument("--class-rule", dest="class_rules", action="append", type=class_rule, metavar="SUBFOLDER=NAME",
+                   help="the subfolder's pictures are the kind NAME (two subfolders given one name merge); "
+                        "SUBFOLDER= leaves it out; repeatable (the Dataset page's Kinds section does the same)")
     t.add_argument("--init-from", dest="init_from", metavar="MODEL_OR_RUN",
                    help="start from this model's weights (a run folder, a checkpoint, an exported model, or demo): "
                         "G, and D when the file has one; the same architecture and settings, or a model of half "
@@ -97,7 +108,9 @@ def base_config(args):
     init = str(model_source(args.init_from).resolve()) if getattr(args, "init_from", None) else ""
     cfg = TrainConfig(data_dir=str(Path(args.data_dir).resolve()), device=args.device, channels=args.channels,
                       fit=args.fit, background=args.background, mirror=args.mirror, precision=args.precision,
-                      compile=args.compile, init_from=init)
+                      compile=args.compile, init_from=init, kinds=args.kinds,
+                      classes=args.classes or ("found" if args.kinds else "auto"),
+                      class_rules=dict(args.class_rules or ()))
     if getattr(args, "fade_kimg", None) is not None:
         cfg.fade_kimg = args.fade_kimg
     return cfg
@@ -107,6 +120,13 @@ def base_config(args):
 _CHOSEN = {"resolution": ("resolution",), "arch": ("arch",), "batch": ("batch",), "width": ("width",),
            "lr": ("lr_g", "lr_d"), "augment": ("augment",), "kimg": ("kimg", "minutes"),
            "minutes": ("kimg", "minutes"), "upscaler_minutes": ("upscaler_minutes",)}
+
+
+def class_rule(text):
+    folder, sep, name = str(text).partition("=")
+    if not sep or not folder.strip():
+        raise argparse.ArgumentTypeError(f"'{text}' is not SUBFOLDER=NAME (or SUBFOLDER= to leave it out)")
+    return folder.strip(), name.strip()
 
 
 def not_negative(text):
@@ -188,6 +208,7 @@ def _train_main(args, world, world_device) -> int:
     from studio.core.device import describe, precision_text, resolve_precision
     from studio.session.devices import device_type, resolve_device
     from studio.session.jobs import Job
+    from studio.session.events import TrainingStarted
     from studio.session.project import Project
     from studio.session.training import TrainingSession, processes_text
 
@@ -221,7 +242,14 @@ def _train_main(args, world, world_device) -> int:
     print(f"run folder: {show_path(project.path.resolve())}", flush=True)
     session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality, world=world,
                               world_device=world_device)
+    session.subscribe(lambda ev: _print_kinds(project), TrainingStarted)      # decided as the run begins
     return _train(session, ProgressPrinter(), cfg=cfg)
+
+
+def _print_kinds(project) -> None:
+    from studio.session.kinds import run_kinds_lines
+    for line in run_kinds_lines(project):
+        print(line, flush=True)
 
 
 def run_resume(args) -> int:

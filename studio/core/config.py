@@ -109,6 +109,9 @@ class TrainConfig:
             takes = [a.name for a in ARCHITECTURES.values() if a.kinds]
             raise ConfigError(f"{self.arch} models cannot learn kinds: use --arch {' or '.join(takes)}, "
                               "or --classes none")
+        if not isinstance(self.class_rules, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in self.class_rules.items()):
+            raise ConfigError("class_rules must map subfolder names to kind names (\"\" ignores a subfolder)")
         if not (isinstance(self.kinds, int) and 0 <= self.kinds <= 64):
             raise ConfigError(f"kinds (how many kinds to find) must be 0 (automatic) to 64, not {self.kinds}")
         if not self.fade_kimg > 0:

@@ -32,6 +32,7 @@ UNSORTED = "Unsorted"               # pictures directly in a folder that has kin
 OTHER = "Other"
 EDGE = 0.004                        # softness of default_weights' boundaries (a fraction of the [0, 1] line)
 NOT_IN_NAMES = re.compile(r'[\\/:*?"<>|\x00-\x1f]')    # characters no name may hold on some system
+RESERVED = re.compile(r"(?i)con|prn|aux|nul|com[0-9]|lpt[0-9]")   # names Windows keeps for devices
 
 
 class KindError(StudioError, ValueError):
@@ -74,14 +75,42 @@ class Kinds:
 
 
 def clean_name(name: str) -> str:
-    """A kind's name as shown and written into file names: characters some systems refuse become '_'."""
-    return NOT_IN_NAMES.sub("_", name).strip() or "_"
+    """A kind's name as shown and written into file names: characters some systems refuse become '_', as do the
+    trailing dots and spaces Windows drops, and Windows' reserved device names (CON, NUL, COM1 …) gain a '_'."""
+    name = NOT_IN_NAMES.sub("_", str(name)).strip().rstrip(". ") or "_"
+    return name + "_" if RESERVED.fullmatch(name.split(".")[0]) else name
+
+
+def _few(items: list[str], shown: int = 5) -> str:
+    """'a', 'b' and 'c' — or the first `shown` and how many more, so that hundreds of subfolders stay one line."""
+    q = [f"'{i}'" for i in items[:shown]]
+    rest = len(items) - len(q)
+    if rest:
+        return ", ".join(q) + f" and {rest} more"
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " and " + q[-1]
 
 
 def _top(rel: str) -> tuple[str | None, bool]:
     """(top-level subfolder or None for a picture at the root, whether it sits deeper than that subfolder)."""
     parts = re.split(r"[\\/]", rel)
     return (parts[0], len(parts) > 2) if len(parts) > 1 else (None, False)
+
+
+def subfolder_members(usable: list[str]) -> tuple[dict[str, list[int]], list[int], dict[str, int]]:
+    """({top-level subfolder: dataset indices of its pictures}, indices of the pictures at the root,
+    {subfolder: how many of its pictures sit in folders inside it})."""
+    members: dict[str, list[int]] = {}
+    loose: list[int] = []
+    nested: dict[str, int] = {}
+    for i, rel in enumerate(usable):
+        top, deep = _top(rel)
+        if top is None:
+            loose.append(i)
+            continue
+        if deep:
+            nested[top] = nested.get(top, 0) + 1
+        members.setdefault(top, []).append(i)
+    return members, loose, nested
 
 
 def subfolder_kinds(usable: list[str], rules: dict | None = None,
@@ -93,52 +122,50 @@ def subfolder_kinds(usable: list[str], rules: dict | None = None,
     kinds is None for a flat folder, or when fewer than two kinds remain."""
     rules = dict(rules or {})
     notes: list[str] = []
-    tops = [_top(r) for r in usable]
-    if not any(t is not None for t, _ in tops):
+    members, loose, nested = subfolder_members(usable)
+    if not members:
         return None, []
-    nested: dict[str, int] = {}
-    members: dict[str, list[int]] = {}
-    loose: list[int] = []
-    for i, (top, deep) in enumerate(tops):
-        if top is None:
-            loose.append(i)
-            continue
-        if deep:
-            nested[top] = nested.get(top, 0) + 1
-        members.setdefault(top, []).append(i)
-    for top, n in sorted(nested.items()):
-        notes.append(f"{n} picture{'s' if n != 1 else ''} in folders inside '{top}' count as the kind '{top}'.")
-    for d in sorted(set(subdirs or ()) - set(members)):
-        if not d.startswith("."):
-            notes.append(f"Subfolder '{d}' has no usable pictures: no kind for it.")
+    empty = [d for d in sorted(set(subdirs or ()) - set(members)) if not d.startswith(".")]
+    if empty:
+        notes.append(f"Subfolder{'s' if len(empty) > 1 else ''} {_few(empty)} "
+                     f"{'have' if len(empty) > 1 else 'has'} no usable pictures: no kind for "
+                     f"{'them' if len(empty) > 1 else 'it'}.")
     kinds: dict[str, list[int]] = {}
     for top in sorted(members):
         name = rules.get(top, top)
         if name == "":
-            notes.append(f"Subfolder '{top}' is ignored ({len(members[top])} pictures left out), as chosen.")
+            notes.append(f"Subfolder '{top}' is ignored ({_count(len(members[top]))} left out), as chosen.")
             continue
         cleaned = clean_name(name)
         if cleaned != name:
-            notes.append(f"Subfolder '{name}' is named '{cleaned}' (its name holds characters some systems refuse "
-                         "in file names).")
+            said = f"The name '{name}' given to subfolder '{top}'" if top in rules else f"Subfolder '{top}'"
+            notes.append(f"{said} becomes the kind '{cleaned}': some systems refuse that name, or characters in "
+                         "it, in file names.")
+        if top in nested:
+            notes.append(f"{_count(nested[top])} in folders inside '{top}' "
+                         f"{'count' if nested[top] != 1 else 'counts'} as the kind '{cleaned}'.")
         kinds.setdefault(cleaned, []).extend(members[top])
     if loose:
         if kinds:
-            notes.append(f"{len(loose)} picture{'s' if len(loose) != 1 else ''} directly in the folder, beside "
-                         f"the subfolders, form the kind '{UNSORTED}'.")
+            notes.append(f"{_count(len(loose))} directly in the folder, beside the subfolders, "
+                         f"{'form' if len(loose) != 1 else 'forms'} the kind '{UNSORTED}'.")
         kinds.setdefault(UNSORTED, []).extend(loose)
-    for name in sorted(kinds):
-        if len(kinds[name]) < MIN_PICTURES:
-            notes.append(f"'{name}' has only {len(kinds[name])} picture: too few to learn a kind from, so it is "
-                         "left out (add pictures to it, or merge it with another kind on the Dataset page).")
-            del kinds[name]
+    few = [n for n in sorted(kinds) if len(kinds[n]) < MIN_PICTURES]
+    if few:
+        many = len(few) > 1
+        notes.append(f"{_few(few)} {'have' if many else 'has'} fewer than {MIN_PICTURES} pictures: too few to learn a "
+                     f"kind from, so {'they are' if many else 'it is'} left out (add pictures, or merge "
+                     f"{'them' if many else 'it'} with another kind on the Dataset page).")
+        for n in few:
+            del kinds[n]
     if len(kinds) > MAX_KINDS:
         order = sorted(kinds, key=lambda n: (-len(kinds[n]), n))
         rest = order[MAX_KINDS - 1:]
         merged = [i for n in rest for i in kinds.pop(n)]
-        kinds[OTHER if OTHER not in kinds else f"{OTHER} (merged)"] = merged
-        notes.append(f"{len(order)} subfolders are more kinds than a model can learn well: the {len(rest)} smallest "
-                     f"are merged into '{OTHER}' (at most {MAX_KINDS} kinds).")
+        other = OTHER if OTHER not in kinds else f"{OTHER} (merged)"
+        kinds[other] = merged
+        notes.append(f"{len(order)} kinds are more than a model can learn well: the {len(rest)} smallest are "
+                     f"merged into '{other}' (at most {MAX_KINDS} kinds).")
     if len(kinds) < 2:
         notes.append("Fewer than two kinds with pictures: the model trains without kinds.")
         return None, notes
@@ -146,7 +173,17 @@ def subfolder_kinds(usable: list[str], rules: dict | None = None,
     labels = np.full(len(usable), -1, np.int64)
     for k, n in enumerate(names):
         labels[kinds[n]] = k
-    return Kinds(names, labels, "subfolders", notes, [kinds[n][:6] for n in names]), notes
+    return Kinds(names, labels, "subfolders", notes, [_spread(kinds[n]) for n in names]), notes
+
+
+def _spread(indices: list[int], n: int = 6) -> list[int]:
+    """n of a kind's pictures spread over it (a merged kind shows each of its subfolders, not only the first)."""
+    idx, k = sorted(indices), min(n, len(indices))
+    return [idx[round(j * (len(idx) - 1) / max(k - 1, 1))] for j in range(k)]
+
+
+def _count(n: int) -> str:
+    return f"{n} picture{'s' if n != 1 else ''}"
 
 
 # ---------------------------------------------------------------------------------------------- found kinds
@@ -216,13 +253,13 @@ def kind_weights(names: list[str] | tuple[str, ...], kind: str | dict | None) ->
         raise KindError("this model was trained without kinds: leave out --class (train with subfolders, or with "
                         "found kinds, to get a kind picker)")
     if isinstance(kind, str):
-        parts = {}
-        for item in kind.split(","):
+        parts: dict[str, object] = {}
+        for item in (i.strip() for i in kind.split(",")):
             name, _, w = item.rpartition(":") if ":" in item else (item, "", "1")
-            try:
-                parts[name.strip()] = float(w)
-            except ValueError:
-                raise KindError(f"'{item}' is not NAME or NAME:WEIGHT (e.g. --class 'elf:0.5,knight:0.5')") from None
+            if not name.strip():
+                raise KindError(f"'{kind}' is not NAME or NAME:WEIGHT, comma-separated (e.g. --class "
+                                "'elf:0.5,knight:0.5')")
+            parts[name.strip()] = parts.get(name.strip(), 0.0) + _weight(w)
         kind = parts
     out = np.zeros(len(names), np.float32)
     lower = {n.lower(): i for i, n in enumerate(names)}
@@ -230,12 +267,20 @@ def kind_weights(names: list[str] | tuple[str, ...], kind: str | dict | None) ->
         i = list(names).index(name) if name in names else lower.get(str(name).lower())
         if i is None:
             raise KindError(f"the model has no kind '{name}': its kinds are {', '.join(names)}")
-        if not (w >= 0 and math.isfinite(w)):
-            raise KindError(f"a kind's weight must be 0 or more, not {w}")
-        out[i] += w
+        out[i] += _weight(w)
     if out.sum() <= 0:
         raise KindError("the kinds' weights add up to 0: give at least one kind a weight above 0")
     return out / out.sum()
+
+
+def _weight(w) -> float:
+    try:
+        v = float(w)
+    except (TypeError, ValueError):
+        raise KindError(f"a kind's weight must be a number, not '{w}' (e.g. --class 'elf:0.5,knight:0.5')") from None
+    if isinstance(w, bool) or not (v >= 0 and math.isfinite(v)):
+        raise KindError(f"a kind's weight must be 0 or more, not {w}")
+    return v
 
 
 def kind_dict(names, weights) -> dict[str, float] | None:

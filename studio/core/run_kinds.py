@@ -60,7 +60,9 @@ def decide(cfg, data: Dataset, device="cpu") -> tuple[Kinds | None, list[str]]:
     how = mode(cfg)
     if how == "none":
         return None, []
-    kinds, notes = subfolder_kinds(data.report.usable, cfg.class_rules, top_subdirs(cfg.data_dir))
+    kinds, notes = None, []
+    if how != "found":                     # found: kinds found in the pictures, whatever the subfolders say
+        kinds, notes = subfolder_kinds(data.report.usable, cfg.class_rules, top_subdirs(cfg.data_dir))
     if kinds is not None or how == "subfolders":
         if kinds is None and how == "subfolders" and not notes:
             raise DatasetError(f"--classes subfolders: {cfg.data_dir} has no subfolders of pictures; sort the "

@@ -9,6 +9,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListView, QListWidget, QProgressBar, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
+from .kinds_view import KindsView
 from .widgets.image_view import array_to_qimage
 from .widgets.stat import stat_block
 
@@ -123,10 +124,14 @@ class DatasetView(QWidget):
         self.skipped_title.setProperty("role", "heading")
         sl.addWidget(self.skipped_title)
         sl.addWidget(self.skipped)
+        self.kinds = KindsView()                  # its kinds: one line for a folder without subfolders
+        split.addWidget(self.kinds)
         split.addWidget(self.grid)
         split.addWidget(self.skipped_box)
-        split.setStretchFactor(0, 4)
-        split.setStretchFactor(1, 1)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 4)
+        split.setStretchFactor(2, 1)
+        split.setChildrenCollapsible(False)
         self.skipped_box.setVisible(False)
         return split
 
@@ -157,11 +162,19 @@ class DatasetView(QWidget):
             self.skipped.addItem(f"{show_path(rel)} — {why}")
         self.skipped_title.setText(f"Skipped files ({len(rep.skipped):,})")
         self.skipped_box.setVisible(bool(rep.skipped))
+        self.show_kinds(cfg, self.kinds.editable, self.kinds.project)
+
+    def show_kinds(self, cfg, editable: bool = True, project=None) -> None:
+        """The kinds `cfg` trains with on the dataset shown (its rules and choice changed, or a new scan);
+        editable=False once the run has trained (its kinds are fixed); project: the kinds a begun run found."""
+        self.kinds.editable, self.kinds.project = editable, project
+        self.kinds.show_kinds(cfg, self.dataset)
 
     def show_error(self, text: str) -> None:
         self.progress_row.setVisible(False)
         self.dataset = None
         self.model.set_data(None, [])
+        self.kinds.setVisible(False)
         self.summary.setText(text)
         for v in self.stats.values():
             v.setText("—")

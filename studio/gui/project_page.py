@@ -9,7 +9,6 @@ shown). Once a project has checkpoints its settings are fixed.
 """
 from __future__ import annotations
 
-
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -41,7 +40,6 @@ RESCAN_KEYS = ("resolution", "fit", "channels")
 
 def _model_name(path: str) -> str:
     """A model file as the artist knows it: its project's name (for a project's checkpoint or best model)."""
-    from pathlib import Path
     p = Path(path)
     if p.parent.name == "checkpoints":
         return f"{p.parent.parent.name} ({p.name})"
@@ -85,6 +83,7 @@ class ProjectPage(QWidget):
         split.setChildrenCollapsible(False)
         self.view = DatasetView()
         self.view.cancel_requested.connect(self.cancel_scan)
+        self.view.kinds.edited.connect(lambda ch: self.apply_config(dict(self.cfg.to_dict(), **ch), record=True))
         split.addWidget(self._side_panel())
         split.addWidget(self.view)
         split.setStretchFactor(1, 1)
@@ -256,6 +255,7 @@ class ProjectPage(QWidget):
             self._applying = False
         self._validate()
         self._show_why()
+        self.view.show_kinds(self.cfg, not self._locked, self.project)     # the kinds the rules and choice give
         if record and old != self.cfg.to_dict():
             self.history.push("Change training settings", old, self.cfg.to_dict())
         self._save()
