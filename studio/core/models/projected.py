@@ -38,6 +38,7 @@ UP_MODE = "nearest"               # how G's up-blocks enlarge their maps before 
 LAST_UP_MODE = None               # the same for the block that makes the full-size map (None: UP_MODE)
 FEATURE_SCALE = 1                 # the image is enlarged this many times (bilinear) before the feature network
 CMAP_DIM = 64                     # conditional D: each head's cells give this many channels, projected onto the kind
+UNCONDITIONAL_TERM = False        # … plus one channel judged whatever the kind (Miyato & Koyama's ψ(φ(x)))
 
 
 # ---------------------------------------------------------------------------------------------- G
@@ -132,8 +133,9 @@ class Head(nn.Module):
             layers.append(_down(c, cout, norm))
             c, r = cout, r // 2
         mid = min(c, 64)
+        self.plain = bool(cmap) and UNCONDITIONAL_TERM
         layers += [conv(c, mid, 3, 1, 1, bias=True), nn.LeakyReLU(0.2, True),
-                   conv(mid, cmap or 1, 1, 1, 0, bias=True)]
+                   conv(mid, (cmap + self.plain) or 1, 1, 1, 0, bias=True)]
         self.main = nn.Sequential(*layers)
 
     def forward(self, x, cvec: torch.Tensor | None = None):
@@ -141,7 +143,8 @@ class Head(nn.Module):
         embedding cvec (N, cmap), as the projection discriminator (Miyato & Koyama 2018; StyleGAN-XL's heads)."""
         out = self.main(x)
         if self.cmap:
-            out = (out * cvec.to(out.dtype)[:, :, None, None]).sum(1) * (1.0 / self.cmap ** 0.5)
+            proj = (out[:, int(self.plain):] * cvec.to(out.dtype)[:, :, None, None]).sum(1) * (1.0 / self.cmap ** 0.5)
+            out = proj + out[:, 0] if self.plain else proj
         return out.flatten(1)
 
 
