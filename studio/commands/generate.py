@@ -124,12 +124,13 @@ def _again(args, model) -> int:
 
 
 def _recorded_kind(meta, src: Path) -> dict | None:
-    """The PNG's "kind" record ({name: weight}, kinds.kind_dict's), None without one; its names and weights are
-    checked against the model by kind_weights."""
-    made_as = meta.raw.get("kind")
-    if made_as is not None and not (isinstance(made_as, dict) and made_as and all(isinstance(n, str) for n in made_as)):
-        raise CliError(f"{src.name}'s kind record is damaged: it is not kind names and weights")
-    return made_as
+    """The PNG's "kind" record ({name: weight}, kinds.kind_dict's; pngmeta.kind_of), None without one; its names
+    are checked against the model by kind_weights."""
+    from studio.core.pngmeta import PngMetaError, kind_of
+    try:
+        return kind_of(meta)
+    except PngMetaError as e:
+        raise CliError(f"{src.name}'s kind record is damaged ({e})") from None
 
 
 def _cannot_enlarge(model, factor: int) -> str:
