@@ -140,12 +140,23 @@ def write_scan(run, data: Dataset, notes: list[str] | None = None) -> None:
     atomic_write_text(run.scan_file, json.dumps({**data.report.to_dict(), "kinds": notes}))
 
 
+def strength(kimg: float, fade_kimg: float) -> float:
+    """How much G and D are conditioned on the kinds after `kimg` thousand images: 0 (every picture given the folder's
+    average kind: trained as one kind) until a quarter of fade_kimg, then rising linearly to 1 at fade_kimg. Conditioning from the first step on a small folder
+    collapses each kind onto one picture (measured: benchmarks/README.md §12; Shahbazi et al., "Collapse by
+    Conditioning", ICLR 2022, found the same and this remedy): G first learns the folder's variety unconditioned."""
+    start = fade_kimg / 4
+    return float(min(1.0, max(0.0, (kimg - start) / max(fade_kimg - start, 1e-9))))
+
+
 class Sampler:
     """The training step's kinds: which real pictures it draws (those in a kind) and the kinds G makes (as often as
-    the folder has them); G's kind_prior is set to the same proportions (G called without kinds follows them)."""
+    the folder has them); G's kind_prior is set to the same proportions (G called without kinds follows them).
+    While the kinds fade in (strength s < 1) G and D are given s · kind + (1 - s) · the folder's average kind."""
 
-    def __init__(self, kinds: Kinds, G, device):
+    def __init__(self, kinds: Kinds, G, device, fade_kimg: float):
         import torch
+        self.fade_kimg = fade_kimg
         self.k = len(kinds)
         self.prior = torch.from_numpy(kinds.prior).to(device)
         G.kind_prior.copy_(self.prior)
@@ -156,9 +167,14 @@ class Sampler:
         import torch
         return self.pool[torch.randint(0, len(self.pool), (b,), generator=gen, device=self.pool.device)]
 
-    def conditions(self, idx, b: int, gen, rows) -> tuple[dict, dict]:
-        """({"c": the real pictures' kinds}, {"c": the kinds G makes}) as one-hot rows for this rank's `rows`."""
+    def conditions(self, idx, b: int, gen, rows, nimg: int) -> tuple[dict, dict]:
+        """({"c": the real pictures' kinds}, {"c": the kinds G makes}) as rows of weights for this rank's `rows`:
+        one-hot once the kinds have faded in (strength at `nimg` images seen)."""
         import torch
+        s = strength(nimg / 1000, self.fade_kimg)
         made = torch.multinomial(self.prior, b, replacement=True, generator=gen)[rows]
-        one_hot = torch.nn.functional.one_hot
-        return {"c": one_hot(self.labels[idx], self.k).float()}, {"c": one_hot(made, self.k).float()}
+
+        def rows_of(k):
+            hot = torch.nn.functional.one_hot(k, self.k).float()
+            return hot if s >= 1 else torch.lerp(self.prior.expand_as(hot), hot, s)
+        return {"c": rows_of(self.labels[idx])}, {"c": rows_of(made)}

@@ -64,7 +64,8 @@ class Trainer:
         self.spec = ModelSpec.from_config(cfg, kinds.names if kinds is not None else ())
         torch.manual_seed(cfg.seed)
         self.G, self.D = build_models(self.spec)
-        self.kind_sampler = run_kinds.Sampler(kinds, self.G, self.device) if kinds is not None else None
+        self.kind_sampler = None if kinds is None else run_kinds.Sampler(kinds, self.G, self.device,
+                                                                         cfg.kind_fade_kimg)
         self.G.to(self.device)
         self.D.to(self.device)
         # Speed paths (same maths; GANSTUDIO_PLAIN_EAGER=1 turns them off): channels_last convs where they pay,
@@ -339,7 +340,7 @@ class Trainer:
             flip = (torch.rand(b, generator=gen, device=dev) < 0.5)[mine]
             real = torch.where(flip.view(-1, 1, 1, 1), real.flip(3), real)
         z = torch.randn(b, cfg.z_dim, generator=gen, device=dev)[mine]
-        d_real_kw, g_kw = kinds.conditions(idx, b, gen, mine) if kinds else ({}, {})   # D judges each as its kind
+        d_real_kw, g_kw = kinds.conditions(idx, b, gen, mine, self.nimg) if kinds else ({}, {})   # D judges each as its kind
         do_r1 = cfg.r1_gamma > 0 and self.step % cfg.r1_every == 0
         # D step: the real half's backward runs before the fake half's forward (as in the classic loop), so
         # only one of D's two activation graphs is alive at a time; the summed gradient is the same
