@@ -70,6 +70,21 @@ def tiny_config():
 
 
 @pytest.fixture(scope="session")
+def make_kinds_model(tmp_path_factory):
+    """Factory: the path of a random-weight projected generator with these kinds (64 px, z 32, width 8): fast."""
+    from studio.core.checkpoint import save_generator
+    from studio.core.models import ModelSpec, build_generator
+
+    def make(names: tuple[str, ...]):
+        torch.manual_seed(0)
+        spec = ModelSpec("projected", 64, 3, 32, 8, tuple(names))
+        path = tmp_path_factory.mktemp("kinds") / "g.safetensors"
+        save_generator(path, build_generator(spec), spec)
+        return path
+    return make
+
+
+@pytest.fixture(scope="session")
 def random_model(tmp_path_factory):
     """A tiny random-weight dcgan generator (32 px, z 32), loaded: fast; use trained_run where training matters."""
     from studio.core.checkpoint import load_generator, save_generator

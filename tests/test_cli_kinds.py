@@ -14,15 +14,8 @@ KINDS = ("blue", "green", "red")
 
 
 @pytest.fixture(scope="module")
-def kinds_model(tmp_path_factory):
-    """A random-weight projected generator with three kinds (64 px, z 32, width 8): fast to make and to run."""
-    from studio.core.checkpoint import save_generator
-    from studio.core.models import ModelSpec, build_generator
-    torch.manual_seed(0)
-    spec = ModelSpec("projected", 64, 3, 32, 8, KINDS)
-    path = tmp_path_factory.mktemp("kinds") / "g.safetensors"
-    save_generator(path, build_generator(spec), spec)
-    return path
+def kinds_model(make_kinds_model):
+    return make_kinds_model(KINDS)
 
 
 def test_generate_a_kind_and_a_mix(tmp_path, kinds_model, capsys):

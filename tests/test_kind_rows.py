@@ -8,24 +8,19 @@ import pytest
 import torch
 
 from studio.core import animation as an
-from studio.core.checkpoint import load_generator, save_generator
+from studio.core.checkpoint import load_generator
 from studio.core.explore import LatentState, state_from_dict, state_to_dict
 from studio.core.keyframes import Keyframe, KeyframeError
 from studio.core.kind_rows import kind_from_json, kind_rows
 from studio.core.kinds import default_weights
-from studio.core.models import ModelSpec, build_generator
 from studio.core.pngmeta import PngMetaError, kind_of, read_png_meta, save_png
 
 NAMES = ("apple", "boat", "cat")
 
 
 @pytest.fixture(scope="module")
-def kinds_model(tmp_path_factory):
-    torch.manual_seed(0)
-    spec = ModelSpec("projected", 64, 3, 32, 8, NAMES)
-    path = tmp_path_factory.mktemp("kinds") / "g.safetensors"
-    save_generator(path, build_generator(spec), spec)
-    return load_generator(path)
+def kinds_model(make_kinds_model):
+    return load_generator(make_kinds_model(NAMES))
 
 
 @pytest.mark.parametrize("bad", [[1, 2], {"a": -1}, {"a": float("nan")}, {"a": 0, "b": 0}, {"": 1}, {"a": True},

@@ -152,11 +152,12 @@ def strength(kimg: float, fade_kimg: float) -> float:
 class Sampler:
     """The training step's kinds: which real pictures it draws (those in a kind) and the kinds G makes (as often as
     the folder has them); G's kind_prior is set to the same proportions (G called without kinds follows them).
-    While the kinds fade in (strength s < 1) G and D are given s · kind + (1 - s) · the folder's average kind."""
+    While the kinds fade in (strength s < 1) G and D are given s · kind + (1 - s) · the folder's average kind, and
+    G's kind_strength is s (a latent's own kind, G's default, fades in the same way)."""
 
     def __init__(self, kinds: Kinds, G, device, fade_kimg: float):
         import torch
-        self.fade_kimg = fade_kimg
+        self.G, self.fade_kimg = G, fade_kimg
         self.k = len(kinds)
         self.prior = torch.from_numpy(kinds.prior).to(device)
         G.kind_prior.copy_(self.prior)
@@ -172,6 +173,7 @@ class Sampler:
         one-hot once the kinds have faded in (strength at `nimg` images seen)."""
         import torch
         s = strength(nimg / 1000, self.fade_kimg)
+        self.G.kind_strength.fill_(s)             # G called without kinds (samples, quality) as trained; G_ema copies it
         made = torch.multinomial(self.prior, b, replacement=True, generator=gen)[rows]
 
         def rows_of(k):

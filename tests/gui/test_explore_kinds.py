@@ -26,12 +26,8 @@ KINDS = ("apple", "boat", "cat")
 
 
 @pytest.fixture(scope="module")
-def kinds_model(tmp_path_factory):
-    torch.manual_seed(0)
-    spec = ModelSpec("projected", 64, 3, 32, 8, KINDS)
-    path = tmp_path_factory.mktemp("kinds") / "g.safetensors"
-    save_generator(path, build_generator(spec), spec)
-    return path
+def kinds_model(make_kinds_model):
+    return make_kinds_model(KINDS)
 
 
 @pytest.fixture

@@ -85,6 +85,8 @@ class Generator(nn.Module):
             self.embed = nn.Linear(n_classes, z_dim, bias=False)
             nn.init.normal_(self.embed.weight, 0.0, 1.0)
             self.register_buffer("kind_prior", torch.full((n_classes,), 1.0 / n_classes))
+            # how far the kinds have faded in (run_kinds.strength); a latent's own kind is this far from the average
+            self.register_buffer("kind_strength", torch.ones(()))
 
     def half_rgb(self) -> nn.Module:
         """A to-RGB layer for the half-size map: what the model half this size (width × 2) ended with."""
@@ -94,7 +96,8 @@ class Generator(nn.Module):
         """z (N, z_dim); c (N, n_classes) weights over the kinds, None: derived from z (kinds.default_weights)."""
         if self.n_classes:
             if c is None:
-                c = default_weights(z, self.kind_prior)
+                c = torch.lerp(self.kind_prior.to(z.dtype), default_weights(z, self.kind_prior),
+                               self.kind_strength.to(z.dtype))
             z = torch.cat([z, self.embed(c.to(z.dtype))], 1)
         x = self.init(z.view(z.shape[0], z.shape[1], 1, 1))
         feats, r = {4: x}, 4
