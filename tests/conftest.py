@@ -76,10 +76,16 @@ def make_kinds_model(tmp_path_factory):
     from studio.core.models import ModelSpec, build_generator
 
     def make(names: tuple[str, ...]):
+        from studio.core.models.projected import KindBN
         torch.manual_seed(0)
         spec = ModelSpec("projected", 64, 3, 32, 8, tuple(names))
+        G = build_generator(spec)
+        for m in G.modules():              # the kinds' gains and shifts start at zero: give each kind its own look
+            if isinstance(m, KindBN):
+                torch.nn.init.normal_(m.gain.weight, 0.0, 0.05)
+                torch.nn.init.normal_(m.shift.weight, 0.0, 0.05)
         path = tmp_path_factory.mktemp("kinds") / "g.safetensors"
-        save_generator(path, build_generator(spec), spec)
+        save_generator(path, G, spec)
         return path
     return make
 

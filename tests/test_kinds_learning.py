@@ -31,7 +31,7 @@ def projected(tiny_config, data, **kw):
 
 
 def test_each_kind_takes_its_colour(tmp_path, colour_folders, tiny_config):
-    t = Trainer.create(tmp_path / "run", projected(tiny_config, colour_folders, kimg=2.5, kind_fade_kimg=0.8), device="cpu")
+    t = Trainer.create(tmp_path / "run", projected(tiny_config, colour_folders, kimg=1.5), device="cpu")
     assert t.spec.classes == ("blue", "green", "red") and t.kinds.counts == [12, 12, 12]
     t.run()
     model = load_generator(tmp_path / "run")

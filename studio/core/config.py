@@ -31,7 +31,7 @@ class TrainConfig:
     classes: str = "auto"             # kinds (core/kinds.py): auto | subfolders | found | none
     kinds: int = 0                    # how many kinds to find in a flat folder (classes found); 0 = automatic
     class_rules: dict = field(default_factory=dict)   # subfolder → kind name (rename / merge), "" = ignore
-    kind_fade_kimg: float = 20.0      # kinds fade in: none until a quarter of this, full from here (run_kinds.strength)
+    kind_fade_kimg: float = 0.0       # kinds fade in: none until a quarter of this, full from here; 0: from the start
     # model
     arch: str = "dcgan"
     z_dim: int = 100
@@ -115,8 +115,8 @@ class TrainConfig:
             raise ConfigError("class_rules must map subfolder names to kind names (\"\" ignores a subfolder)")
         if not (isinstance(self.kinds, int) and 0 <= self.kinds <= 64):
             raise ConfigError(f"kinds (how many kinds to find) must be 0 (automatic) to 64, not {self.kinds}")
-        if not self.kind_fade_kimg > 0:
-            raise ConfigError(f"kind_fade_kimg (how long kinds take to fade in) must be positive, not "
+        if not self.kind_fade_kimg >= 0:
+            raise ConfigError(f"kind_fade_kimg (how long kinds take to fade in) must be 0 (no fade) or more, not "
                               f"{self.kind_fade_kimg}")
         if not self.fade_kimg > 0:
             raise ConfigError(f"fade_kimg (how long a grown model's new block fades in) must be positive, "

@@ -142,9 +142,12 @@ def write_scan(run, data: Dataset, notes: list[str] | None = None) -> None:
 
 def strength(kimg: float, fade_kimg: float) -> float:
     """How much G and D are conditioned on the kinds after `kimg` thousand images: 0 (every picture given the folder's
-    average kind: trained as one kind) until a quarter of fade_kimg, then rising linearly to 1 at fade_kimg. Conditioning from the first step on a small folder
-    collapses each kind onto one picture (measured: benchmarks/README.md §12; Shahbazi et al., "Collapse by
-    Conditioning", ICLR 2022, found the same and this remedy): G first learns the folder's variety unconditioned."""
+    average kind: trained as one kind) until a quarter of fade_kimg, then rising linearly to 1 at fade_kimg; always 1
+    for fade_kimg 0, the default. The remedy Shahbazi et al. ("Collapse by Conditioning", ICLR 2022) give for
+    conditional GANs that collapse on small folders; with G's kinds in its batch norms (KindBN) ours no longer did, and
+    starting conditioned measured better (benchmarks/README.md §12), so it stays an option."""
+    if fade_kimg <= 0:
+        return 1.0
     start = fade_kimg / 4
     return float(min(1.0, max(0.0, (kimg - start) / max(fade_kimg - start, 1e-9))))
 

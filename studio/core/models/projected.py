@@ -38,6 +38,8 @@ UP_MODE = "nearest"               # how G's up-blocks enlarge their maps before 
 LAST_UP_MODE = None               # the same for the block that makes the full-size map (None: UP_MODE)
 FEATURE_SCALE = 1                 # the image is enlarged this many times (bilinear) before the feature network
 CMAP_DIM = 64                     # conditional D: each head's cells give this many channels, projected onto the kind
+KIND_RATE = 10.0                  # G's kind gains and shifts learn this many times faster (a forward multiplier)
+UNIT_KIND_VECTORS = True          # each kind's embedding in D scaled to length √CMAP_DIM (logits as an SN conv's)
 UNCONDITIONAL_TERM = False        # … plus one channel judged whatever the kind (Miyato & Koyama's ψ(φ(x)))
 
 
@@ -47,12 +49,45 @@ def g_channels(r: int, resolution: int, width: int) -> int:
     return int(min(G_MAX_CH, width * resolution // r))
 
 
-def _up(cin: int, cout: int, noise: bool, mode: str) -> nn.Module:
+class KindBN(nn.BatchNorm2d):
+    """Batch norm whose gain and shift also follow the kind (conditional batch norm, as in BigGAN and the projection
+    discriminator's G): gain 1 + A·c, shift B·c, A and B zero at first. The kind modulates G's features and never
+    replaces the latent as their source: fed in beside z, a kind (or the average kind while kinds fade in) is a
+    constant input G can draw one picture from, and the runs collapsed onto one picture (benchmarks §12)."""
+
+    def __init__(self, channels: int, n_classes: int):
+        super().__init__(channels)
+        self.gain = nn.Linear(n_classes, channels, bias=False)
+        self.shift = nn.Linear(n_classes, channels, bias=False)
+        nn.init.zeros_(self.gain.weight)
+        nn.init.zeros_(self.shift.weight)
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        x = super().forward(x)
+        c = c.to(x.dtype)
+        k = KIND_RATE                              # Adam moves each weight ~lr a step: zeros would learn too slowly
+        return x * (1 + k * self.gain(c)[:, :, None, None]) + k * self.shift(c)[:, :, None, None]
+
+
+class Block(nn.Sequential):
+    """A sequence of layers whose KindBNs are also given the kind."""
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None) -> torch.Tensor:
+        for m in self:
+            x = m(x, c) if isinstance(m, KindBN) else m(x)
+        return x
+
+
+def _bn(channels: int, n_classes: int) -> nn.Module:
+    return KindBN(channels, n_classes) if n_classes else nn.BatchNorm2d(channels)
+
+
+def _up(cin: int, cout: int, noise: bool, mode: str, n_classes: int = 0) -> nn.Module:
     layers: list[nn.Module] = [nn.Upsample(scale_factor=2, mode=mode), conv(cin, cout * 2, 3, 1, 1, bias=False)]
     if noise:
         layers.append(NoiseInjection())
-    layers += [nn.BatchNorm2d(cout * 2), GLU()]
-    return nn.Sequential(*layers)
+    layers += [_bn(cout * 2, n_classes), GLU()]
+    return Block(*layers)
 
 
 class Generator(nn.Module):
@@ -64,15 +99,14 @@ class Generator(nn.Module):
         self.z_dim, self.resolution, self.channels, self.width = z_dim, resolution, channels, width
         self.n_classes = n_classes
         c4 = g_channels(4, resolution, width)
-        self.init = nn.Sequential(spectral_norm(nn.ConvTranspose2d(z_dim * (2 if n_classes else 1), c4 * 2, 4, 1, 0,
-                                                                   bias=False)),
-                                  nn.BatchNorm2d(c4 * 2), GLU())
+        self.init = Block(spectral_norm(nn.ConvTranspose2d(z_dim, c4 * 2, 4, 1, 0, bias=False)),
+                          _bn(c4 * 2, n_classes), GLU())
         self.ups = nn.ModuleDict()
         r = 4
         while r < resolution:
             cin, cout = g_channels(r, resolution, width), g_channels(r * 2, resolution, width)
             mode = LAST_UP_MODE if r * 2 == resolution and LAST_UP_MODE else UP_MODE
-            self.ups[str(r * 2)] = _up(cin, cout, noise=r * 2 >= 16, mode=mode)
+            self.ups[str(r * 2)] = _up(cin, cout, noise=r * 2 >= 16, mode=mode, n_classes=n_classes)
             r *= 2
         # skip-layer excitation from the 8 px map onto the 64 px one, and 16 px onto 128 px
         self.pairs = [(a, b) for a, b in ((8, 64), (16, 128)) if b <= resolution]
@@ -81,9 +115,7 @@ class Generator(nn.Module):
         self.to_rgb = conv(g_channels(resolution, resolution, width), channels, 3, 1, 1, bias=True)
         self.fade = None          # while grown from half the size: models/fade.py's FadeIn (core/growth.py)
         self.apply(init_weights)
-        if n_classes:             # kinds (core/kinds.py): weights over the kinds → a second z-sized input
-            self.embed = nn.Linear(n_classes, z_dim, bias=False)
-            nn.init.normal_(self.embed.weight, 0.0, 1.0)
+        if n_classes:             # kinds (core/kinds.py): weights over the kinds modulate every batch norm (KindBN)
             self.register_buffer("kind_prior", torch.full((n_classes,), 1.0 / n_classes))
             # how far the kinds have faded in (run_kinds.strength); a latent's own kind is this far from the average
             self.register_buffer("kind_strength", torch.ones(()))
@@ -98,13 +130,12 @@ class Generator(nn.Module):
             if c is None:
                 c = torch.lerp(self.kind_prior.to(z.dtype), default_weights(z, self.kind_prior),
                                self.kind_strength.to(z.dtype))
-            z = torch.cat([z, self.embed(c.to(z.dtype))], 1)
-        x = self.init(z.view(z.shape[0], z.shape[1], 1, 1))
+        x = self.init(z.view(z.shape[0], self.z_dim, 1, 1), c)
         feats, r = {4: x}, 4
         sources = {b: a for a, b in self.pairs}
         while r < self.resolution:
             r *= 2
-            x = self.ups[str(r)](x)
+            x = self.ups[str(r)](x, c)
             if r in sources:
                 x = self.sles[f"{sources[r]}_{r}"](feats[sources[r]], x)
             feats[r] = x
@@ -208,6 +239,11 @@ class Discriminator(nn.Module):
     def backbone(self):
         return self._frozen[0]
 
+    @staticmethod
+    def _kind_vector(embed: nn.Module, c: torch.Tensor) -> torch.Tensor:
+        v = embed(c.float())
+        return F.normalize(v, dim=1) * CMAP_DIM ** 0.5 if UNIT_KIND_VECTORS else v
+
     def _apply(self, fn, *args, **kwargs):     # .to(device / memory format) moves the frozen network too
         super()._apply(fn, *args, **kwargs)
         self._frozen[0] = self._frozen[0]._apply(fn, *args, **kwargs)
@@ -217,7 +253,7 @@ class Discriminator(nn.Module):
         """c (N, n_classes): the pictures' kinds (one-hot for real pictures), a conditional D's second input."""
         if self.n_classes and c is None:
             raise ValueError("this discriminator judges pictures of a kind: pass their kinds (c)")
-        cvecs = [e(c.float()) for e in self.embeds] if self.n_classes else [None] * (len(self.heads) + 1)
+        cvecs = [self._kind_vector(e, c) for e in self.embeds] if self.n_classes else [None] * (len(self.heads) + 1)
         rgb = x[:, :3]
         if self.channels == 4:                 # the feature network sees the image composited on white
             a = (x[:, 3:4] + 1) * 0.5
