@@ -183,9 +183,21 @@ class Project:
         return build_dataset(cfg.validate(), self.run.cache_dir, job.progress if job else None,
                              job.cancel_event if job else None)
 
+    def chosen(self) -> bool:
+        """The artist chose something here: a setting by hand, kinds renamed, merged or ignored, or another way to
+        make kinds. Such a project is theirs even before it trains."""
+        if self.settings_draft.edited:
+            return True
+        try:
+            cfg = self.run.config()
+        except (OSError, ValueError):
+            return False
+        return bool(cfg.class_rules) or cfg.classes != "auto"
+
     def close(self) -> bool:
-        """Release the project; a project made here that never trained is removed. True when it was kept."""
-        if self.created_here and self.is_empty():
+        """Release the project; a project made here that never trained and holds no choice of the artist's (chosen)
+        is removed. True when it was kept."""
+        if self.created_here and self.is_empty() and not self.chosen():
             self.unlock()
             shutil.rmtree(self.path, ignore_errors=True)
             return False

@@ -47,6 +47,11 @@ def test_project_open_create_lock_and_close(tmp_path):
     assert not p.locked
     kept = Project.open(q.path)
     assert kept.close() and kept.path.exists()
+    r = Project.new_for_images(tmp_path, tmp_path / "projects")   # kinds renamed by the artist: theirs, kept
+    cfg = r.config()
+    cfg.class_rules = {"food": "snacks"}
+    r.save_config(cfg)
+    assert r.close() and Project.open(r.path).config().class_rules == {"food": "snacks"}
 
 
 def test_recent_projects_offer_only_projects(tmp_path):
