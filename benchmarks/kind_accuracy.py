@@ -17,6 +17,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("run")
     ap.add_argument("--count", type=int, default=100, help="samples per kind")
+    ap.add_argument("--model", help="a checkpoint or generator file of the run (default: what the run opens with)")
     args = ap.parse_args(argv)
     import numpy as np
     from studio.core.checkpoint import load_generator
@@ -36,7 +37,7 @@ def main(argv=None) -> int:
     labels = kinds.labels[keep]
     ext = get_extractor("cpu", PRIMARY)
     real_f = ext.features(real)
-    model = load_generator(run.path)
+    model = load_generator(args.model or run.path)
     z = seeds_to_z(range(args.count), model.z_dim)
 
     def nearest_kinds(images):
