@@ -82,6 +82,25 @@ def _quiet_close(w) -> None:
 
 
 @pytest.fixture
+def open_explorer(qtbot):
+    """Factory: an ExplorerWorkspace shown at `size` with the model at `path` open, its first frame drawn and settled
+    (no direction finding)."""
+    from studio.gui.explorer import ExplorerWorkspace
+
+    def open_(path, size=(1200, 760)) -> ExplorerWorkspace:
+        ws = ExplorerWorkspace()
+        ws.auto_directions = False
+        qtbot.addWidget(ws)
+        ws.resize(*size)
+        ws.show()
+        with qtbot.waitSignal(ws.frame_shown, timeout=20000):
+            ws.open_model(path)
+        qtbot.waitUntil(lambda: ws.settled, timeout=20000)
+        return ws
+    return open_
+
+
+@pytest.fixture
 def shot():
     """shot(widget, name): save a screenshot PNG and return its path."""
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,6 @@ from studio.core.dataset import ScanReport
 from studio.core.keyframes import load_keyframes
 from studio.core.models import ModelSpec, build_generator
 from studio.core.pngmeta import kind_of, read_png_meta
-from studio.gui.explorer import ExplorerWorkspace
 from studio.gui.widgets.image_view import qimage_to_array
 
 pytestmark = pytest.mark.gui
@@ -51,17 +50,6 @@ def kinds_run(tmp_path, kinds_model):
     return run
 
 
-def _open(qtbot, path) -> ExplorerWorkspace:
-    ws = ExplorerWorkspace()
-    ws.auto_directions = False
-    qtbot.addWidget(ws)
-    ws.resize(1200, 760)
-    ws.show()
-    with qtbot.waitSignal(ws.frame_shown, timeout=20000):
-        ws.open_model(path)
-    qtbot.waitUntil(lambda: ws.settled, timeout=20000)
-    return ws
-
 
 def pixels(ws):
     return qimage_to_array(ws.canvas.image)[..., :3]
@@ -75,8 +63,8 @@ def _settle(qtbot, ws):
     qtbot.waitUntil(lambda: ws.settled, timeout=20000)
 
 
-def test_the_keyboard_picks_a_kind_and_the_canvas_renders_it(qtbot, kinds_run):
-    ws = _open(qtbot, kinds_run)
+def test_the_keyboard_picks_a_kind_and_the_canvas_renders_it(qtbot, kinds_run, open_explorer):
+    ws = open_explorer(kinds_run)
     box = ws.kind_picker.box
     assert not ws.kind_picker.isHidden()
     assert [box.itemText(i) for i in range(box.count())] == ["Any kind", *KINDS]
@@ -108,8 +96,8 @@ def test_the_keyboard_picks_a_kind_and_the_canvas_renders_it(qtbot, kinds_run):
     ws.shutdown()
 
 
-def test_the_mix_slider_ends_are_each_kind_exactly(qtbot, kinds_run):
-    ws = _open(qtbot, kinds_run)
+def test_the_mix_slider_ends_are_each_kind_exactly(qtbot, kinds_run, open_explorer):
+    ws = open_explorer(kinds_run)
     p = ws.kind_picker
     assert not p.partner.isEnabled() and not p.amount.isEnabled()         # Any kind: nothing to mix
     p.box.setCurrentIndex(1)
@@ -132,12 +120,12 @@ def test_the_mix_slider_ends_are_each_kind_exactly(qtbot, kinds_run):
     ws.shutdown()
 
 
-def test_the_kind_is_kept_with_the_model(qtbot, kinds_run):
-    ws = _open(qtbot, kinds_run)
+def test_the_kind_is_kept_with_the_model(qtbot, kinds_run, open_explorer):
+    ws = open_explorer(kinds_run)
     ws.doc.set_kind({"boat": 0.75, "cat": 0.25})
     ws.shutdown()
     ws.doc.close()
-    again = _open(qtbot, kinds_run)
+    again = open_explorer(kinds_run)
     assert again.state.kind_mix == {"boat": 0.75, "cat": 0.25}
     p = again.kind_picker
     assert (p.box.currentText(), p.partner.currentText(), p.amount.value()) == ("boat", "cat", 0.25)
@@ -145,8 +133,8 @@ def test_the_kind_is_kept_with_the_model(qtbot, kinds_run):
     again.shutdown()
 
 
-def test_keyframes_remember_their_kind_and_strips_render_it(qtbot, kinds_run):
-    ws = _open(qtbot, kinds_run)
+def test_keyframes_remember_their_kind_and_strips_render_it(qtbot, kinds_run, open_explorer):
+    ws = open_explorer(kinds_run)
     strip, thumbs = ws.keyframes, {}
     show = strip.set_thumbnail_of
     strip.set_thumbnail_of = lambda kf, img: (thumbs.__setitem__(kf.label, qimage_to_array(img)[..., :3]),
@@ -167,8 +155,8 @@ def test_keyframes_remember_their_kind_and_strips_render_it(qtbot, kinds_run):
     ws.shutdown()
 
 
-def test_a_dropped_png_brings_back_latent_and_kind(qtbot, kinds_run, tmp_path):
-    ws = _open(qtbot, kinds_run)
+def test_a_dropped_png_brings_back_latent_and_kind(qtbot, kinds_run, tmp_path, open_explorer):
+    ws = open_explorer(kinds_run)
     ws.doc.set_kind({"apple": 0.6, "boat": 0.4})
     z, png = ws.current_z().clone(), tmp_path / "out.png"
     with qtbot.waitSignal(ws.export_png(png, 1).returned, timeout=20000):
@@ -185,12 +173,12 @@ def test_a_dropped_png_brings_back_latent_and_kind(qtbot, kinds_run, tmp_path):
     ws.shutdown()
 
 
-def test_a_model_without_kinds_shows_no_picker(qtbot, tmp_path):
+def test_a_model_without_kinds_shows_no_picker(qtbot, tmp_path, open_explorer):
     torch.manual_seed(0)
     spec = ModelSpec("dcgan", 32, 3, 32, 8)
     path = tmp_path / "plain.safetensors"
     save_generator(path, build_generator(spec), spec)
-    ws = _open(qtbot, path)
+    ws = open_explorer(path)
     assert ws.kind_picker.isHidden() and ws.doc.kind_weights() is None
     ws.canvas.setFocus()
     QTest.keyClick(ws.canvas, Qt.Key_C)

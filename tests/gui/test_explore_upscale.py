@@ -14,22 +14,10 @@ from studio.core.checkpoint import save_generator
 from studio.core.demo_data import demo_model_path
 from studio.core.models import ModelSpec, build_generator
 from studio.core.pngmeta import read_png_meta
-from studio.gui.explorer import ExplorerWorkspace
 from studio.gui.widgets.image_view import qimage_to_array
 
 pytestmark = pytest.mark.gui
 
-
-def _workspace(qtbot, path) -> ExplorerWorkspace:
-    ws = ExplorerWorkspace()
-    ws.auto_directions = False
-    qtbot.addWidget(ws)
-    ws.resize(1100, 700)
-    ws.show()
-    with qtbot.waitSignal(ws.frame_shown, timeout=20000):
-        ws.open_model(path)
-    qtbot.waitUntil(lambda: ws.settled, timeout=20000)
-    return ws
 
 
 def _size(ws) -> tuple[int, int]:
@@ -74,8 +62,8 @@ def _items(ws) -> list[tuple[str, str]]:
     return [(a.text(), a.toolTip()) for a in ws.exports.png_actions.values()]
 
 
-def test_export_menu_and_a_dropped_2x_png_brings_its_size_back(qtbot, tmp_path):
-    ws = _workspace(qtbot, demo_model_path())
+def test_export_menu_and_a_dropped_2x_png_brings_its_size_back(qtbot, tmp_path, open_explorer):
+    ws = open_explorer(demo_model_path(), (1100, 700))
     (one, _), (two, two_tip), (four, four_tip) = _items(ws)
     assert one == "PNG at model size (64 px)…"
     assert two == "PNG ×2 through the upscaler (128 px)…" and "upscaler" in two_tip
@@ -95,10 +83,10 @@ def test_export_menu_and_a_dropped_2x_png_brings_its_size_back(qtbot, tmp_path):
     ws.shutdown()
 
 
-def test_file_export_writes_the_size_the_canvas_shows(qtbot, tmp_path, monkeypatch):
+def test_file_export_writes_the_size_the_canvas_shows(qtbot, tmp_path, monkeypatch, open_explorer):
     """Ctrl+E / the toolbar's Export: the picture as the canvas shows it (found in a real window: it wrote 64 px
     while the canvas showed 128)."""
-    ws = _workspace(qtbot, demo_model_path())
+    ws = open_explorer(demo_model_path(), (1100, 700))
     asked = []
     monkeypatch.setattr(ws.exports, "export_dialog", asked.append)
     ws.export()
@@ -123,10 +111,10 @@ def test_the_toolbar_keeps_every_tool_in_view_in_a_1360_px_window(make_main_wind
     ws.shutdown()
 
 
-def test_fit_fills_the_canvas_at_the_enlarged_size(qtbot):
+def test_fit_fills_the_canvas_at_the_enlarged_size(qtbot, open_explorer):
     """At Fit a 128 px frame in a ~200 px canvas is drawn ~200 px wide, smoothly (whole-pixel steps floored it to
     1×: the enlarged picture looked smaller than the model's 64 px one at 3×; seen in a real window)."""
-    ws = _workspace(qtbot, demo_model_path())
+    ws = open_explorer(demo_model_path(), (1100, 700))
     ws.canvas.setFixedSize(250, 250)
     ws.canvas.fit()
     qtbot.wait(20)
@@ -138,12 +126,12 @@ def test_fit_fills_the_canvas_at_the_enlarged_size(qtbot):
     ws.shutdown()
 
 
-def test_a_model_without_an_upscaler_says_how_to_get_one(qtbot, tmp_path):
+def test_a_model_without_an_upscaler_says_how_to_get_one(qtbot, tmp_path, open_explorer):
     torch.manual_seed(0)
     spec = ModelSpec("dcgan", 32, 3, 32, 8)
     path = tmp_path / "g.safetensors"
     save_generator(path, build_generator(spec), spec)
-    ws = _workspace(qtbot, path)
+    ws = open_explorer(path, (1100, 700))
     assert not ws.size_box.isEnabled() and ws.size_box.currentText() == "32 px"
     assert "ganstudio upscaler RUN" in ws.size_box.toolTip() and "Train view" in ws.size_box.toolTip()
     QTest.keyClick(ws.canvas, Qt.Key_U)                            # nothing else to show: stays
