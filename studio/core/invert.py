@@ -13,7 +13,8 @@ enlarged back to the picture's size (`enlarge(fill, width, height)`: the session
 blended in over a feathered edge, so every pixel beyond that edge is the picture's own, bit for bit.
 
 The search optimises z for the EMA generator in eval mode (deterministic, as the explorer renders it):
-- it starts from the best `restarts` of `candidates` random latents (one batched forward pass ranks them),
+- it starts from the best `restarts` of `candidates` random latents (one batched forward pass ranks them), or
+  from a given latent (`start`: the run's encoder's guess, core/encoder; then a few steps refine it),
 - optimises them together as one batch with Adam (cosine-decayed step size), and keeps the best,
 - the loss is a perceptual distance — EfficientNet-Lite0 features at four depths, each channel vector
   unit-normalised as LPIPS does — plus a pixel distance, and a prior that keeps z typical of the Gaussian
@@ -44,6 +45,9 @@ from .images import ImageSkipped, fit_square, load_image, resize_lanczos
 from .latent import to_uint8
 
 
+REFINE_LR = 0.1                  # the step size of a search from an encoder's latent
+
+
 class InvertError(StudioError):
     """The image or mask cannot be used; the message says why and what to do."""
 
@@ -59,6 +63,12 @@ class InvertSettings:
     prior: float = 0.002         # weight of (|z|²/d - 1)²: keeps z on the Gaussian shell
     seed: int = 0                # the random starting latents
     preview_every: int = 10
+
+    @classmethod
+    def refining(cls, steps: int = 40, **kw) -> "InvertSettings":
+        """The settings of a search that starts from an encoder's latent: one start, a few steps, a larger step
+        size (measured on the demo model, benchmarks/README.md §10)."""
+        return cls(steps=steps, restarts=1, candidates=1, lr=REFINE_LR, **kw)
 
     def validate(self) -> "InvertSettings":
         if not 1 <= self.steps <= 100_000:
@@ -151,7 +161,7 @@ class Perceptual:
         return total / len(feats)
 
 
-def _pixel_error(x: torch.Tensor, target: torch.Tensor, known: torch.Tensor | None) -> torch.Tensor:
+def pixel_error(x: torch.Tensor, target: torch.Tensor, known: torch.Tensor | None) -> torch.Tensor:
     """(N,) mean absolute difference in [-1, 1] units over (known) pixels."""
     d = (x - target).abs().mean(dim=1, keepdim=True)
     if known is None:
@@ -200,9 +210,13 @@ def _starting_points(G, dtype, dev, z_dim: int, s: InvertSettings, losses) -> to
     return cands[order].clone().to(dev)
 
 
-def search(model, target: np.ndarray, settings: InvertSettings | None = None, mask: np.ndarray | None = None):
+def search(model, target: np.ndarray, settings: InvertSettings | None = None, mask: np.ndarray | None = None,
+           start: torch.Tensor | None = None):
     """The inversion as a generator: yields a Step after every optimisation step (with a preview every
-    `preview_every` steps and at the end), returns the InvertResult."""
+    `preview_every` steps and at the end), returns the InvertResult.
+
+    start: (z_dim,) or (k, z_dim) latents to start from (an encoder's guess) instead of the best random
+    candidates; a first Step (fraction 0) previews the start before any optimisation step."""
     s = (settings or InvertSettings()).validate()
     spec, dev, G = model.spec, model.device, model.G
     if target.shape != (spec.resolution, spec.resolution, spec.channels):
@@ -222,16 +236,22 @@ def search(model, target: np.ndarray, settings: InvertSettings | None = None, ma
     def losses(x: torch.Tensor, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         kn = None if known is None else known.expand(len(x), -1, -1, -1)
         pd = perc.distance(perc.features(x), [t.expand(len(x), -1, -1, -1) for t in tgt_feats], kn)
-        px = _pixel_error(x, tgt, kn)
+        px = pixel_error(x, tgt, kn)
         shell = (z.square().mean(dim=1) - 1.0).square()
         return s.perceptual * pd + s.pixel * px + s.prior * shell, pd, px
 
-    # 1. rank random candidates with one forward pass each, keep the best as starting points
-    z = _starting_points(G, dtype, dev, spec.z_dim, s, losses).requires_grad_(True)
+    # 1. the given start, else rank random candidates with one forward pass each and keep the best
+    if start is not None:
+        z = torch.as_tensor(start, dtype=torch.float32).reshape(-1, spec.z_dim).to(dev).clone()
+        with torch.no_grad():
+            yield Step(0.0, to_uint8(G(z[:1].to(dtype)).float())[0])
+    else:
+        z = _starting_points(G, dtype, dev, spec.z_dim, s, losses)
+    z.requires_grad_(True)
 
     # 2. optimise them together; the step size decays on a cosine to 5 % of lr
     opt = torch.optim.Adam([z], lr=s.lr, betas=(0.9, 0.99))
-    best_loss = torch.full((s.restarts,), math.inf, device=dev)
+    best_loss = torch.full((len(z),), math.inf, device=dev)
     best_z = z.detach().clone()
     for step in range(s.steps):
         for g in opt.param_groups:

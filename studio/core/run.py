@@ -1,5 +1,6 @@
 """A run folder (= a project): config.json, metrics.jsonl, scan.json, samples/, checkpoints/, cache/, best.safetensors,
-upscaler.safetensors and upscaler-metrics.jsonl (the upscaler stage's file and curve).
+upscaler.safetensors and upscaler-metrics.jsonl (the upscaler stage's file and curve), encoder.safetensors and
+encoder-metrics.jsonl (the encoder stage's).
 
 The folder's layout is written here once (torch-free, so the window can read it before PyTorch loads):
 `RunFolder.exists()` is what makes a folder a project, `checkpoints()` lists its training checkpoints and
@@ -21,6 +22,7 @@ from .errors import StudioError
 
 BEST_NAME = "best.safetensors"                  # the EMA generator with the best quality so far
 UPSCALER_NAME = "upscaler.safetensors"          # the run's ×2/×4 upscaler (the best so far)
+ENCODER_NAME = "encoder.safetensors"            # the run's encoder: picture → latent (the best so far)
 CKPT_RE = re.compile(r"^ckpt-(\d{9})\.safetensors$")
 
 
@@ -64,6 +66,8 @@ class RunFolder:
     best_file = property(lambda self: self.path / BEST_NAME)
     upscaler_file = property(lambda self: self.path / UPSCALER_NAME)
     upscaler_metrics_file = property(lambda self: self.path / "upscaler-metrics.jsonl")   # one line per evaluation
+    encoder_file = property(lambda self: self.path / ENCODER_NAME)
+    encoder_metrics_file = property(lambda self: self.path / "encoder-metrics.jsonl")
 
     def exists(self) -> bool:
         """Whether this folder is a GAN Studio project (the one test: it has a config.json)."""

@@ -11,7 +11,6 @@ the same distance for Lanczos enlargements of those pairs, the line to beat); a 
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -21,8 +20,8 @@ import torch
 
 from ..checkpoint import CheckpointError, pack_module, pack_optimizer, read_file, save_file, unpack_module, \
     unpack_optimizer
-from ..errors import Cancelled
 from ..images import resize_lanczos
+from ..stage_loop import StageLoop, StageResult
 from .data import PairSampler, UpscalerError, to_tensor
 from .degrade import Degradation
 from .losses import PerceptualDistance, gradient_l1, l1
@@ -56,17 +55,7 @@ class UpscalerSettings:
         return UpscalerSpec(self.factor, self.width, self.depth)
 
 
-@dataclass
-class UpscalerResult:
-    steps: int
-    images_seen: int
-    best: float
-    reason: str                       # "finished" or "stopped"
-    curve: list[dict]
-
-
-def _noop(*_a, **_k):
-    return None
+UpscalerResult = StageResult                 # what a run of the stage returns
 
 
 def lanczos_l1(lr: torch.Tensor, hr: torch.Tensor) -> float:
@@ -77,14 +66,17 @@ def lanczos_l1(lr: torch.Tensor, hr: torch.Tensor) -> float:
     return float(l1(to_tensor(big), hr))
 
 
-class UpscalerTraining:
+class UpscalerTraining(StageLoop):
+    kind = "upscaler"
+
     def __init__(self, targets: np.ndarray, settings: UpscalerSettings, out_file: Path, state_file: Path | None,
                  meta: dict | None = None, device="cpu", on_record: Callable[[dict], None] | None = None):
         if targets.shape[1] < settings.factor * 8:
             raise UpscalerError("the pictures are too small to train an upscaler on")
-        self.s, self.device = settings, torch.device(device)
+        super().__init__(settings, on_record)
+        self.device = torch.device(device)
         self.out_file, self.state_file, self.meta = Path(out_file), state_file, dict(meta or {})
-        self.on_record = on_record or _noop
+        self.title = f"upscaler ×{settings.factor}"
         torch.manual_seed(settings.seed)
         self.net = CompactSR(settings.spec).to(self.device)
         if settings.tail_std > 0:
@@ -98,7 +90,6 @@ class UpscalerTraining:
         self.val = val.batch(24)
         self.lanczos = lanczos_l1(*self.val)
         self.perc = PerceptualDistance("lite0", self.device, depths=3) if settings.perceptual > 0 else None
-        self.step, self.seen, self.best, self.curve = 0, 0, float("inf"), []
         if state_file is not None and Path(state_file).is_file():
             self._resume(Path(state_file))
 
@@ -126,70 +117,25 @@ class UpscalerTraining:
         with torch.no_grad():
             for pe, p in zip(self.ema.parameters(), self.net.parameters()):
                 pe.lerp_(p, 1 - self.s.ema if self.step > 50 else 1.0)
-        self.step += 1
-        self.seen += self.s.batch
         return float(loss.detach())
 
     @torch.no_grad()
-    def validate(self) -> float:
-        return float(self.loss(self.ema, *self.val))
+    def validate(self) -> tuple[float, dict]:
+        """The EMA net's loss on the fixed pairs, and Lanczos's (the line to beat)."""
+        return float(self.loss(self.ema, *self.val)), {"lanczos": self.lanczos}
 
-    # ------------------------------------------------------------------ the loop
-    def _budget(self):
-        """(done, total, finished?) for the progress bar and the stop."""
-        t0, c0, s0 = time.monotonic(), time.process_time(), self.step
-        s = self.s
+    def has_best(self) -> bool:
+        return self.out_file.is_file()
 
-        def check():
-            if s.steps:
-                return self.step - s0, s.steps, self.step - s0 >= s.steps
-            if s.cpu_seconds:
-                used = time.process_time() - c0
-                return int(used), int(s.cpu_seconds), used >= s.cpu_seconds
-            used = time.monotonic() - t0 - self.paused_seconds
-            total = s.minutes * 60 if s.minutes else 0
-            return int(used), int(total), bool(total) and used >= total
-        return check
-
-    def run(self, job=None) -> UpscalerResult:
-        check, progress = getattr(job, "check", _noop), getattr(job, "progress", _noop)
-        self.paused_seconds = self.trained_seconds = 0.0   # the minutes budget counts training, not pauses
-        budget, start = self._budget(), time.monotonic()
-        reason = "finished"
-        try:
-            while True:
-                t = time.monotonic()
-                check()                                      # waits here while paused
-                self.paused_seconds += time.monotonic() - t
-                loss = self.train_step()
-                if self.step % self.s.eval_every == 0:
-                    self._evaluate(loss)
-                self.trained_seconds = time.monotonic() - start - self.paused_seconds
-                done, total, over = budget()
-                progress(done, max(total, done), f"upscaler ×{self.s.factor}: step {self.step}, loss {loss:.4f}")
-                if over:
-                    break
-        except (Cancelled, KeyboardInterrupt):
-            reason = "stopped"
-        if self.step % self.s.eval_every:
-            self._evaluate(float("nan"))
-        if self.state_file is not None:
-            self._save_state(Path(self.state_file))
-        return UpscalerResult(self.step, self.seen, self.best, reason, self.curve)
-
-    def _evaluate(self, loss: float) -> None:
-        val = self.validate()
-        rec = {"kind": "upscaler", "step": self.step, "images_seen": self.seen, "loss": loss, "val": val,
-               "lanczos": self.lanczos, "time": time.time()}
-        self.curve.append(rec)
-        self.on_record(rec)
-        if val < self.best or not self.out_file.is_file():
-            self.best = min(self.best, val)
-            save_upscaler(self.out_file, self.ema, {**self.meta, "images_seen": self.seen, "steps": self.step,
-                                                    "val_loss": val})
+    def save_best(self, score: float) -> None:
+        save_upscaler(self.out_file, self.ema, {**self.meta, "images_seen": self.seen, "steps": self.step,
+                                                "val_loss": score})
 
     # ------------------------------------------------------------------ stopping and resuming
-    def _save_state(self, path: Path) -> None:
+    def save_state(self) -> None:
+        if self.state_file is None:
+            return
+        path = Path(self.state_file)
         tensors = {**pack_module("net", self.net), **pack_module("ema", self.ema)}
         opt, groups = pack_optimizer("opt", self.opt)
         tensors.update(opt)
