@@ -36,7 +36,7 @@ def _noop(*_a, **_k):
 
 
 class StageLoop:
-    kind = "stage"                    # the records' "kind"
+    record_kind = "stage"             # the records' "kind"
     title = "stage"                   # the progress text's first word(s)
 
     def __init__(self, settings, on_record: Callable[[dict], None] | None = None):
@@ -111,7 +111,7 @@ class StageLoop:
 
     def evaluate(self, loss: float) -> dict:
         val, extra = self.validate()
-        rec = {"kind": self.kind, "step": self.step, "images_seen": self.seen, "loss": loss, "val": val, **extra,
+        rec = {"kind": self.record_kind, "step": self.step, "images_seen": self.seen, "loss": loss, "val": val, **extra,
                "time": time.time()}
         self.curve.append(rec)
         self.on_record(rec)

@@ -55,7 +55,7 @@ class EncoderSettings:
 
 
 class EncoderTraining(StageLoop):
-    kind = "encoder"
+    record_kind = "encoder"
     title = "encoder"
 
     def __init__(self, model, real: np.ndarray | None, settings: EncoderSettings, out_file: Path,

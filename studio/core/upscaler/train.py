@@ -67,7 +67,7 @@ def lanczos_l1(lr: torch.Tensor, hr: torch.Tensor) -> float:
 
 
 class UpscalerTraining(StageLoop):
-    kind = "upscaler"
+    record_kind = "upscaler"
 
     def __init__(self, targets: np.ndarray, settings: UpscalerSettings, out_file: Path, state_file: Path | None,
                  meta: dict | None = None, device="cpu", on_record: Callable[[dict], None] | None = None):
