@@ -8,7 +8,8 @@ from PIL import Image
 
 from studio.core.checkpoint import load_generator
 from studio.core.errors import Cancelled
-from studio.core.invert import Framing, InvertError, InvertSettings, blend_weights, invert, read_mask, restore
+from studio.core.invert import InvertError, InvertSettings, invert, read_mask
+from studio.core.restore import Framing, blend_weights, restore
 from studio.core.latent import seed_to_z
 from studio.core.pngmeta import read_png_meta
 

@@ -121,7 +121,8 @@ def run_restore(args) -> int:
 
     from .common import CliError
     from studio.core.files import atomic_path
-    from studio.core.invert import Framing, InvertError, load_original, read_mask, restore
+    from studio.core.invert import InvertError, load_original, read_mask
+    from studio.core.restore import Framing, restore
     from studio.session.upscaling import UpscalerError, enlarge, enlarging, upscaler_for
     if not args.mask:
         raise CliError("restore needs --mask MASK.png: an image the size of IMAGE, white where pixels are missing "

@@ -23,7 +23,7 @@ from studio.core.explore import LatentState
 from studio.core.files import atomic_path
 from studio.core.images import fit_square
 from studio.core.invert import InvertSettings, load_original, search
-from studio.core.invert import restore_steps as core_restore_steps
+from studio.core.restore import restore_steps as core_restore_steps
 from studio.core.run import find_config
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")

@@ -250,7 +250,8 @@ def test_the_window_never_widens_itself_while_restoring(window, qtbot, tmp_path)
 def test_restore_paints_on_and_gives_back_the_photo_at_its_own_size(window, qtbot, tmp_path, monkeypatch):
     """Issue 27: the brush paints on the 128×96 photo itself, not on a 32 px copy; the result and the export
     are 128×96 with every pixel beyond the feathered seam the photo's."""
-    from studio.core.invert import InvertSettings, blend_weights
+    from studio.core.invert import InvertSettings
+    from studio.core.restore import blend_weights
     from studio.session import image_search as search
     w, ws = window
     quick = search.restore_steps
