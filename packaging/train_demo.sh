@@ -14,14 +14,18 @@
 # the font's bitmaps are 109 px, so the pictures hold no more than ×2 of the 64 px model (no ×4, as for any folder
 # whose pictures are too small).
 #
-# Usage: packaging/train_demo.sh [WORK_DIR] [EMOJI_KIMG] [FACES_KIMG] [UPSCALER_STEPS]   (from the repository root)
-#        A stage whose run folder exists is not trained again; EMOJI_KIMG=0 FACES_KIMG=0 only exports;
-#        UPSCALER_STEPS=0 keeps the shipped upscaler.
+# Then its encoder (issue 29): picture → latent, learnt from the shipped model's own pictures and the 131 faces at
+# 64 px, so Find Image and Restore on the demo take a second.
+#
+# Usage: packaging/train_demo.sh [WORK_DIR] [EMOJI_KIMG] [FACES_KIMG] [UPSCALER_STEPS] [ENCODER_STEPS]
+#        (from the repository root). A stage whose run folder exists is not trained again; EMOJI_KIMG=0
+#        FACES_KIMG=0 only exports; UPSCALER_STEPS=0 keeps the shipped upscaler, ENCODER_STEPS=0 the encoder.
 set -eu
 WORK=${1:-/tmp/demo_train}
 EMOJI_KIMG=${2:-120}
 FACES_KIMG=${3:-150}
 UPSCALER_STEPS=${4:-4000}
+ENCODER_STEPS=${5:-1200}
 PY=${PY:-.venv/bin/python}
 FONT=${FONT:-/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf}
 mkdir -p "$WORK/emoji" "$WORK/faces"
@@ -133,5 +137,31 @@ meta = {"model_resolution": 64, "model_channels": 3, "training_images": len(targ
 out = Path("studio/resources/models/demo.upscaler.safetensors")
 res = UpscalerTraining(targets, s, out, None, meta).run()
 print(f"wrote {out}: x2, {res.steps} steps, {res.images_seen} crops, best validation L1 {res.best:.4f}")
+PYEOF
+fi
+
+# 5. The demo's encoder: the encoder stage's own training (studio/core/encoder) for the shipped model, with the
+#    131 faces at the model's 64 px as the real pictures, a fixed number of steps and seed, stored in fp16 beside
+#    the model as demo.encoder.safetensors.
+if [ "$ENCODER_STEPS" != 0 ]; then
+"$PY" - "$WORK/faces" "$ENCODER_STEPS" <<'PYEOF'
+import sys
+from pathlib import Path
+import torch
+from studio.core.checkpoint import load_generator
+from studio.core.dataset import iter_files
+from studio.core.encoder import EncoderSettings, EncoderTraining, load_encoder, save_encoder
+from studio.core.upscaler import load_targets
+torch.set_num_threads(2)
+model = load_generator("studio/resources/models/demo.safetensors", "cpu")
+real = load_targets(sorted(iter_files(Path(sys.argv[1]))), 64)
+s = EncoderSettings(minutes=0, steps=int(sys.argv[2]), seed=7)
+out = Path("studio/resources/models/demo.encoder.safetensors")
+meta = {"model_file": "demo.safetensors", "training_images": len(real),
+        "data": "the demo model's own pictures and the Noto Color Emoji faces (SIL OFL 1.1) at 64 px"}
+res = EncoderTraining(model, real, s, out, None, meta).run()
+enc = load_encoder(out)
+save_encoder(out, enc.net, enc.meta, half=True)              # fp16 on disk: half the size, the same guesses
+print(f"wrote {out}: {res.steps} steps, {res.images_seen} pictures, the model's own found {res.best:.4f} off")
 PYEOF
 fi

@@ -14,7 +14,7 @@ import sys
 from .commands.common import CliError, ProgressPrinter, positive, scan_progress  # noqa: F401  (for commands)
 
 # Command modules under studio/commands/, in the order `ganstudio --help` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("train", "generate", "demo_data", "animate", "evaluate", "invert", "upscaler")
+COMMAND_MODULES: tuple[str, ...] = ("train", "generate", "demo_data", "animate", "evaluate", "invert", "upscaler", "encoder")
 _positive = positive                      # older command modules import these names from here
 
 

@@ -224,3 +224,19 @@ def upscaler_of(model, factor):
         upscale(None, factor, None)             # raises the sentence
     up.check_factor(factor)
     return up
+
+
+def stage_printer():
+    """A stage's progress on stderr (done/total seconds and its text): one line, or every 10 s when piped."""
+    stream = sys.stderr
+    tty = stream.isatty()
+    last = {"t": -10}
+
+    def show(done: int, total: int, text: str) -> None:
+        if tty:
+            stream.write(f"\r{done}/{total} s  {text}   ")
+            stream.flush()
+        elif done - last["t"] >= 10 or done >= total:
+            last["t"] = done
+            stream.write(f"{done}/{total} s  {text}\n")
+    return show

@@ -16,11 +16,14 @@ from pathlib import Path
 def _settings_args(p) -> None:
     from .common import positive as _positive
     from studio.core.invert import InvertSettings
-    d = InvertSettings()
-    p.add_argument("--steps", type=_positive(int), default=d.steps, metavar="N",
-                   help=f"optimisation steps (default {d.steps}; more = closer, slower)")
+    d, r = InvertSettings(), InvertSettings.refining()
+    p.add_argument("--steps", type=_positive(int), metavar="N",
+                   help=f"search steps (default {r.steps} from the encoder's guess, {d.steps} for the full search; "
+                        "more = closer, slower)")
+    p.add_argument("--full", action="store_true", help="the full search from random starting points, not from the "
+                   "run's encoder (closer on pictures unlike the model's, several seconds each)")
     p.add_argument("--restarts", type=_positive(int), default=d.restarts, metavar="K",
-                   help=f"starting points searched together, the best kept (default {d.restarts})")
+                   help=f"the full search's starting points searched together, the best kept (default {d.restarts})")
     p.add_argument("--seed", type=int, default=0, help="seed of the random starting points")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
 
@@ -61,8 +64,15 @@ def _load(args):
     cfg = find_config(Path(args.model), model)
     fit = args.fit or (cfg.fit if cfg else "crop")
     background = cfg.background_rgb if cfg else (255, 255, 255)
-    settings = InvertSettings(steps=args.steps, restarts=args.restarts, seed=args.seed).validate()
-    return model, fit, background, settings
+    from studio.session.image_search import search_start
+    full = InvertSettings(steps=args.steps or InvertSettings.steps, restarts=args.restarts, seed=args.seed)
+    how = search_start(model, None if args.steps is None else full, args.full)
+    if how.guess is None:                        # the full search: the flags' settings
+        how.settings = full
+    how.settings.validate()
+    if how.note:
+        print(f"note: {how.note}")
+    return model, fit, background, how
 
 
 def _progress_bar(label: str):
@@ -82,10 +92,11 @@ def _progress_bar(label: str):
 def run_invert(args) -> int:
     from .common import CliError
     from studio.core.explore import LatentState, state_to_meta
-    from studio.core.invert import InvertError, invert, prepare_image
+    from studio.core.invert import InvertError, drive, prepare_image, search
     from studio.core.pngmeta import save_png
     from studio.session.image_search import judge_match
-    model, fit, background, settings = _load(args)
+    model, fit, background, how = _load(args)
+    settings = how.settings
     spec = model.spec
     out = Path(args.out)
     targets = []
@@ -98,11 +109,12 @@ def run_invert(args) -> int:
         except InvertError as e:
             raise CliError(str(e)) from None
     out.mkdir(parents=True, exist_ok=True)
-    print(f"model: {model.path} ({spec.arch}, {spec.resolution} px); {settings.steps} steps, "
-          f"{settings.restarts} starting points")
+    start = "the encoder's guess" if how.guess else f"{settings.restarts} starting points"
+    print(f"model: {model.path} ({spec.arch}, {spec.resolution} px); {settings.steps} steps from {start}")
     for path, target in targets:
         t0 = time.perf_counter()
-        res = invert(model, target, settings, progress=_progress_bar(path.name))
+        z0 = how.guess(target) if how.guess else None
+        res = drive(search(model, target, settings, start=z0), _progress_bar(path.name), None)
         state = LatentState(base=res.z, label=f"found from {path.name}")
         meta = state_to_meta(state, model, res.z)
         meta["inversion"] = {"source": path.name, "perceptual_distance": round(res.distance, 5),
@@ -128,7 +140,7 @@ def run_restore(args) -> int:
         raise CliError("restore needs --mask MASK.png: an image the size of IMAGE, white where pixels are missing "
                        "or damaged and black elsewhere (paint one in any editor, or use the Restore tool in the "
                        "window's Explore workspace)")
-    model, fit, background, settings = _load(args)
+    model, fit, background, how = _load(args)
     spec = model.spec
     for p in (args.image, args.mask):
         if not Path(p).is_file():
@@ -154,8 +166,9 @@ def run_restore(args) -> int:
         up = None
     t0 = time.perf_counter()
     try:
-        res = restore(model, original, mask, settings, args.feather, progress=_progress_bar(Path(args.image).name),
-                      fit=fit, background=background, enlarge=lambda im, bw, bh: enlarge(im, bw, bh, up))
+        res = restore(model, original, mask, how.settings, args.feather,
+                      progress=_progress_bar(Path(args.image).name), fit=fit, background=background,
+                      enlarge=lambda im, bw, bh: enlarge(im, bw, bh, up), guess=how.guess)
     except InvertError as e:
         raise CliError(str(e)) from None
     out = Path(args.out)

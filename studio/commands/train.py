@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..core.config import CLASS_MODES
 from ..core.models.registry import ARCHITECTURES, arch_names
-from ..session.settings import CPU_KIMG, UPSCALER_MINUTES
+from ..session.settings import CPU_KIMG, ENCODER_MINUTES, UPSCALER_MINUTES
 from .common import (DEVICE_CHOICES, CliError, ProgressPrinter, add_launch_args, launch, launching, positive,
                      replica_printer, scan_progress, stop_on_signals)
 
@@ -34,6 +34,9 @@ def add_parser(sub) -> None:
     t.add_argument("--upscaler-minutes", dest="upscaler_minutes", type=not_negative, metavar="M",
                    help="then learn the run's ×2/×4 upscaler from the full-size pictures for M minutes (0: none; "
                         f"default: {UPSCALER_MINUTES['cpu']:g} on a CPU where the pictures allow ×2 or more)")
+    t.add_argument("--encoder-minutes", dest="encoder_minutes", type=not_negative, metavar="M",
+                   help="then learn the run's encoder (finds pictures in the model in a second) for M minutes "
+                        f"(0: none; default: {ENCODER_MINUTES['cpu']:g} on a CPU)")
     t.add_argument("--device", default="auto", choices=DEVICE_CHOICES)
     t.add_argument("--seed", type=int)
     t.add_argument("--augment", dest="augment", action="store_true", default=None,
@@ -119,7 +122,8 @@ def base_config(args):
 # flags that set a suggested setting: given, they are kept as the artist's choice (settings.suggested)
 _CHOSEN = {"resolution": ("resolution",), "arch": ("arch",), "batch": ("batch",), "width": ("width",),
            "lr": ("lr_g", "lr_d"), "augment": ("augment",), "kimg": ("kimg", "minutes"),
-           "minutes": ("kimg", "minutes"), "upscaler_minutes": ("upscaler_minutes",)}
+           "minutes": ("kimg", "minutes"), "upscaler_minutes": ("upscaler_minutes",),
+           "encoder_minutes": ("encoder_minutes",)}
 
 
 def class_rule(text):
@@ -146,7 +150,8 @@ def config_from_args(args, count: int, device_type: str, upscale=None):
     from studio.session.settings import suggested
     base = base_config(args)
     edited = {key for flag, keys in _CHOSEN.items() if getattr(args, flag) is not None for key in keys}
-    for name in ("resolution", "arch", "batch", "seed", "width", "r1_gamma", "augment", "upscaler_minutes"):
+    for name in ("resolution", "arch", "batch", "seed", "width", "r1_gamma", "augment", "upscaler_minutes",
+                 "encoder_minutes"):
         if getattr(args, name) is not None:
             setattr(base, name, getattr(args, name))
     if args.lr is not None:
@@ -239,6 +244,8 @@ def _train_main(args, world, world_device) -> int:
     if cfg.upscaler_minutes:
         print(f"then the upscaler: ×{upscale.factor} for {cfg.upscaler_minutes:g} min" +
               (f" ({upscale.note})" if upscale.note else "") if upscale.factor else f"warning: {upscale.text}")
+    if cfg.encoder_minutes:
+        print(f"then the encoder: {cfg.encoder_minutes:g} min")
     print(f"run folder: {show_path(project.path.resolve())}", flush=True)
     session = TrainingSession(project, _prefs(args), device=args.device, quality=args.quality, world=world,
                               world_device=world_device)

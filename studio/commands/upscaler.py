@@ -1,10 +1,9 @@
 """`ganstudio upscaler RUN` (train the run's upscaler) and `ganstudio upscale RUN IMAGE… --out DIR`."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from .common import DEVICE_CHOICES, CliError, positive, stop_on_signals
+from .common import DEVICE_CHOICES, CliError, positive, stage_printer, stop_on_signals
 
 
 def add_parser(sub) -> None:
@@ -28,21 +27,6 @@ def add_parser(sub) -> None:
     s.set_defaults(func=run_upscale)
 
 
-def _printer():
-    stream = sys.stderr
-    tty = stream.isatty()
-    last = {"t": -10}
-
-    def show(done: int, total: int, text: str) -> None:
-        if tty:
-            stream.write(f"\r{done}/{total} s  {text}   ")
-            stream.flush()
-        elif done - last["t"] >= 10 or done >= total:
-            last["t"] = done
-            stream.write(f"{done}/{total} s  {text}\n")
-    return show
-
-
 def run_upscaler(args) -> int:
     from studio.session.devices import resolve_device
     from studio.session.jobs import Job
@@ -52,7 +36,7 @@ def run_upscaler(args) -> int:
         print(f"note: {plan.note}")
     print(f"learning ×{plan.factor} from {len(plan.files)} pictures for {args.minutes:g} min")
     job = Job(interval=1.0)
-    job.on_progress(_printer())
+    job.on_progress(stage_printer())
     with stop_on_signals(job.cancel, lambda: job.cancelled, "stopping: the best upscaler so far is kept "
                          "(press Ctrl-C again to abort)"):
         res = train_upscaler(args.run, job, args.minutes, plan.factor, resolve_device(args.device), plan=plan)

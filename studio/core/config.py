@@ -56,6 +56,7 @@ class TrainConfig:
     kimg: float = 0.0                 # stop after this many thousand images (0 = use minutes)
     minutes: float = 0.0              # stop after this many minutes (0 and kimg 0 = until stopped)
     upscaler_minutes: float = 0.0     # then learn the run's ×2/×4 upscaler for this long (0 = no upscaler stage)
+    encoder_minutes: float = 0.0      # then its encoder (picture → latent) for this long (0 = no encoder stage)
     # bookkeeping
     seed: int = 0
     device: str = "auto"
@@ -102,6 +103,8 @@ class TrainConfig:
             raise ConfigError("batch size must be at least 1")
         if not self.upscaler_minutes >= 0:
             raise ConfigError(f"the upscaler's minutes must be 0 (no upscaler) or more, not {self.upscaler_minutes}")
+        if not self.encoder_minutes >= 0:
+            raise ConfigError(f"the encoder's minutes must be 0 (no encoder) or more, not {self.encoder_minutes}")
         if self.z_dim < 1 or self.width < 1:
             raise ConfigError("z_dim and width must be positive")
         if self.classes not in CLASS_MODES:

@@ -77,6 +77,7 @@ class InvertSettings:
 class Step:
     fraction: float              # of the search done
     preview: np.ndarray | None   # uint8 (H, W, C): the best reconstruction so far (every preview_every steps)
+    note: str = ""               # something the caller says once (the session: how the search started)
 
 
 @dataclass

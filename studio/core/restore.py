@@ -167,13 +167,15 @@ def restore(model, target: np.ndarray, mask: np.ndarray, settings: InvertSetting
 
 def restore_steps(model, target: np.ndarray, mask: np.ndarray, settings: InvertSettings | None = None,
                   feather: float | None = None, fit: str = "crop", background=(255, 255, 255),
-                  enlarge: Callable | None = None, previews: str = "fill"):
+                  enlarge: Callable | None = None, previews: str = "fill", guess: Callable | None = None):
     """restore() as a generator of Steps, returning the RestoreResult. The search runs at the model's size; the
     fill is enlarged to the picture's by `enlarge(fill, width, height)` (default Lanczos) and blended in.
-    previews: "fill" (the model's picture) or "blended" (the whole picture with the fill so far, Lanczos)."""
+    previews: "fill" (the model's picture) or "blended" (the whole picture with the fill so far, Lanczos).
+    guess(fitted target) → the latent the search starts from (the run's encoder), else random candidates."""
     spec = model.spec
     plan = RestorePlan(target, mask, spec.resolution, fit, background, feather)
-    steps = search(model, plan.target, settings, plan.model_mask)
+    start = guess(plan.target) if guess is not None else None
+    steps = search(model, plan.target, settings, plan.model_mask, start)
     while True:
         try:
             step = next(steps)
@@ -181,6 +183,6 @@ def restore_steps(model, target: np.ndarray, mask: np.ndarray, settings: InvertS
             res = done.value
             break
         if previews == "blended" and step.preview is not None:
-            step = Step(step.fraction, plan.compose(step.preview))
+            step = Step(step.fraction, plan.compose(step.preview), step.note)
         yield step
     return RestoreResult(plan.compose(res.image, enlarge), res.image, res)

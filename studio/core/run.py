@@ -210,6 +210,19 @@ def run_of(path: Path | str) -> RunFolder | None:
     return None
 
 
+def companion_file(model_or_path, file_name: str) -> Path:
+    """Where a model's companion file (the upscaler's, the encoder's: `file_name`) is or would be written: in the
+    run folder the model belongs to (or that is given), else beside a loose NAME.safetensors as NAME.`file_name`
+    (the bundled demo model's `demo.upscaler.safetensors`)."""
+    path = Path(getattr(model_or_path, "path", model_or_path))
+    run = run_of(path) if path.exists() else None
+    if run is not None:
+        return run.path / file_name
+    if path.is_dir():
+        return path / file_name
+    return path.with_name(f"{path.stem}.{file_name}")
+
+
 def find_config(path: Path | str, model=None) -> TrainConfig | None:
     """The training settings behind a model: its run's config.json, else those recorded in the file."""
     run = run_of(path)

@@ -27,6 +27,7 @@ from .dialogs import open_file, open_folder
 from .dataset_view import DatasetView
 from .widgets.column import ScrollColumn
 from .widgets.elided_label import ElidedLabel
+from .widgets.fields import minutes_box, narrow_combo
 from .widgets.icons import icon
 from .worker import Slot, Worker, wait_all
 
@@ -92,7 +93,7 @@ class ProjectPage(QWidget):
             w.currentIndexChanged.connect(self._edited)
         for w in (self.w_mirror, self.w_augment):
             w.toggled.connect(self._edited)
-        for w in (self.w_duration, self.w_batch, self.w_upscaler):
+        for w in (self.w_duration, self.w_batch, self.w_upscaler, self.w_encoder):
             w.editingFinished.connect(self._edited)
 
     def _side_panel(self) -> QWidget:
@@ -140,9 +141,9 @@ class ProjectPage(QWidget):
         self.btn_folder.clicked.connect(self._choose_folder)
         f.addRow(self.folder_label)
         f.addRow(self.btn_folder)
-        self.w_resolution = self._combo([(r, f"{r} × {r} px") for r in RESOLUTIONS])
-        self.w_fit = self._combo(FITS)
-        self.w_channels = self._combo(CHANNELS)
+        self.w_resolution = narrow_combo([(r, f"{r} × {r} px") for r in RESOLUTIONS])
+        self.w_fit = narrow_combo(FITS)
+        self.w_channels = narrow_combo(CHANNELS)
         self.w_mirror = QCheckBox("Mirror images (random flips)")
         f.addRow("Size", self.w_resolution)
         f.addRow("Fit", self.w_fit)
@@ -154,7 +155,7 @@ class ProjectPage(QWidget):
         model = QGroupBox("Model")
         f2 = QFormLayout(model)
         f2.setRowWrapPolicy(QFormLayout.WrapAllRows)        # captions above: the architecture's label is never cut
-        self.w_arch = self._combo(architecture_choices())
+        self.w_arch = narrow_combo(architecture_choices())
         self.w_arch.setSizeAdjustPolicy(QComboBox.AdjustToContents)          # its text is never cut
         f2.addRow("Architecture", self.w_arch)
         start = QVBoxLayout()
@@ -185,11 +186,11 @@ class ProjectPage(QWidget):
         self.w_augment.setToolTip("Recommended for fewer than ~5,000 images: stops the discriminator memorising.")
         dur = QHBoxLayout()
         self.w_duration = QDoubleSpinBox(decimals=1, minimum=0.1, maximum=1e6, singleStep=1.0)
-        self.w_unit = self._combo((("kimg", "thousand images"), ("minutes", "minutes")))
+        self.w_unit = narrow_combo((("kimg", "thousand images"), ("minutes", "minutes")))
         dur.addWidget(self.w_duration, 1)
         dur.addWidget(self.w_unit, 1)
         self.w_batch = QSpinBox(minimum=1, maximum=1024)
-        self.w_precision = self._combo(PRECISIONS)
+        self.w_precision = narrow_combo(PRECISIONS)
         self.w_precision.setToolTip("bf16 mixed precision is about 1.7-2x faster on GPUs from Ampere on and on CPUs "
                                     "with AVX512-BF16 or AMX, with slightly different numbers. Automatic uses it "
                                     "where the hardware has it; fp32 keeps full precision everywhere.")
@@ -198,10 +199,9 @@ class ProjectPage(QWidget):
         f3.addRow("Batch size", self.w_batch)
         f3.addRow("Precision", self.w_precision)
         up = QHBoxLayout()
-        self.w_upscaler = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=600.0, singleStep=1.0, suffix=" min",
-                                         specialValueText="None", objectName="UpscalerMinutes")
-        self.w_upscaler.setToolTip("After the GAN, learn an upscaler (×2 / ×4) from the folder's full-size pictures "
-                                   "for this long, so Explore and Export can make larger pictures. 0: none.")
+        self.w_upscaler = minutes_box("UpscalerMinutes", "After the GAN, learn an upscaler (×2 / ×4) from the "
+                                       "folder's full-size pictures for this long, so Explore and Export can make "
+                                       "larger pictures. 0: none.")
         self.w_factor = QLabel("", objectName="UpscalerFactor")
         up.addWidget(self.w_upscaler, 1)
         up.addWidget(self.w_factor)
@@ -209,16 +209,10 @@ class ProjectPage(QWidget):
         self.w_upscale_note.setProperty("role", "caption")
         f3.addRow("Upscaler", up)
         f3.addRow(self.w_upscale_note)
+        self.w_encoder = minutes_box("EncoderMinutes", "Then learn an encoder for this long: Find Image and Restore "
+                                      "start from its guess and take about a second instead of several. 0: none.")
+        f3.addRow("Encoder", self.w_encoder)
         return train
-
-    @staticmethod
-    def _combo(items) -> QComboBox:
-        c = QComboBox()
-        c.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)   # shrink to the panel, not grow
-        c.setMinimumContentsLength(12)
-        for data, text in items:
-            c.addItem(text, data)
-        return c
 
     # ------------------------------------------------------------------ config <-> widgets
     def apply_config(self, cfg, record: bool = False) -> None:
@@ -245,6 +239,7 @@ class ProjectPage(QWidget):
             self.w_duration.setValue(float(d[unit] or 20.0))
             self.w_batch.setValue(int(d["batch"]))
             self.w_upscaler.setValue(float(d.get("upscaler_minutes") or 0.0))
+            self.w_encoder.setValue(float(d.get("encoder_minutes") or 0.0))
             self.folder_label.setText(d["data_dir"] or "—")
             init = d.get("init_from") or ""
             self.w_init.setText(_model_name(init) if init else "A new model")
@@ -268,7 +263,8 @@ class ProjectPage(QWidget):
         d.update(resolution=self.w_resolution.currentData(), fit=self.w_fit.currentData(),
                  channels=self.w_channels.currentData(), mirror=self.w_mirror.isChecked(),
                  augment=self.w_augment.isChecked(), batch=self.w_batch.value(),
-                 precision=self.w_precision.currentData(), upscaler_minutes=self.w_upscaler.value())
+                 precision=self.w_precision.currentData(), upscaler_minutes=self.w_upscaler.value(),
+                 encoder_minutes=self.w_encoder.value())
         unit = self.w_unit.currentData()
         d["kimg"], d["minutes"] = (self.w_duration.value(), 0.0) if unit == "kimg" else (0.0, self.w_duration.value())
         cfg = TrainConfig(**{k: v for k, v in d.items() if k != "sample_grid"})
@@ -446,3 +442,4 @@ class ProjectPage(QWidget):
         self._draft = SettingsDraft()
         self.why.setText("")
         self._validate()
+

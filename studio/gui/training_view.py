@@ -6,8 +6,8 @@ every metric point since the last drain goes to the curves in one go, so the win
 a second however fast training runs. The state shown is always the session's own.
 
 Under the curves, the Missing strip shows the pictures the newest quality measurement found no sample near.
-A run's upscaler stage (after the GAN) shows as "Training the upscaler ×4 — 2:13 left" with its own small curve
-(widgets.upscaler_curve); a trained run without an upscaler offers "Learn upscaler" (the stage alone).
+A run's stages after the GAN show as "Training the upscaler ×4 — 2:13 left" with their own small curves
+(widgets.stage_curve); a trained run without an upscaler or encoder offers "Learn upscaler" / "Learn encoder".
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QMessageBox, QProgre
 from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, Samples, StepMetrics
 from studio.session.events import (ProjectChanged, ScanProgress, StageFinished, StageProgress, StageRecord,
                                    StageStarted, StateChanged, TrainingStarted)
+from studio.session.stages import STAGES, stage_names
 from studio.session.training import TrainingState
 
 from .dialogs import save_file
@@ -29,8 +30,8 @@ from .widgets.curves import CurvePanel
 from .widgets.elided_label import ElidedLabel
 from .widgets.icons import icon
 from .widgets.missing_strip import MissingStrip
-from .widgets.stat import stat_block
-from .widgets.upscaler_curve import UpscalerCurve
+from .widgets.stat import fmt_duration, fmt_images, stat_block
+from .widgets.stage_curve import StageCurve
 from .worker import Mailbox, Worker
 
 FPS = 30
@@ -44,19 +45,6 @@ END_TEXT = {"done": "Finished — the requested duration was reached", "stopped"
 def _newest_progress(last, new) -> bool:
     """In the mailbox, a scan or stage progress replaces the one just before it: only the newest counts."""
     return isinstance(new, (ScanProgress, StageProgress)) and type(last) is type(new)
-
-
-def fmt_duration(sec) -> str:
-    if sec is None:
-        return "—"
-    sec = int(round(sec))
-    h, rem = divmod(sec, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h} h {m:02d} min" if h else (f"{m} min {s:02d} s" if m else f"{s} s")
-
-
-def fmt_images(n: float) -> str:
-    return f"{n / 1e6:.2f} M" if n >= 1e6 else (f"{n / 1e3:.1f} k" if n >= 1e4 else f"{n:,.0f}")
 
 
 class TrainingView(QWidget):
@@ -110,10 +98,14 @@ class TrainingView(QWidget):
         self.btn_upscaler = QPushButton("Learn upscaler", objectName="LearnUpscaler",
                                         toolTip="Learn this run's ×2/×4 upscaler from the folder's full-size "
                                                 "pictures (a few minutes; pause and stop as for training)")
-        self.btn_upscaler.clicked.connect(self.learn_upscaler)
+        self.btn_upscaler.clicked.connect(lambda: self.learn("upscaler"))
+        self.btn_encoder = QPushButton("Learn encoder", objectName="LearnEncoder",
+                                       toolTip="Learn this run's encoder, so Find Image and Restore take about a "
+                                               "second (a few minutes; pause and stop as for training)")
+        self.btn_encoder.clicked.connect(lambda: self.learn("encoder"))
         self.btn_finish = QPushButton("Finish GAN", objectName="FinishGan",
-                                      toolTip="End the GAN now (a checkpoint is saved) and go on to learn the "
-                                              "upscaler")
+                                      toolTip="End the GAN now (a checkpoint is saved) and go on to what the "
+                                              "run learns after it (upscaler, encoder)")
         self.btn_finish.clicked.connect(self.finish)
         self.btn_explore.clicked.connect(lambda: self._explore_run(show=True))
         self.btn_start.clicked.connect(self.start_or_resume)
@@ -143,17 +135,19 @@ class TrainingView(QWidget):
         self.history = None                                # nothing to undo in this workspace
         self.samples = SampleHistory()
         self.samples.add_button(self.btn_explore)          # under the pictures it explores
-        self.samples.add_button(self.btn_upscaler)
-        self.samples.add_button(self.btn_finish)
+        for b in (self.btn_upscaler, self.btn_encoder, self.btn_finish):
+            self.samples.add_button(b)
         self.curves, self.missing = CurvePanel(), MissingStrip()    # the missing: pictures no sample resembles
-        self.upscaler_curve = UpscalerCurve()
+        self.stage_curves = {name: StageCurve(name) for name in STAGES}
+        self.upscaler_curve, self.encoder_curve = self.stage_curves["upscaler"], self.stage_curves["encoder"]
         right = QFrame()
         right.setProperty("role", "card")
         rl = QVBoxLayout(right)
         rl.setContentsMargins(6, 6, 6, 6)
         rl.addWidget(self.curves, 1)
         rl.addWidget(self.missing)
-        rl.addWidget(self.upscaler_curve)
+        for curve in self.stage_curves.values():
+            rl.addWidget(curve)
         split.addWidget(self.samples)
         split.addWidget(right)
         split.setStretchFactor(0, 5)
@@ -182,7 +176,8 @@ class TrainingView(QWidget):
         self.worker, self.target_kimg, self.last_step = None, None, None
         self.curves.clear()
         self.missing.show_record(None)
-        self.upscaler_curve.clear()
+        for curve in self.stage_curves.values():
+            curve.clear()
         self.stage_title = ""
         self.samples.clear()
         self.progress.setValue(0)
@@ -197,7 +192,8 @@ class TrainingView(QWidget):
         self.curves.add_records(project.metrics())
         self.curves.refresh()
         self.missing.show_record((project.metrics("quality") or [None])[-1], project)
-        self.upscaler_curve.add_records(project.upscaler_curve())
+        for name, curve in self.stage_curves.items():
+            curve.add_records(project.stage_curve(name))
         steps = project.metrics("step")
         if steps:
             self._show_stats(steps[-1])
@@ -233,13 +229,13 @@ class TrainingView(QWidget):
         self.worker.start()
         self._sync_buttons()
 
-    def learn_upscaler(self) -> None:
-        """The upscaler stage alone, for a trained run that has none (the run's minutes, else the suggestion's)."""
+    def learn(self, stage: str) -> None:
+        """One stage alone ("upscaler", "encoder") for a trained run (the run's minutes, else the suggestion's)."""
         if self.session is not None and not self.state.working and self.studio.project.trained:
-            self._launch(lambda session: session.run_upscaler())
+            self._launch(lambda session: session.run_stage(stage))
 
     def finish(self) -> None:
-        """End the GAN now and go on to the run's upscaler stage."""
+        """End the GAN now and go on to the run's stages after it."""
         if self.state.working and not self.stage_title:
             self.session.finish()
         self.drain()
@@ -282,8 +278,9 @@ class TrainingView(QWidget):
         self.btn_stop.setEnabled(s in (S.TRAINING, S.PAUSED, S.SCANNING))
         self.btn_explore.setEnabled(has and self.studio.project.model_file() is not None)
         self.btn_upscaler.setVisible(trained and not s.working and not self.studio.project.has_upscaler)
+        self.btn_encoder.setVisible(trained and not s.working and not self.studio.project.has_encoder)
         self.btn_finish.setVisible(s in (S.TRAINING, S.PAUSED) and not self.stage_title
-                                   and bool(self.studio.project.config().upscaler_minutes))
+                                   and bool(stage_names(self.studio.project.config())))
 
     # ------------------------------------------------------------------ the session's news (UI thread)
     def drain(self) -> None:
@@ -372,15 +369,14 @@ class TrainingView(QWidget):
         if self.state == S.TRAINING:
             self.state_label.setText(ev.title)
         if ev.note:
-            self.notice.emit(f"Upscaler: {ev.note}.", "info")
+            self.notice.emit(f"{ev.name.capitalize()}: {ev.note}.", "info")
 
     def _on_stage_progress(self, ev: StageProgress) -> None:
         if self.state != S.TRAINING:
             return                                       # paused / stopping: the state's own text stays
         self.progress.setValue(int(1000 * min(1.0, ev.done / max(ev.total, 1))))
         if ev.unit == "pictures":
-            self.state_label.setText(f"Preparing the upscaler: reading the full-size pictures… "
-                                     f"{ev.done:,} / {ev.total:,}")
+            self.state_label.setText(f"Preparing the {ev.name}: reading the pictures… {ev.done:,} / {ev.total:,}")
         elif ev.unit == "seconds":
             left = max(0, ev.total - ev.done)
             self.state_label.setText(f"{self.stage_title} — {left // 60}:{left % 60:02d} left")
@@ -389,7 +385,7 @@ class TrainingView(QWidget):
             self.state_label.setText(f"{self.stage_title} — step {ev.done:,} / {ev.total:,}")
 
     def _on_stage_record(self, ev: StageRecord) -> None:
-        self.upscaler_curve.add_records([ev.record])
+        self.stage_curves[ev.name].add_records([ev.record])
 
     def _on_stage_finished(self, ev: StageFinished) -> None:
         self.stage_title = ""
@@ -446,5 +442,6 @@ class TrainingView(QWidget):
 
     def theme_changed(self) -> None:
         self.curves.theme_changed()
-        self.upscaler_curve.theme_changed()
+        for curve in self.stage_curves.values():
+            curve.theme_changed()
         self.curves.add_records([])

@@ -5,7 +5,7 @@ yielded Steps, pause and cancel work between optimisation steps) and the command
 functions (studio/commands/invert.py).
 
     pic = fit_picture(doc, path)                        # fitted to the model by its training rules
-    result = yield from find_steps(doc, pic)            # on a worker
+    result = yield from find_steps(doc, pic)            # on a worker: from the encoder's guess, else the full search
     apply_found(doc, pic, result)                       # the found latent becomes the current one: one undo step
     judge_match(pic.name, result.distance, result.pixel_error)   # close / rough / poor, in words
     restored = yield from restore_steps(doc, pic, mask)  # mask at the picture's own size: the fill, enlarged by
@@ -13,7 +13,7 @@ functions (studio/commands/invert.py).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -22,10 +22,11 @@ from studio.core.errors import StudioError
 from studio.core.explore import LatentState
 from studio.core.files import atomic_path
 from studio.core.images import fit_square
-from studio.core.invert import InvertSettings, load_original, search
+from studio.core.invert import REFINE_LR, InvertSettings, load_original, search
 from studio.core.restore import restore_steps as core_restore_steps
 from studio.core.run import find_config
 
+ENCODER_START = "Started from the model's encoder"     # how a Step's note begins when the search did
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
 
 
@@ -52,8 +53,8 @@ class MatchVerdict:
 def judge_match(name: str, distance: float, pixel_error: float) -> MatchVerdict:
     """How good a search result is, in words: the window's Find bar and `ganstudio invert` say the same."""
     figures = f"perceptual distance {distance:.3f}, mean pixel difference {pixel_error:.1%}"
-    helps = ("More search steps or restarts (ganstudio invert --steps, --restarts) help a little; a model trained "
-             "on pictures like this one helps most.")
+    helps = ("The full search (Search closer; ganstudio invert --full) helps a little; a model trained on pictures "
+             "like this one helps most.")
     if pixel_error > POOR_PIXEL or distance > POOR_PERCEPTUAL:
         return MatchVerdict("poor", f"Only a poor match for {name}",
                             f"This is a poor match ({figures}): the model cannot make this picture; what it found "
@@ -119,11 +120,55 @@ def _own_model(doc):
     return load_generator(doc.model.path, doc.model.device)
 
 
-def find_steps(doc, picture: Picture, settings: InvertSettings | None = None):
-    """Generator: search the picture in the open model; yields core Steps, returns the InvertResult."""
+@dataclass
+class SearchStart:
+    """How a search begins: from the run's encoder (settings refine its guess for a few steps) or, without one, the
+    full search from random candidates; `note` says which and why, for the caller to say once per model."""
+    settings: InvertSettings
+    guess: object = None                   # callable(fitted uint8 picture) → latent, or None
+    note: str = ""
+
+
+def search_start(model, settings: InvertSettings | None = None, full: bool = False) -> SearchStart:
+    """Start from the model's encoder unless `full` (the closer, slower search) or it has none that serves it.
+    `settings` given: kept as they are (their steps refine the encoder's guess when it is used)."""
+    if full:
+        return SearchStart(settings or InvertSettings())
+    from .encoding import encoder_for
+    found = encoder_for(model)
+    if found.encoder is None:
+        return SearchStart(settings or InvertSettings(), None, found.note)
+    enc = found.encoder
+    settings = InvertSettings.refining() if settings is None else \
+        replace(settings, restarts=1, candidates=1, lr=REFINE_LR)
+    return SearchStart(settings, lambda image: enc.encode(image[None])[0],
+                       f"{ENCODER_START}, then {settings.steps} refining steps.")
+
+
+def _noted(steps, note: str):
+    """The steps, the first one carrying `note`; returns what `steps` returns."""
+    first = True
+    while True:
+        try:
+            step = next(steps)
+        except StopIteration as done:
+            return done.value
+        if first and note:
+            step = replace(step, note=note)
+        first = False
+        yield step
+
+
+def find_steps(doc, picture: Picture, settings: InvertSettings | None = None, full: bool = False):
+    """Generator: search the picture in the open model — from its encoder's guess when it has one (the first Step
+    previews that guess before any search step), else the full search; returns the InvertResult. The first Step's
+    note says how it started."""
     if doc.model is None:
         raise SearchError("Open a model first.")
-    return (yield from search(_own_model(doc), picture.image, settings))
+    model = _own_model(doc)
+    how = search_start(model, settings, full)
+    start = how.guess(picture.image) if how.guess is not None else None
+    return (yield from _noted(search(model, picture.image, how.settings, start=start), how.note))
 
 
 def apply_found(doc, picture: Picture, result) -> bool:
@@ -146,19 +191,21 @@ def _enlarger(model):
 
 
 def restore_steps(doc, picture: Picture, mask: np.ndarray, settings: InvertSettings | None = None,
-                  feather: float | None = None):
+                  feather: float | None = None, full: bool = False):
     """Generator: fill the mask (True = missing; the picture's own size) with the model's painting. The search
     runs at the model's size; each Step's preview is the whole picture with the fill found so far blended in.
     Returns the core RestoreResult: the picture at its own size, the fill enlarged by the model's upscaler (else
     Lanczos), every pixel beyond the feathered edge the original's."""
     if doc.model is None:
         raise SearchError("Open a model first.")
-    full = picture.full
-    if mask.shape != full.shape[:2]:
+    whole = picture.full
+    if mask.shape != whole.shape[:2]:
         raise SearchError("The mask does not fit the picture: paint it again.")
     model = _own_model(doc)
-    return (yield from core_restore_steps(model, full, mask, settings, feather, picture.fit, picture.background,
-                                          _enlarger(model), previews="blended"))
+    how = search_start(model, settings, full)
+    return (yield from _noted(core_restore_steps(model, whole, mask, how.settings, feather, picture.fit,
+                                                 picture.background, _enlarger(model), "blended", how.guess),
+                              how.note))
 
 
 def save_restored(path: Path | str, image: np.ndarray) -> Path:

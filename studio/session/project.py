@@ -156,9 +156,18 @@ class Project:
     def has_upscaler(self) -> bool:
         return self.run.upscaler_file.is_file()
 
+    @property
+    def has_encoder(self) -> bool:
+        return self.run.encoder_file.is_file()
+
     def upscaler_curve(self) -> list[dict]:
         """The upscaler stage's evaluations so far (session.upscaling.upscaler_curve, without loading PyTorch)."""
-        return self.run.read_metrics("upscaler", self.run.upscaler_metrics_file)
+        return self.stage_curve("upscaler")
+
+    def stage_curve(self, name: str) -> list[dict]:
+        """A stage's evaluations so far ("upscaler", "encoder"), oldest first."""
+        files = {"upscaler": self.run.upscaler_metrics_file, "encoder": self.run.encoder_metrics_file}
+        return self.run.read_metrics(name, files[name])
 
     def metrics(self, kind: str | None = None) -> list[dict]:
         return self.run.read_metrics(kind)

@@ -21,7 +21,7 @@ from studio.core.models.registry import ARCHITECTURES, get_arch
 
 __all__ = ["architecture_choices", "with_arch", "suggestion", "Suggestion", "suggested", "SettingsDraft", "ResumePlan",
            "resume_plan", "SUGGESTED_KEYS", "check_start_model", "fit_start_model", "UpscalePlan",
-           "UPSCALER_MINUTES"]
+           "UPSCALER_MINUTES", "ENCODER_MINUTES", "STAGE_MINUTES"]
 
 
 def architecture_choices() -> list[tuple[str, str]]:
@@ -31,7 +31,8 @@ def architecture_choices() -> list[tuple[str, str]]:
 
 # what a suggestion decides; every other setting (data, preprocessing, precision, seed, device …) is kept
 SUGGESTED_KEYS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "loss",
-                  "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "upscaler_minutes")
+                  "z_dim", "width", "lr_g", "lr_d", "beta1", "beta2", "upscaler_minutes",
+                  "encoder_minutes")
 
 # What the defaults come from: quality per minute of training, measured with benchmarks/quality_per_minute.py
 # (figures and commands in benchmarks/README.md §9). On a 2-core CPU, projected at 64 px shows recognisable shapes
@@ -46,6 +47,10 @@ GPU_KIMG = 500.0
 # The upscaler stage: 3 minutes on a 2-core CPU reach most of what 5 reach (benchmarks/README.md §11a); a GPU
 # does many more steps in the same time.
 UPSCALER_MINUTES = {"cpu": 3.0, "gpu": 2.0}
+# The encoder stage: on a 2-core CPU 3 minutes bring the model's own pictures within ~5 % before the search's few
+# refining steps (benchmarks/README.md §10).
+ENCODER_MINUTES = {"cpu": 3.0, "gpu": 1.0}
+STAGE_MINUTES = {"upscaler": UPSCALER_MINUTES, "encoder": ENCODER_MINUTES}
 
 
 @dataclass(frozen=True)
@@ -164,8 +169,11 @@ def suggestion(count: int, device_type: str = "cpu", resolution: int | None = No
         why.append(f"Augmentation on: with {count:,} images it keeps the discriminator from memorising them."
                    if count else "Augmentation on: it keeps the discriminator from memorising a small folder.")
     up_minutes = _upscaler_minutes(gpu, upscale, why)
+    enc_minutes = ENCODER_MINUTES["gpu" if gpu else "cpu"]
+    why.append(f"Then {enc_minutes:g} minutes to learn an encoder, so Find Image and Restore take a second.")
     cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, minutes=0.0, augment=small,
-                      device=device_type, mirror=False, upscaler_minutes=up_minutes, **defaults)
+                      device=device_type, mirror=False, upscaler_minutes=up_minutes, encoder_minutes=enc_minutes,
+                      **defaults)
     return Suggestion(cfg, tuple(why), minutes)
 
 
@@ -215,7 +223,7 @@ def fit_start_model(cfg: TrainConfig, keep=()) -> TrainConfig:
 
 
 # the Dataset page's fields a suggestion fills in, as config keys
-PAGE_FIELDS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "upscaler_minutes")
+PAGE_FIELDS = ("resolution", "arch", "batch", "kimg", "minutes", "augment", "upscaler_minutes", "encoder_minutes")
 
 
 @dataclass

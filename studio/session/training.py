@@ -4,8 +4,8 @@
     session.subscribe(print)                               # typed events (core.events + session.events)
     session.run(cfg)            # blocks: scan + train a new run (cfg) or resume (None); returns the reason
     session.pause(); session.resume(); session.stop()      # from any thread
-    session.finish()            # end the GAN now (checkpoint) and go on to its upscaler stage
-    session.run_upscaler(minutes)                          # blocks: the upscaler stage alone (a finished run)
+    session.finish()            # end the GAN now (checkpoint) and go on to its stages (upscaler, encoder)
+    session.run_stage("encoder", minutes)                  # blocks: one stage alone (a finished run)
 
     with joined(device_choice) as (world, device):         # one of several processes (torchrun's environment)
         TrainingSession(project, …, world=world, world_device=device).run(…)   # rank 0
@@ -15,15 +15,15 @@ States: idle → scanning → training ⇄ paused → stopping → finished, or 
 finished and failed runs can run again (resume). Every change is announced with a StateChanged event.
 The session alone holds the trainer: nobody else reaches into it.
 
-A run whose config has `upscaler_minutes` learns its upscaler after the GAN reaches its length (or finish()), on
-the same thread, as a second stage (upscaling.UpscalerStage, its news as Stage* events) that pauses and stops like
-the GAN; a stage stopped before its time is what resuming the run (run(None) without an amount) continues.
+A run whose config has `upscaler_minutes` / `encoder_minutes` learns its upscaler, then its encoder, after the GAN
+reaches its length (or finish()), on the same thread, as stages (stages.RunStage, their news as Stage* events) that
+pause and stop like the GAN; a stage stopped before its time is what resuming the run (run(None) without an amount)
+continues.
 """
 from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from studio.core.config import TrainConfig
@@ -36,40 +36,11 @@ from .events import Hub, ScanProgress, StateChanged, TrainingStarted
 from .preferences import Preferences, apply_threads, inception
 from .project import Project
 from .settings import resume_plan
+from .stages import STAGES, stage_names, stages_pending, stages_to_do
+from .training_state import S, TRANSITIONS, SessionError, TrainingState
 
 if TYPE_CHECKING:
     from studio.core.distributed import World
-
-
-class TrainingState(str, Enum):
-    IDLE = "idle"
-    SCANNING = "scanning"
-    TRAINING = "training"
-    PAUSED = "paused"
-    STOPPING = "stopping"
-    FINISHED = "finished"
-    FAILED = "failed"
-
-    @property
-    def working(self) -> bool:
-        return self in (TrainingState.SCANNING, TrainingState.TRAINING, TrainingState.PAUSED,
-                        TrainingState.STOPPING)
-
-
-S = TrainingState
-TRANSITIONS: dict[TrainingState, set[TrainingState]] = {
-    S.IDLE: {S.SCANNING},
-    S.SCANNING: {S.TRAINING, S.PAUSED, S.STOPPING, S.FINISHED, S.FAILED},
-    S.TRAINING: {S.PAUSED, S.STOPPING, S.FINISHED, S.FAILED},
-    S.PAUSED: {S.TRAINING, S.SCANNING, S.STOPPING, S.FINISHED, S.FAILED},   # resumed while still scanning
-    S.STOPPING: {S.FINISHED, S.FAILED},
-    S.FINISHED: {S.SCANNING},
-    S.FAILED: {S.SCANNING},
-}
-
-
-class SessionError(RuntimeError):
-    """A programming error: a transition the state machine does not have."""
 
 
 class TrainingSession:
@@ -90,8 +61,8 @@ class TrainingSession:
         self._trainer = None
         self._pause = False
         self._cancel = threading.Event()
-        self._finish = False                 # finish(): the GAN ends now, its upscaler stage follows
-        self.upscaler_settings = None        # core.upscaler.UpscalerSettings of the upscaler stage (tests: steps)
+        self._finish = False                 # finish(): the GAN ends now, its stages follow
+        self.stage_settings: dict = {}       # stage name → its core settings (tests: a few steps)
         self.reason = ""                     # how the last run ended: done | stopped | cancelled | failed
         self.started: TrainingStarted | None = None
         self.last_step, self.last_kimg = 0, 0.0
@@ -143,12 +114,12 @@ class TrainingSession:
     cancel = stop                                     # the worker pattern's name for it
 
     def finish(self) -> bool:
-        """End the GAN at the next step (a checkpoint is saved) and go on to the run's upscaler stage; a run without
-        one stops (stop()). False when there is no GAN to finish."""
-        if not self.project.config().upscaler_minutes:
+        """End the GAN at the next step (a checkpoint is saved) and go on to the run's stages; a run without
+        any stops (stop()). False when there is no GAN to finish."""
+        if not stage_names(self.project.config()):
             return self.stop()
         t = self._trainer
-        if self._state not in (S.SCANNING, S.TRAINING, S.PAUSED) or getattr(t, "name", "") == "upscaler":
+        if self._state not in (S.SCANNING, S.TRAINING, S.PAUSED) or getattr(t, "name", "") in STAGES:
             return False
         self._finish = True
         if t is not None:
@@ -182,25 +153,29 @@ class TrainingSession:
         self._start()
         try:
             with self.project.locked_while():
-                if cfg is None and kimg is None and minutes is None and self._stage_pending():
-                    return self._run_stage(None, *self._last_saved(), alone=True)
+                pending = self._stages_pending() if cfg is None and kimg is None and minutes is None else []
+                if pending:
+                    return self._run_stages(pending, *self._last_saved(), alone=True)
                 return self._run_locked(cfg, kimg, minutes)
         except Exception as e:  # noqa: BLE001 - the lock itself (another GAN Studio has the project)
             self.hub.emit(Failed(describe_error(e, "Training could not start")))
             return self._end("failed", S.FAILED)
 
-    def run_upscaler(self, minutes: float | None = None) -> str:
-        """The upscaler stage alone, for a trained run (the Train view's Learn upscaler): `minutes`, else the run's
-        upscaler_minutes, else the suggestion's. Returns done | stopped | failed."""
+    def run_stage(self, name: str, minutes: float | None = None) -> str:
+        """One stage alone ("upscaler" / "encoder"), for a trained run (the Train view's Learn upscaler / encoder):
+        `minutes`, else the run's own, else the suggestion's. Returns done | stopped | failed."""
         if self.state.working:
             raise SessionError("this training session is already running")
         self._start()
         try:
             with self.project.locked_while():
-                return self._run_stage(minutes, *self._last_saved(), alone=True)
+                return self._run_stages([name], *self._last_saved(), alone=True, minutes=minutes)
         except Exception as e:  # noqa: BLE001 - the lock (another GAN Studio has the project)
-            self.hub.emit(Failed(describe_error(e, "The upscaler could not start")))
+            self.hub.emit(Failed(describe_error(e, f"The {name} could not start")))
             return self._end("failed", S.FAILED)
+
+    def run_upscaler(self, minutes: float | None = None) -> str:
+        return self.run_stage("upscaler", minutes)
 
     def _start(self) -> None:
         self._cancel.clear()
@@ -209,28 +184,39 @@ class TrainingSession:
         self.started = None
         self._to(S.SCANNING)
 
-    def _stage_pending(self) -> bool:
-        from .upscaling import stage_pending
-        return self.project.trained and not self.world.active and stage_pending(self.project.run)
+    def _stages_pending(self) -> list[str]:
+        if not self.project.trained or self.world.active:
+            return []
+        return stages_pending(self.project.run, self.project.config())
 
     def _last_saved(self) -> tuple[int, float]:
         """(step, kimg) of the run's newest checkpoint: what the GAN reached."""
         step = max((s for s, _ in self.project.checkpoints()), default=0)
         return step, step * self.project.config().batch / 1000
 
-    def _run_stage(self, minutes, step: int, kimg: float, device=None, alone: bool = False) -> str:
-        """The upscaler stage on this thread; after the GAN (alone False) its failure is a notice, the GAN's
-        result stands."""
-        from .settings import UPSCALER_MINUTES
-        from .upscaling import UpscalerStage
+    def _run_stages(self, names: list[str], step: int, kimg: float, device=None, alone: bool = False,
+                    minutes: float | None = None) -> str:
+        """The stages `names` in turn on this thread; after the GAN (alone False) a stage's failure is a notice and
+        the next one follows, the GAN's result stands. A stopped stage ends the run (Resume continues it)."""
         self.last_step, self.last_kimg = step, kimg
+        reason = "done"
+        for name in names:
+            reason = self._run_stage(name, minutes, step, kimg, device, alone)
+            if reason != "done":
+                break
+        return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
+
+    def _run_stage(self, name: str, minutes, step: int, kimg: float, device, alone: bool) -> str:
+        from .settings import STAGE_MINUTES
         try:
             cfg = self.project.config()
             device = device or resolve_device(self.device_choice, self.prefs, cfg.device)
-            minutes = minutes or cfg.upscaler_minutes or UPSCALER_MINUTES["cpu" if device.type == "cpu" else "gpu"]
-            stage = UpscalerStage(self.project.run, minutes, self.hub.emit, step, kimg, device, self.upscaler_settings)
+            own = {"upscaler": cfg.upscaler_minutes, "encoder": cfg.encoder_minutes}[name]
+            minutes = minutes or own or STAGE_MINUTES[name]["cpu" if device.type == "cpu" else "gpu"]
+            stage = _stage_class(name)(self.project.run, minutes, self.hub.emit, step, kimg, device,
+                                            self.stage_settings.get(name))
         except Exception as e:  # noqa: BLE001 - one sentence
-            return self._stage_failed(e, alone)
+            return self._stage_failed(name, e, alone)
         self._trainer = stage
         if self._pause:
             stage.pause()
@@ -241,18 +227,20 @@ class TrainingSession:
         try:
             res = stage.run()
         except Cancelled:                                    # while reading the pictures
-            return self._end("stopped", S.FINISHED)
+            return "stopped"
         except Exception as e:  # noqa: BLE001 - pictures too small, the folder gone …: one sentence
-            return self._stage_failed(e, alone)
-        return self._end("done" if res.reason == "finished" else "stopped", S.FINISHED)
+            return self._stage_failed(name, e, alone)
+        finally:
+            self._trainer = None
+        return "done" if res.reason == "finished" else "stopped"
 
-    def _stage_failed(self, e: BaseException, alone: bool) -> str:
-        text = describe_error(e, "The upscaler stage stopped")
+    def _stage_failed(self, name: str, e: BaseException, alone: bool) -> str:
+        text = describe_error(e, f"The {name} stage stopped")
         if alone:
             self.hub.emit(Failed(text))
-            return self._end("failed", S.FAILED)
-        self.hub.emit(Notice(f"No upscaler this time: {text}", "error"))
-        return self._end("done", S.FINISHED)
+            return "failed"
+        self.hub.emit(Notice(f"No {name} this time: {text}", "error"))
+        return "done"
 
     def _run_locked(self, cfg, kimg, minutes) -> str:
         processes = training_processes(self.device_choice, self.prefs,
@@ -290,21 +278,20 @@ class TrainingSession:
         except Exception as e:  # noqa: BLE001 - Trainer.run reports its own failures; this is the rest
             self.hub.emit(Failed(describe_error(e, "Training stopped")))
             return self._end("failed", S.FAILED)
-        if self._upscaler_follows(reason, trainer.cfg):
+        follow = self._stages_following(reason, trainer.cfg)
+        if follow:
             step, kimg_done, device = trainer.step, trainer.kimg, trainer.device
-            self._trainer = trainer = None                   # the GAN's memory goes before the upscaler's comes
+            self._trainer = trainer = None                   # the GAN's memory goes before the stages' comes
             import gc
             gc.collect()
-            return self._run_stage(None, step, kimg_done, device)
+            return self._run_stages(follow, step, kimg_done, device)
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
 
-    def _upscaler_follows(self, reason: str, cfg: TrainConfig) -> bool:
-        """The GAN reached its length (or finish()) and the run's upscaler stage is still to do."""
-        from .upscaling import stage_finished
+    def _stages_following(self, reason: str, cfg: TrainConfig) -> list[str]:
+        """The GAN reached its length (or finish()): the run's stages still to do (rank 0 of a launched run: none,
+        the window's process learns them after)."""
         ended = reason == "done" and not self._cancel.is_set() or reason == "stopped" and self._finish
-        return (ended and cfg.upscaler_minutes > 0 and not self.world.active     # rank 0 of a launched run: the
-                and not stage_finished(self.project.run))                     # window's process learns it after
-
+        return stages_to_do(self.project.run, cfg) if ended and not self.world.active else []
 
     def _run_launched(self, cfg, kimg, minutes, processes: int) -> str:
         """All GPUs: `ganstudio resume` in one process per GPU through torchrun's launcher; rank 0 reports here."""
@@ -333,8 +320,9 @@ class TrainingSession:
         finally:
             remote.link.close()
         reason = remote.reason or ("cancelled" if self._cancel.is_set() and self.started is None else "done")
-        if self._upscaler_follows(reason, self.project.config()):
-            return self._run_stage(None, remote.step, remote.kimg)          # here, on the first GPU
+        follow = self._stages_following(reason, self.project.config())
+        if follow:
+            return self._run_stages(follow, remote.step, remote.kimg)          # here, on the first GPU
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
 
     def _from_rank0(self, ev, remote) -> None:
@@ -440,3 +428,11 @@ class Replica:
             lost = lost_peer(e) and not isinstance(e, StudioError)                  # a collective failed
             self.emit(Failed(lost_rank_message(e) if lost else describe_error(e, "Training stopped")))
             return "failed"
+
+
+def _stage_class(name: str):
+    if name == "encoder":
+        from .encoding import EncoderStage
+        return EncoderStage
+    from .upscaling import UpscalerStage
+    return UpscalerStage

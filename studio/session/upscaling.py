@@ -21,33 +21,19 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.core.errors import StudioError
-from studio.core.files import atomic_write_text
-from studio.core.run import RunFolder, run_of
+from studio.core.run import RunFolder, companion_file
 from studio.core.upscaler import FILE_NAME, FactorChoice, Upscaler, UpscalerError, UpscalerResult, \
     UpscalerSettings, UpscalerTraining, choose_factor, load_targets, load_upscaler
 
-from .events import StageFinished, StageProgress, StageRecord, StageStarted
-from .jobs import Job
 from .settings import UpscalePlan
+from .stages import RunStage, run_folder
 
 STATE_NAME = "upscaler-state.safetensors"       # in checkpoints/: where a stopped stage continues from
-STAGE_NAME = "upscaler-stage.json"              # in checkpoints/: the run's upscaler stage, its minutes so far
-
-
-def _path_of(model_or_run) -> Path:
-    return Path(getattr(model_or_run, "path", model_or_run))
 
 
 def upscaler_file(model_or_run) -> Path:
     """Where the upscaler of a model (GeneratorModel or path) or run folder is, or would be written."""
-    path = _path_of(model_or_run)
-    run = run_of(path) if path.exists() else None
-    if run is not None:
-        return run.path / FILE_NAME
-    if path.is_dir():
-        return path / FILE_NAME
-    return path.with_name(f"{path.stem}.upscaler.safetensors")
+    return companion_file(model_or_run, FILE_NAME)
 
 
 def upscaler_for(model_or_run, device="cpu") -> Upscaler | None:
@@ -113,13 +99,6 @@ def enlarge(image: np.ndarray, width: int, height: int, upscaler: Upscaler | Non
     return resize_lanczos(image, width, height)
 
 
-def _run_folder(run) -> RunFolder:
-    folder = run if isinstance(run, RunFolder) else RunFolder(Path(run))
-    if not folder.exists():
-        raise StudioError(f"{folder.path} is not a GAN Studio run folder (it has no config.json)")
-    return folder
-
-
 def _pictures(folder: RunFolder) -> list[Path]:
     """The run's usable pictures at their original size: scan.json's list, else the folder's files."""
     cfg = folder.config()
@@ -160,7 +139,7 @@ def _choose(cfg, files: list[Path], factor: int | None = None) -> FactorChoice:
 
 def plan_upscaler(run, factor: int | None = None) -> FactorChoice:
     """The factor the run's pictures support (at most `factor`), the pictures, and a sentence when it is less."""
-    folder = _run_folder(run)
+    folder = run_folder(run)
     cfg = folder.config()
     return _choose(cfg, _pictures(folder), factor)
 
@@ -178,7 +157,7 @@ def prepare_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = N
                      on_record=None) -> UpscalerTraining:
     """train_upscaler's first half: the pictures read (job.progress: pictures), the training ready to run(job).
     on_record(record) hears every evaluation after it is written to the curve file."""
-    folder = _run_folder(run)
+    folder = run_folder(run)
     cfg = folder.config()
     plan = plan or plan_upscaler(folder, factor)
     cancel = getattr(job, "cancel_event", None)
@@ -202,86 +181,23 @@ def prepare_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = N
 
 def upscaler_curve(run) -> list[dict]:
     """The stage's evaluations so far (for the Train view's upscaler curve), oldest first."""
-    folder = _run_folder(run)
+    folder = run_folder(run)
     return folder.read_metrics("upscaler", folder.upscaler_metrics_file)
 
 
 # ---------------------------------------------------------------------------- the stage after the GAN
-def stage_status(run) -> dict:
-    """How far the run's upscaler stage got: {"minutes": planned, "done_minutes": so far, "finished": bool};
-    {} when it never started (or the record is unreadable: it starts afresh, its state file continues)."""
-    try:
-        st = json.loads((_run_folder(run).checkpoints_dir / STAGE_NAME).read_text(encoding="utf-8"))
-        return st if isinstance(st, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def stage_pending(run) -> bool:
-    """The GAN finished and its upscaler stage was stopped before its time: resuming the run continues it."""
-    st = stage_status(run)
-    return bool(st) and not st.get("finished")
-
-
-def stage_finished(run) -> bool:
-    return bool(stage_status(run).get("finished"))
-
-
-def _write_stage(folder: RunFolder, st: dict) -> None:
-    folder.checkpoints_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(folder.checkpoints_dir / STAGE_NAME, json.dumps(st))
-
-
-class UpscalerStage:
-    """The run's upscaler stage as the TrainingSession drives it, like a trainer: pause() / resume() / stop() from
-    any thread, step and kimg (the GAN's, which the Train view keeps showing), run() blocks. Its news are
-    StageStarted / StageProgress / StageRecord / StageFinished events for `emit`. A stage stopped before its
-    `minutes` continues with what is left of them the next time (stage_pending), from the saved state."""
+class UpscalerStage(RunStage):
+    """The run's upscaler stage (stages.RunStage): reads the run's pictures, learns for what is left of `minutes`."""
     name = "upscaler"
 
-    def __init__(self, run, minutes: float, emit=None, step: int = 0, kimg: float = 0.0, device="cpu",
-                 settings: UpscalerSettings | None = None):
-        self.folder, self.minutes, self.device, self.settings = _run_folder(run), minutes, device, settings
-        self.emit = emit or (lambda ev: None)
-        self.step, self.kimg = step, kimg
-        self.job = Job(interval=0.25)
+    def prepare(self, minutes: float, on_record):
+        self.plan = plan = plan_upscaler(self.folder)
+        training = prepare_upscaler(self.folder, self.job, minutes, device=self.device, settings=self.settings,
+                                    plan=plan, on_record=on_record)
+        return training, f"Training the upscaler ×{plan.factor}", plan.note
 
-    def pause(self) -> None:
-        self.job.pause()
-
-    def resume(self) -> None:
-        self.job.resume()
-
-    def stop(self) -> None:
-        self.job.cancel()
-
-    @property
-    def paused(self) -> bool:
-        return self.job.paused
-
-    def run(self) -> UpscalerResult:
-        """Read the pictures, learn; UpscalerError (pictures too small, folder gone) as one sentence."""
-        import time
-        st = stage_status(self.folder)
-        done = float(st.get("done_minutes", 0.0)) if st and not st.get("finished") else 0.0
-        left = max(self.minutes - done, 0.05)
-        _write_stage(self.folder, {"minutes": self.minutes, "done_minutes": done, "finished": False})
-        plan = plan_upscaler(self.folder)
-        unit = ["pictures"]                              # reading them, then learning (seconds or steps)
-        self.job.on_progress(lambda d, t, text: self.emit(StageProgress(self.name, d, t, unit[0], text)))
-        training = prepare_upscaler(self.folder, self.job, left, device=self.device, settings=self.settings,
-                                    plan=plan, on_record=lambda rec: self.emit(StageRecord(self.name, rec)))
-        unit[0] = "steps" if training.s.steps else "seconds"
-        self.emit(StageStarted(self.name, f"Training the upscaler ×{plan.factor}", left, plan.note))
-        t0, res = time.monotonic(), None
-        try:
-            res = training.run(self.job)
-        finally:                                         # the time it learnt: a pause is not spent minutes
-            done += (getattr(training, "trained_seconds", 0.0) or time.monotonic() - t0) / 60
-            _write_stage(self.folder, {"minutes": self.minutes, "done_minutes": round(done, 4),
-                                       "finished": res is not None and res.reason == "finished"})
-        text = (f"The ×{plan.factor} upscaler is learnt" if res.reason == "finished" else
-                f"Upscaler stopped; the best ×{plan.factor} so far is kept and Resume continues it")
-        self.emit(StageFinished(self.name, res.reason, f"{text} ({res.steps:,} steps, validation L1 "
-                                f"{res.best:.4f}, Lanczos {training.lanczos:.4f})."))
-        return res
+    def summary(self, res, training) -> str:
+        f = self.plan.factor
+        text = (f"The ×{f} upscaler is learnt" if res.reason == "finished" else
+                f"Upscaler stopped; the best ×{f} so far is kept and Resume continues it")
+        return f"{text} ({res.steps:,} steps, validation L1 {res.best:.4f}, Lanczos {training.lanczos:.4f})."

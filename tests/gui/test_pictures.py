@@ -278,3 +278,33 @@ def test_restore_paints_on_and_gives_back_the_photo_at_its_own_size(window, qtbo
     assert "128×96" in ws.pictures.restore_bar.title.text()
     out = ws.pictures.export(tmp_path / "fixed.png")
     assert np.array_equal(np.asarray(Image.open(out)), res.image)
+
+
+def test_find_image_starts_from_the_models_encoder(make_main_window, qtbot, tmp_path, monkeypatch):
+    """Issue 29: the demo model ships an encoder. Find Image's first preview is its guess, before any search step;
+    a few refining steps follow, and the window says once how the search started."""
+    from studio.core.demo_data import demo_model_path
+    from studio.session.encoding import encoder_for
+    w = make_main_window()
+    ws = w.workspace("explore")
+    ws.auto_directions = False
+    with qtbot.waitSignal(ws.frame_shown, timeout=20000):
+        w.open_model(demo_model_path())
+    model = load_generator(demo_model_path())
+    target = model.render(seed_to_z(1234, model.z_dim)[None])[0]
+    Image.fromarray(target).save(tmp_path / "face.png")
+    previews, said = [], []
+    bar, tools = ws.pictures.find_bar, ws.pictures
+    shown = bar.preview
+    monkeypatch.setattr(bar, "preview", lambda f, p: (previews.append((f, p)), shown(f, p)))
+    say = tools.say
+    monkeypatch.setattr(tools, "say", lambda text, level: (said.append(text), say(text, level)))
+    for _ in range(2):
+        with qtbot.waitSignal(tools.found, timeout=60_000) as found:
+            tools.find(tmp_path / "face.png")
+    fraction, first = previews[0]
+    guess = model.render(encoder_for(model).encoder.encode(target[None]))[0]
+    assert fraction == 0.0 and np.abs(first.astype(np.float32) - guess).mean() < 1     # the encoder's guess first
+    res = found.args[0]
+    assert res.steps == 40 and res.pixel_error < 0.03
+    assert sum("Started from the model's encoder" in t for t in said) == 1              # said once, not per search

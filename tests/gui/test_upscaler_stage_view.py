@@ -37,7 +37,7 @@ def test_the_stage_follows_the_gan_with_its_label_and_curve(make_main_window, ma
     assert page.w_factor.text() == "×4" and not page.w_upscale_note.isVisible()
     assert page.read_config().upscaler_minutes == 0.05
     tv = w.training_view
-    w.studio.training.upscaler_settings = _tiny_up()
+    w.studio.training.stage_settings["upscaler"] = _tiny_up()
     page.btn_start.click()
     qtbot.waitUntil(lambda: tv.state == S.TRAINING and tv.btn_finish.isVisible(), timeout=60_000)
     assert not tv.btn_upscaler.isVisible()
@@ -68,7 +68,7 @@ def test_learn_upscaler_for_a_run_trained_without_one(make_main_window, make_ima
     tv = w.training_view
     w.show_workspace("train")
     assert tv.btn_upscaler.isVisible() and not tv.upscaler_curve.isVisible()
-    w.studio.training.upscaler_settings = UpscalerSettings(width=8, depth=2, batch=4, eval_every=2, steps=6)
+    w.studio.training.stage_settings["upscaler"] = UpscalerSettings(width=8, depth=2, batch=4, eval_every=2, steps=6)
     tv.btn_upscaler.click()
     qtbot.waitUntil(lambda: tv.shown_state == S.FINISHED, timeout=60_000)
     assert w.studio.project.has_upscaler and not tv.btn_upscaler.isVisible()

@@ -114,9 +114,9 @@ def test_a_match_is_judged_by_the_measured_figures():
     own = judge_match("made.png", 0.02, 0.011)           # as the model's own pictures are found (benchmarks §10)
     assert own.level == "close" and own.title == "Found made.png in the model"
     rough = judge_match("near.png", 0.3, 0.06)
-    assert rough.level == "rough" and "rough" in rough.title and "--steps" in rough.sentence
+    assert rough.level == "rough" and "rough" in rough.title and "--full" in rough.sentence
     for distance, pixel in ((1.4, 0.43), (0.2, 0.15), (0.9, 0.05)):  # either figure alone can make it poor
         poor = judge_match("cat.png", distance, pixel)
         assert poor.level == "poor" and poor.title == "Only a poor match for cat.png"
         assert "poor match" in poor.sentence and f"{pixel:.1%}" in poor.sentence
-        assert "more search steps or restarts" in poor.sentence.lower() and "trained on pictures like" in poor.sentence
+        assert "the full search" in poor.sentence.lower() and "trained on pictures like" in poor.sentence

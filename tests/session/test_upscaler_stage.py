@@ -13,7 +13,8 @@ from studio.core.upscaler import UpscalerSettings
 from studio.session.events import StageFinished, StageProgress, StageRecord, StageStarted, StateChanged
 from studio.session.project import Project
 from studio.session.training import TrainingSession, TrainingState as S
-from studio.session.upscaling import STAGE_NAME, stage_pending, upscaler_curve
+from studio.session.upscaling import upscaler_curve
+from studio.session.stages import stage_file_name, stage_pending
 
 
 def _big_folder(tmp_path, make_image_folder, n=8):
@@ -28,7 +29,7 @@ def _tiny_up(steps=4):
 def _session(tmp_path, folder, tiny_config, **kw):
     cfg = tiny_config(folder, kimg=0.064, upscaler_minutes=1.0, **kw)
     session = TrainingSession(Project.create(tmp_path / "run", cfg), quality=False)
-    session.upscaler_settings = _tiny_up()
+    session.stage_settings["upscaler"] = _tiny_up()
     return session, cfg
 
 
@@ -50,8 +51,8 @@ def test_the_upscaler_stage_follows_the_gan(tmp_path, make_image_folder, tiny_co
     assert records and records == upscaler_curve(run)            # the events are the curve file's lines
     assert all(r["lanczos"] > 0 and np.isfinite(r["val"]) for r in records)
     assert states == [S.SCANNING, S.TRAINING, S.FINISHED]        # one run, two stages
-    assert json.loads((run / "checkpoints" / STAGE_NAME).read_text())["finished"] is True
-    assert not stage_pending(run)
+    assert json.loads((run / "checkpoints" / stage_file_name("upscaler")).read_text())["finished"] is True
+    assert not stage_pending(run, "upscaler")
     events.clear()                                               # a resumed run does not learn it again
     assert session.run(None) == "done" and not any(isinstance(e, StageStarted) for e in events)
 
@@ -67,11 +68,11 @@ def test_stop_in_the_stage_keeps_the_gan_and_the_best_so_far_and_resume_continue
     checkpoints = session.project.checkpoints()
     assert checkpoints and (run / "upscaler.safetensors").is_file()
     assert finished[-1].reason == "stopped" and "Resume continues" in finished[-1].text
-    assert stage_pending(run) and (run / "checkpoints" / "upscaler-state.safetensors").is_file()
+    assert stage_pending(run, "upscaler") and (run / "checkpoints" / "upscaler-state.safetensors").is_file()
     stopped_at = upscaler_curve(run)[-1]["step"]
 
     session2 = TrainingSession(Project.open(run), quality=False)         # reopened: Resume continues the stage
-    session2.upscaler_settings = _tiny_up()
+    session2.stage_settings["upscaler"] = _tiny_up()
     events = []
     session2.subscribe(events.append)
     assert session2.run(None) == "done"
@@ -79,7 +80,7 @@ def test_stop_in_the_stage_keeps_the_gan_and_the_best_so_far_and_resume_continue
     assert any(isinstance(e, StageStarted) for e in events)
     assert session2.project.checkpoints() == checkpoints
     resumed = [r["step"] for r in upscaler_curve(run)]
-    assert resumed[-1] == stopped_at + 4 and not stage_pending(run)      # from the saved state, 4 more steps
+    assert resumed[-1] == stopped_at + 4 and not stage_pending(run, "upscaler")      # from the saved state, 4 more steps
 
 
 def test_finish_ends_the_gan_and_learns_the_upscaler(tmp_path, make_image_folder, tiny_config):
@@ -109,7 +110,7 @@ def test_learn_upscaler_for_a_run_trained_without_one(tmp_path, make_image_folde
     folder = _big_folder(tmp_path, make_image_folder)
     cfg = tiny_config(folder, kimg=0.064)                              # upscaler_minutes 0: no stage
     session = TrainingSession(Project.create(tmp_path / "run", cfg), quality=False)
-    session.upscaler_settings = _tiny_up()
+    session.stage_settings["upscaler"] = _tiny_up()
     started = []
     session.subscribe(started.append, StageStarted)
     assert session.run(cfg) == "done" and not started
@@ -167,7 +168,7 @@ def test_the_suggestion_follows_the_factor_the_pictures_allow(tmp_path, make_ima
 
 def test_pause_and_resume_in_the_stage(tmp_path, make_image_folder, tiny_config):
     session, cfg = _session(tmp_path, _big_folder(tmp_path, make_image_folder), tiny_config)
-    session.upscaler_settings = _tiny_up(steps=6)
+    session.stage_settings["upscaler"] = _tiny_up(steps=6)
     paused, states = threading.Event(), []
     session.subscribe(lambda ev: states.append(ev.state), StateChanged)
 

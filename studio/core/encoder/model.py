@@ -59,7 +59,7 @@ def load_encoder(path: Path, device="cpu") -> "Encoder":
 
 def images_to_tensor(images: np.ndarray, device) -> torch.Tensor:
     """uint8 (N, H, W, C) → float (N, C, H, W) in [-1, 1] on `device`."""
-    x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
+    x = torch.from_numpy(np.array(images, copy=True)).to(device)
     return x.permute(0, 3, 1, 2).float().div(127.5).sub(1.0)
 
 

@@ -106,6 +106,7 @@ class _Bar(QFrame):
 class FindBar(_Bar):
     cancel_requested = Signal()
     close_requested = Signal()
+    closer_requested = Signal()           # the full search, after a quick one from the encoder's guess
 
     def __init__(self):
         super().__init__("FindBar")
@@ -118,19 +119,23 @@ class FindBar(_Bar):
         self.btn_cancel.clicked.connect(self.cancel_requested)
         self.btn_close = QPushButton("Close")
         self.btn_close.clicked.connect(self.close_requested)
-        self.lay.addWidget(self.btn_cancel)
-        self.lay.addWidget(self.btn_close)
+        self.btn_closer = QPushButton("Search closer", objectName="SearchCloser",
+                                      toolTip="The full search from many starting points: often a little closer, "
+                                              "several seconds")
+        self.btn_closer.clicked.connect(self.closer_requested)
+        for b in (self.btn_closer, self.btn_cancel, self.btn_close):
+            self.lay.addWidget(b)
 
     def begin(self, name: str, picture: np.ndarray) -> None:
         self.title.setText(f"Finding {name} in the model…")
-        self.detail.setText("The search starts from the closest of many random latents and refines them; "
-                            "the canvas shows the best match so far.")
+        self.detail.setText("The canvas shows the best match so far.")
         self.original.set_array(picture)
         self.found.set_array(None)
         self.found.set_placeholder("Looking for it…")
         self.set_progress(0.0)
         self.btn_cancel.show()
         self.btn_close.hide()
+        self.btn_closer.hide()
         self.show()
 
     def preview(self, fraction: float, image: np.ndarray | None) -> None:
@@ -138,7 +143,8 @@ class FindBar(_Bar):
         if image is not None:
             self.found.set_array(image)
 
-    def done(self, title: str, detail: str, warn: bool = False) -> None:
+    def done(self, title: str, detail: str, warn: bool = False, closer: bool = False) -> None:
+        """The search ended: `closer` offers the full search (the last one started from the encoder's guess)."""
         self.title.setText(title)
         self.warned = warn                                   # a poor match says so in colour too
         self.title.setStyleSheet(f"color: {theme.colours()['warn']};" if warn else "")
@@ -146,6 +152,7 @@ class FindBar(_Bar):
         self.set_progress(None)
         self.btn_cancel.hide()
         self.btn_close.show()
+        self.btn_closer.setVisible(closer)
 
 
 class RestoreBar(_Bar):

@@ -40,6 +40,7 @@ class PictureTools(QObject):
         self.ws, self.doc, self.canvas, self.studio, self.say = workspace, doc, canvas, studio, say
         self.find_bar, self.restore_bar = FindBar(), RestoreBar()
         self._work = Slot()                  # the search or restore running: the newest wins
+        self._said: set[str] = set()         # notes on how searches start: each said once
         self.picture: search.Picture | None = None
         self.brush: MaskBrush | None = None
         self.result = None
@@ -48,6 +49,8 @@ class PictureTools(QObject):
         fb, rb = self.find_bar, self.restore_bar
         fb.cancel_requested.connect(self.cancel)
         fb.close_requested.connect(self.close_find)
+        fb.closer_requested.connect(lambda: self.picture is not None and self.find_picture(self.picture, full=True))
+        self.quick = False                   # the last search started from the encoder's guess (Closer is offered)
         rb.restore_requested.connect(self.run_restore)
         rb.cancel_requested.connect(self.cancel)
         rb.export_requested.connect(self.export_dialog)
@@ -88,14 +91,16 @@ class PictureTools(QObject):
     def find(self, path) -> Worker | None:
         """Search `path` in the open model on a worker (the newest request replaces a running one)."""
         pic = self._picture(path)
-        if pic is None:
-            return None
+        return None if pic is None else self.find_picture(pic)
+
+    def find_picture(self, pic, full: bool = False) -> Worker:
+        """From the model's encoder's guess when it has one, else (or `full`: Search closer) the full search."""
         self.end_restore()
         self.cancel()
-        self.picture, self.mode, self.found_z = pic, "find", None
+        self.picture, self.mode, self.found_z, self.quick = pic, "find", None, False
         self.find_bar.begin(pic.name, pic.image)
         self.canvas.set_before(array_to_qimage(pic.image), YOURS)
-        w = Worker(lambda job: search.find_steps(self.doc, pic), name="find-image", parent=self)
+        w = Worker(lambda job: search.find_steps(self.doc, pic, full=full), name="find-image", parent=self)
         w.yielded.connect(self._find_step)
         w.returned.connect(lambda res: self._found(pic, res))
         w.errored.connect(lambda e: self._failed(f"Could not search {pic.name}: {describe_error(e)}"))
@@ -103,7 +108,17 @@ class PictureTools(QObject):
         self.say(f"Finding {pic.name} in the model…", "info")
         return self._work.start(w)
 
+    def _note(self, step) -> None:
+        """How the search started (the encoder's guess, or why the full search): said once."""
+        if step.note and step.note not in self._said:
+            self._said.add(step.note)
+            self.say(step.note, "info")
+
     def _find_step(self, step) -> None:
+        self._note(step)
+        if step.note:
+            self.quick = step.note.startswith(search.ENCODER_START)
+            self.find_bar.detail.setText(f"{step.note} The canvas shows the best match so far.")
         self.find_bar.preview(step.fraction, step.preview)
         if step.preview is not None:
             self.canvas.set_image(array_to_qimage(step.preview))
@@ -130,7 +145,7 @@ class PictureTools(QObject):
         verdict = search.judge_match(pic.name, res.distance, res.pixel_error)
         self.find_bar.done(verdict.title, f"{verdict.sentence} Press B to compare with your picture; sliders, "
                            "mixing, keyframes (K) and Animate work from here; Undo (Ctrl+Z) returns to where you were.",
-                           warn=verdict.level == "poor")
+                           warn=verdict.level == "poor", closer=self.quick and verdict.level != "close")
         return verdict
 
     def latent_changed(self, state) -> None:
@@ -249,6 +264,7 @@ class PictureTools(QObject):
         return self._work.start(w)
 
     def _restore_step(self, step) -> None:
+        self._note(step)
         self.restore_bar.set_progress(step.fraction)
         if step.preview is not None:
             self.canvas.set_image(array_to_qimage(step.preview))

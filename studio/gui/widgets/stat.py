@@ -1,4 +1,4 @@
-"""A small read-out: a CAPTION over a large value (images seen, usable images, …)."""
+"""A small read-out: a CAPTION over a large value (images seen, usable images, …), and how values read in it."""
 from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
@@ -17,3 +17,16 @@ def stat_block(title: str) -> tuple[QWidget, QLabel]:
     lay.addWidget(cap)
     lay.addWidget(val)
     return w, val
+
+
+def fmt_duration(sec) -> str:
+    if sec is None:
+        return "—"
+    sec = int(round(sec))
+    h, rem = divmod(sec, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h} h {m:02d} min" if h else (f"{m} min {s:02d} s" if m else f"{s} s")
+
+
+def fmt_images(n: float) -> str:
+    return f"{n / 1e6:.2f} M" if n >= 1e6 else (f"{n / 1e3:.1f} k" if n >= 1e4 else f"{n:,.0f}")
