@@ -72,6 +72,10 @@ def main(argv=None) -> int:
           f"{torch.get_num_threads()} threads; CPU flags: {cpu_flags()}; ONEDNN_MAX_CPU_ISA="
           f"{os.environ.get('ONEDNN_MAX_CPU_ISA', '-')}; encoder: {enc.path.name if enc else found.note}")
     refine, full = InvertSettings.refining(), InvertSettings()
+    warm = model.render(seed_to_z(999, spec.z_dim)[None])[0]             # first calls pay for allocation: not timed
+    _run(search(model, warm, InvertSettings(steps=3, restarts=1, candidates=1)))
+    if enc is not None:
+        enc.encode(warm[None])
 
     def ways(target, mask=None):
         """{way: (result or None, seconds to the first step, seconds)}."""
@@ -117,7 +121,8 @@ def main(argv=None) -> int:
             return float(perc.distance(perc.features(a), perc.features(b)))
 
     if args.real_dir:
-        files = sorted(iter_files(Path(args.real_dir)))[:args.count]
+        from studio.session.image_search import is_picture
+        files = sorted(f for f in iter_files(Path(args.real_dir)) if is_picture(f))[:args.count]
         with torch.no_grad():
             feats = [perc.features(model.G(torch.stack([seed_to_z(5_000_000 + j, spec.z_dim)
                                                         for j in range(i, min(args.random, i + 50))])).float())

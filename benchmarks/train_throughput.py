@@ -5,7 +5,9 @@
 
 Runs Trainer.train_step (augment on, as artists train) after one warm-up step, for at least --seconds
 and at least --min-steps steps. Prints wall images/s and, on CPU, images per process-CPU second (robust to
-other processes on a shared machine).
+other processes on a shared machine). --flops also counts one step's floating-point operations once (PyTorch's
+FlopCounterMode: matrix products and convolutions, forward and backward) and prints the GFLOP/s achieved against
+the CPU's fp32 peak (cores × FMA lanes × 2 FMA units × 2 × clock; how each figure was found is printed).
 """
 from __future__ import annotations
 
@@ -22,8 +24,31 @@ import torch  # noqa: E402
 from dcgan_reference import make_trainer, sync, synthetic_images  # noqa: E402
 
 
+def cpu_peak() -> tuple[float, str]:
+    """The CPU's fp32 peak in GFLOP/s and how it was found (/proc/cpuinfo: flags, BogoMIPS = 2 × the clock)."""
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    flags = set(next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), []))
+    bogo = next((float(ln.split(":")[1]) for ln in info.splitlines() if ln.lower().startswith("bogomips")), 0.0)
+    lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
+    cores = os.cpu_count() or 1
+    ghz = bogo / 2000
+    peak = cores * lanes * 2 * 2 * ghz
+    return peak, (f"{cores} cores × {lanes} fp32 lanes ({'avx512f' if lanes == 16 else 'avx2'}) × 2 FMA units × 2 "
+                  f"× {ghz:.2f} GHz (BogoMIPS/2) = {peak:.0f} GFLOP/s; flags: "
+                  + " ".join(f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags))
+
+
+def step_flops(tr) -> float:
+    """Floating-point operations of one training step, counted once."""
+    from torch.utils.flop_counter import FlopCounterMode
+    counter = FlopCounterMode(display=False)
+    with counter:
+        tr.train_step()
+    return float(counter.get_total_flops())
+
+
 def measure(arch: str, res: int, device, batch: int, seconds: float, min_steps: int, augment: bool,
-            width: int | None) -> dict:
+            width: int | None, flops: bool = False) -> dict:
     from studio.core.config import arch_defaults
     from studio.core.models.registry import get_arch
     kw = dict(arch=arch, batch=batch, augment=augment, loss=get_arch(arch).loss, **arch_defaults(arch))
@@ -36,6 +61,7 @@ def measure(arch: str, res: int, device, batch: int, seconds: float, min_steps: 
     with tempfile.TemporaryDirectory() as tmp:
         tr = make_trainer(imgs, device, Path(tmp) / "run", **kw)
         tr.train_step()                                        # warm-up (allocations, oneDNN kernels)
+        counted = step_flops(tr) if flops else 0.0
         sync(device)
         t0, c0, steps = time.perf_counter(), os.times(), 0
         while steps < min_steps or time.perf_counter() - t0 < seconds:
@@ -47,7 +73,8 @@ def measure(arch: str, res: int, device, batch: int, seconds: float, min_steps: 
         return {"arch": arch, "res": res, "batch": batch, "width": tr.cfg.width, "steps": steps,
                 "ips": steps * batch / wall, "ips_cpu": steps * batch / max(user + kernel, 1e-9),
                 "kernel": kernel / max(user + kernel, 1e-9),
-                "channels_last": tr.memory_format is not None, "bf16": tr.amp}
+                "channels_last": tr.memory_format is not None, "bf16": tr.amp,
+                "gflop_step": counted / 1e9, "gflops": counted * steps / wall / 1e9}
 
 
 def main(argv=None) -> int:
@@ -61,6 +88,7 @@ def main(argv=None) -> int:
     ap.add_argument("--min-steps", type=int, default=2)
     ap.add_argument("--no-augment", action="store_true")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = the default)")
+    ap.add_argument("--flops", action="store_true", help="count a step's FLOPs: GFLOP/s against the CPU's peak")
     ap.add_argument("--plain-heap", action="store_true",
                     help="leave glibc's malloc untuned (GANSTUDIO_PLAIN_HEAP=1; studio/core/allocator.py)")
     args = ap.parse_args(argv)
@@ -75,18 +103,22 @@ def main(argv=None) -> int:
     paths = "off (GANSTUDIO_PLAIN_EAGER=1)" if os.environ.get("GANSTUDIO_PLAIN_EAGER", "") not in ("", "0") else "on"
     print(f"torch {torch.__version__} on {describe(device)}; batch {args.batch}, augment "
           f"{'off' if args.no_augment else 'on'}, >= {args.seconds:g} s and >= {args.min_steps} steps per config; "
-          f"speed paths {paths}; C heap {heap}")
+          f"speed paths {paths}; C heap {heap}; {torch.get_num_threads()} threads")
+    if args.flops and device.type == "cpu":
+        print("peak: " + cpu_peak()[1])
     print(f"{'arch':8} {'res':>4} {'width':>5} {'steps':>5} {'img/s':>8} {'img/cpu-s':>10} {'kernel':>7}  layout")
     for arch in args.arch:
         for res in args.res:
             if arch == "dcgan" and res > 256:
                 continue
             r = measure(arch, res, device, args.batch, args.seconds, args.min_steps, not args.no_augment,
-                        args.width or None)
+                        args.width or None, args.flops)
             cpu = (f"{r['ips_cpu']:10.1f} {r['kernel']:7.0%}" if device.type == "cpu"
                    else f"{'-':>10} {'-':>7}")
             layout = ("channels_last" if r["channels_last"] else "default") + (" bf16" if r["bf16"] else " fp32")
-            print(f"{arch:8} {res:4d} {r['width']:5d} {r['steps']:5d} {r['ips']:8.1f} {cpu}  {layout}", flush=True)
+            fl = (f"  {r['gflop_step']:.2f} GFLOP/step, {r['gflops']:.1f} GFLOP/s ({r['gflops'] / cpu_peak()[0]:.0%} "
+                  "of the fp32 peak)") if args.flops and device.type == "cpu" else ""
+            print(f"{arch:8} {res:4d} {r['width']:5d} {r['steps']:5d} {r['ips']:8.1f} {cpu}  {layout}{fl}", flush=True)
     return 0
 
 

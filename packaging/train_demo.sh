@@ -98,7 +98,7 @@ if [ -f "$WORK/run-faces/config.json" ]; then
 "$PY" - "$WORK/run-faces" <<'PYEOF'
 import sys
 from studio.core.checkpoint import load_generator, save_generator
-m = load_generator(sys.argv[1], "cpu")                 # a run folder opens with its best.safetensors
+m = load_generator(sys.argv[1], "cpu", frozen=False)   # a run folder opens with its best.safetensors
 meta = {"demo": {"name": "Emoji faces (projected, 64 px)", "data": "Noto Color Emoji faces (SIL OFL 1.1)",
                  "source": m.path.name, "quality": m.meta.get("quality"), "step": m.meta.get("step"),
                  "kimg": m.meta.get("kimg")}}

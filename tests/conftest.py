@@ -36,6 +36,16 @@ def user_data_in_tmp(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("user-data")))
 
 
+@pytest.fixture(autouse=True)
+def no_suggested_encoder_stage(monkeypatch):
+    """The suggestion's encoder stage after the GAN is minutes of wall clock: off for tests that train through the
+    suggestion (the window's Start, `ganstudio train`). Tests of the stage ask for it (encoder_minutes) or put
+    it back (tests/test_encoder.py)."""
+    from studio.session import settings
+    monkeypatch.setitem(settings.ENCODER_MINUTES, "cpu", 0.0)
+    monkeypatch.setitem(settings.ENCODER_MINUTES, "gpu", 0.0)
+
+
 @pytest.fixture
 def square_law():
     """The function that draws the synthetic 'coloured square on white' images."""

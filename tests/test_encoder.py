@@ -129,3 +129,11 @@ def test_the_encoder_command_then_invert_starts_from_it(trained_run, tmp_path, c
     assert main(["invert", str(trained_run), str(tmp_path / "mine.png"), "--out", str(tmp_path / "o"),
                  "--steps", "3", "--full", "--restarts", "2"]) == 0
     assert "3 steps from 2 starting points" in capsys.readouterr().out
+
+
+def test_a_new_run_learns_an_encoder_after_its_gan_and_the_page_shows_it(monkeypatch):
+    from studio.session import settings
+    monkeypatch.setitem(settings.ENCODER_MINUTES, "cpu", 3.0)             # conftest turns it off for other tests
+    s = settings.suggestion(150, "cpu")
+    assert s.config.encoder_minutes == 3.0 and "learn an encoder" in s.why
+    assert "encoder_minutes" in settings.PAGE_FIELDS and "encoder_minutes" in settings.SUGGESTED_KEYS

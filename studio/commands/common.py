@@ -121,7 +121,7 @@ class ProgressPrinter:
             return
         self._stage_shown = (now, ev.unit)
         if ev.unit == "pictures":
-            self._line(f"upscaler: reading the full-size pictures {ev.done}/{ev.total}")
+            self._line(f"{ev.name}: reading the pictures {ev.done}/{ev.total}")
         else:
             left = f"  {fmt_time(ev.total - ev.done)} left" if ev.unit == "seconds" else f"  {ev.done}/{ev.total}"
             self._line(f"{ev.text}{left}")

@@ -18,8 +18,8 @@ def _settings_args(p) -> None:
     from studio.core.invert import InvertSettings
     d, r = InvertSettings(), InvertSettings.refining()
     p.add_argument("--steps", type=_positive(int), metavar="N",
-                   help=f"search steps (default {r.steps} from the encoder's guess, {d.steps} for the full search; "
-                        "more = closer, slower)")
+                   help=f"search steps (default: up to {r.steps} from the encoder's guess, ending once the match is "
+                        f"as close as the model's own pictures are found; {d.steps} for the full search)")
     p.add_argument("--full", action="store_true", help="the full search from random starting points, not from the "
                    "run's encoder (closer on pictures unlike the model's, several seconds each)")
     p.add_argument("--restarts", type=_positive(int), default=d.restarts, metavar="K",

@@ -22,7 +22,7 @@ from studio.core.errors import StudioError
 from studio.core.explore import LatentState
 from studio.core.files import atomic_path
 from studio.core.images import fit_square
-from studio.core.invert import REFINE_LR, InvertSettings, load_original, search
+from studio.core.invert import InvertSettings, load_original, search
 from studio.core.restore import restore_steps as core_restore_steps
 from studio.core.run import find_config
 
@@ -139,10 +139,10 @@ def search_start(model, settings: InvertSettings | None = None, full: bool = Fal
     if found.encoder is None:
         return SearchStart(settings or InvertSettings(), None, found.note)
     enc = found.encoder
-    settings = InvertSettings.refining() if settings is None else \
-        replace(settings, restarts=1, candidates=1, lr=REFINE_LR)
+    settings = InvertSettings.refining() if settings is None else InvertSettings.refining(settings.steps,
+                                                                                        seed=settings.seed)
     return SearchStart(settings, lambda image: enc.encode(image[None])[0],
-                       f"{ENCODER_START}, then {settings.steps} refining steps.")
+                       f"{ENCODER_START}'s guess, refined for up to {settings.steps} steps.")
 
 
 def _noted(steps, note: str):

@@ -170,7 +170,8 @@ def suggestion(count: int, device_type: str = "cpu", resolution: int | None = No
                    if count else "Augmentation on: it keeps the discriminator from memorising a small folder.")
     up_minutes = _upscaler_minutes(gpu, upscale, why)
     enc_minutes = ENCODER_MINUTES["gpu" if gpu else "cpu"]
-    why.append(f"Then {enc_minutes:g} minutes to learn an encoder, so Find Image and Restore take a second.")
+    if enc_minutes:
+        why.append(f"Then {enc_minutes:g} minutes to learn an encoder, so Find Image and Restore take a second.")
     cfg = TrainConfig(resolution=res, arch=arch, batch=batch, kimg=kimg, minutes=0.0, augment=small,
                       device=device_type, mirror=False, upscaler_minutes=up_minutes, encoder_minutes=enc_minutes,
                       **defaults)

@@ -306,5 +306,5 @@ def test_find_image_starts_from_the_models_encoder(make_main_window, qtbot, tmp_
     guess = model.render(encoder_for(model).encoder.encode(target[None]))[0]
     assert fraction == 0.0 and np.abs(first.astype(np.float32) - guess).mean() < 1     # the encoder's guess first
     res = found.args[0]
-    assert res.steps == 40 and res.pixel_error < 0.03
+    assert res.steps < 95 and res.pixel_error < 0.03                # ended early: as close as the model's own
     assert sum("Started from the model's encoder" in t for t in said) == 1              # said once, not per search

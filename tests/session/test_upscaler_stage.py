@@ -122,17 +122,23 @@ def test_learn_upscaler_for_a_run_trained_without_one(tmp_path, make_image_folde
 def test_the_command_line_upscaler_minutes(tmp_path, make_image_folder, capsys, monkeypatch):
     from studio.cli import main
     from studio.session import upscaling
-    monkeypatch.setattr(upscaling, "UpscalerSettings", lambda: _tiny_up())  # the stage's default settings: tiny
+    from studio.core.encoder import EncoderSettings
+    from studio.session import encoding
+    monkeypatch.setattr(upscaling, "UpscalerSettings", lambda: _tiny_up())  # the stages' default settings: tiny
+    monkeypatch.setattr(encoding, "EncoderSettings", lambda: EncoderSettings(width=8, steps=2, batch=4, recon=2,
+                                                                             eval_every=2, held=4))
     folder = _big_folder(tmp_path, make_image_folder)
     tiny = ["--resolution", "32", "--width", "8", "--batch", "8", "--no-quality", "--arch", "dcgan", "--device", "cpu"]
     assert main(["train", str(folder), "--out", str(tmp_path / "r"), "--kimg", "0.03", "--upscaler-minutes", "0.5",
-                 *tiny]) == 0
+                 "--encoder-minutes", "0.2", *tiny]) == 0
     out = capsys.readouterr()
-    assert "then the upscaler: ×4 for 0.5 min" in out.out
+    assert "then the upscaler: ×4 for 0.5 min" in out.out and "then the encoder: 0.2 min" in out.out
     assert "learning the upscaler ×4" in out.err and "The ×4 upscaler is learnt" in out.err
-    assert (tmp_path / "r" / "upscaler.safetensors").is_file()
+    assert "The encoder is learnt" in out.err
+    assert (tmp_path / "r" / "upscaler.safetensors").is_file() and (tmp_path / "r" / "encoder.safetensors").is_file()
     from studio.core.config import TrainConfig
-    assert TrainConfig.load(tmp_path / "r" / "config.json").upscaler_minutes == 0.5
+    cfg = TrainConfig.load(tmp_path / "r" / "config.json")
+    assert cfg.upscaler_minutes == 0.5 and cfg.encoder_minutes == 0.2
     assert main(["train", str(folder), "--out", str(tmp_path / "r0"), "--kimg", "0.03", "--upscaler-minutes", "0",
                  *tiny]) == 0                                              # 0: no stage, whatever the suggestion
     assert not (tmp_path / "r0" / "upscaler.safetensors").exists() and "learning the upscaler" not in capsys.readouterr().err
