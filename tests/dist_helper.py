@@ -3,6 +3,7 @@
 * BatchNorm is frozen to its running statistics (a plain per-channel affine), so that N ranks × batch/N and one
   process × batch compute the same thing: every architecture has BatchNorm, and with it in training mode each rank
   normalises over its own batch/N images, by design (studio/core/distributed.py).
+* The suggestion's encoder stage after the GAN is off, as in every test (tests/conftest.py).
 * With GANSTUDIO_TEST_WATCH=DIR, every file a rank > 0 opens for writing, creates, renames or removes under DIR is
   recorded, and written at exit to GANSTUDIO_TEST_WRITES.<rank> (outside DIR).
 """
@@ -51,4 +52,6 @@ if __name__ == "__main__":
     if rank > 0 and os.environ.get("GANSTUDIO_TEST_WATCH"):
         watch_writes(os.environ["GANSTUDIO_TEST_WATCH"], f"{os.environ['GANSTUDIO_TEST_WRITES']}.{rank}")
     from studio.cli import main
+    from studio.session import settings
+    settings.ENCODER_MINUTES.update(cpu=0.0, gpu=0.0)      # as tests/conftest.py: no minutes-long encoder stage
     sys.exit(main(sys.argv[1:]))

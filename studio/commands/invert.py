@@ -122,7 +122,7 @@ def run_invert(args) -> int:
         dest = save_png(out / f"{path.stem}-inverted.png", res.image, meta)
         print(f"{path.name}: perceptual distance {res.distance:.4f}, mean pixel error {res.pixel_error:.4f} "
               f"(0-1 scale), {time.perf_counter() - t0:.1f} s -> {dest}")
-        verdict = judge_match(path.name, res.distance, res.pixel_error)
+        verdict = judge_match(path.name, res.distance, res.pixel_error, how.guess is not None)
         if verdict.level != "close":                 # the window's Find bar says the same sentence
             print(f"  {verdict.sentence}")
     return 0

@@ -281,13 +281,13 @@ def load_generator(path: Path, device: torch.device | str = "cpu", frozen: bool 
     unpack_module("G_ema", G, {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()},
                   "generator")
     G.eval().requires_grad_(False).to(device)
-    if frozen:
-        bake_normalisation(G)
     if os.environ.get("GANSTUDIO_PLAIN_EAGER", "") in ("", "0"):     # same speed path as the trainer
         from .models.registry import preferred_memory_format
         fmt = preferred_memory_format(spec, device)
         if fmt is not None:
             G.to(memory_format=fmt)
+    if frozen:                  # after the layout: baked weights turned channels_last drew wrong pixels at batch 1
+        bake_normalisation(G)
     return GeneratorModel(G, spec, meta, path, file_identity(path), torch.device(device))
 
 

@@ -50,11 +50,13 @@ class MatchVerdict:
     sentence: str                # the figures and, unless close, what helps
 
 
-def judge_match(name: str, distance: float, pixel_error: float) -> MatchVerdict:
-    """How good a search result is, in words: the window's Find bar and `ganstudio invert` say the same."""
+def judge_match(name: str, distance: float, pixel_error: float, quick: bool = False) -> MatchVerdict:
+    """How good a search result is, in words: the window's Find bar and `ganstudio invert` say the same. quick: it
+    came from the encoder's guess and a few steps (the full search is what helps next)."""
     figures = f"perceptual distance {distance:.3f}, mean pixel difference {pixel_error:.1%}"
-    helps = ("The full search (Search closer; ganstudio invert --full) helps a little; a model trained on pictures "
-             "like this one helps most.")
+    more = ("The full search (Search closer; ganstudio invert --full) helps a little" if quick else
+            "More steps of the full search (ganstudio invert --full --steps 300) help a little")
+    helps = f"{more}; a model trained on pictures like this one helps most."
     if pixel_error > POOR_PIXEL or distance > POOR_PERCEPTUAL:
         return MatchVerdict("poor", f"Only a poor match for {name}",
                             f"This is a poor match ({figures}): the model cannot make this picture; what it found "

@@ -113,8 +113,9 @@ def test_a_match_is_judged_by_the_measured_figures():
     from studio.session.image_search import judge_match
     own = judge_match("made.png", 0.02, 0.011)           # as the model's own pictures are found (benchmarks §10)
     assert own.level == "close" and own.title == "Found made.png in the model"
-    rough = judge_match("near.png", 0.3, 0.06)
-    assert rough.level == "rough" and "rough" in rough.title and "--full" in rough.sentence
+    rough = judge_match("near.png", 0.3, 0.06, quick=True)
+    assert rough.level == "rough" and "rough" in rough.title and "Search closer" in rough.sentence
+    assert "--steps 300" in judge_match("near.png", 0.3, 0.06).sentence        # after the full search: more of it
     for distance, pixel in ((1.4, 0.43), (0.2, 0.15), (0.9, 0.05)):  # either figure alone can make it poor
         poor = judge_match("cat.png", distance, pixel)
         assert poor.level == "poor" and poor.title == "Only a poor match for cat.png"

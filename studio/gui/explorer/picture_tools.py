@@ -142,7 +142,7 @@ class PictureTools(QObject):
 
     def _say_found(self, pic) -> search.MatchVerdict:
         res = self.found_result
-        verdict = search.judge_match(pic.name, res.distance, res.pixel_error)
+        verdict = search.judge_match(pic.name, res.distance, res.pixel_error, self.quick)
         self.find_bar.done(verdict.title, f"{verdict.sentence} Press B to compare with your picture; sliders, "
                            "mixing, keyframes (K) and Animate work from here; Undo (Ctrl+Z) returns to where you were.",
                            warn=verdict.level == "poor", closer=self.quick and verdict.level != "close")

@@ -19,8 +19,8 @@ from .. import theme
 
 # stage: (title, y label, {record key: legend}); the first key is the stage's score (solid), the others dashed
 PLOTS = {"upscaler": ("Upscaler", "L1", {"val": "upscaler (validation L1)", "lanczos": "Lanczos"}),
-         "encoder": ("Encoder", "error", {"val": "its guesses of the model's pictures (pixels)",
-                                          "real_distance": "of your pictures (perceptual)"})}
+         "encoder": ("Encoder", "error", {"val": "model's pictures (pixels)",
+                                          "real_distance": "yours (perceptual)"})}
 
 
 class StageCurve(QWidget):
