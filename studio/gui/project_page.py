@@ -27,7 +27,7 @@ from .dialogs import open_file, open_folder
 from .dataset_view import DatasetView
 from .widgets.column import ScrollColumn
 from .widgets.elided_label import ElidedLabel
-from .widgets.fields import minutes_box, narrow_combo
+from .widgets.fields import WrappedLabel, minutes_box, narrow_combo
 from .widgets.icons import icon
 from .worker import Slot, Worker, wait_all
 
@@ -205,7 +205,7 @@ class ProjectPage(QWidget):
         self.w_factor = QLabel("", objectName="UpscalerFactor")
         up.addWidget(self.w_upscaler, 1)
         up.addWidget(self.w_factor)
-        self.w_upscale_note = QLabel("", objectName="UpscalerNote", wordWrap=True)
+        self.w_upscale_note = WrappedLabel("", objectName="UpscalerNote")
         self.w_upscale_note.setProperty("role", "caption")
         f3.addRow("Upscaler", up)
         f3.addRow(self.w_upscale_note)
