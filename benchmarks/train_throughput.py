@@ -7,7 +7,7 @@ Runs Trainer.train_step (augment on, as artists train) after one warm-up step, f
 and at least --min-steps steps. Prints wall images/s and, on CPU, images per process-CPU second (robust to
 other processes on a shared machine). --flops also counts one step's floating-point operations once (PyTorch's
 FlopCounterMode: matrix products and convolutions, forward and backward) and prints the GFLOP/s achieved against
-the CPU's fp32 peak (cores × FMA lanes × 2 FMA units × 2 × clock; how each figure was found is printed).
+the CPU's fp32 peak (the cores its threads use × FMA lanes × 2 FMA units × 2 × clock; how each figure was found is printed).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def cpu_peak() -> tuple[float, str]:
     flags = set(next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), []))
     bogo = next((float(ln.split(":")[1]) for ln in info.splitlines() if ln.lower().startswith("bogomips")), 0.0)
     lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
-    cores = os.cpu_count() or 1
+    cores = min(os.cpu_count() or 1, torch.get_num_threads())      # the cores this process computes on
     ghz = bogo / 2000
     peak = cores * lanes * 2 * 2 * ghz
     return peak, (f"{cores} cores × {lanes} fp32 lanes ({'avx512f' if lanes == 16 else 'avx2'}) × 2 FMA units × 2 "

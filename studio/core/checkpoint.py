@@ -169,6 +169,26 @@ def check_finite(tensors: dict[str, torch.Tensor], prefix: str, name: str) -> No
             raise CheckpointError(f"{name} contains NaN or infinite weights ({k}); it cannot be used")
 
 
+def load_network(path: Path, kind: str, build, error) -> tuple[nn.Module, object, dict]:
+    """A trained network saved with save_file under the prefix `kind` (the upscaler's, the encoder's): its metadata
+    says it is a `kind` and holds its "spec"; build(spec dict) → (module, spec). Any damage (another kind of file,
+    NaN weights, missing or misshapen tensors, unreadable settings) becomes error(why): one sentence. Returns
+    (module in eval mode, spec, metadata)."""
+    path = Path(path)
+    try:
+        tensors, meta = read_file(path)
+        if meta.get("kind") != kind:
+            raise CheckpointError(f"it holds a {meta.get('kind') or 'different'} file, not an {kind}")
+        net, spec = build(meta.get("spec") or {})
+        check_finite(tensors, kind, path.name)
+        unpack_module(kind, net, {k: v.float() for k, v in tensors.items()}, kind)
+    except CheckpointError as e:
+        raise error(str(e).rstrip(".")) from None
+    except (ValueError, KeyError, TypeError) as e:
+        raise error(f"its settings are damaged: {e}") from None
+    return net.eval().requires_grad_(False), spec, meta
+
+
 def file_identity(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -65,9 +65,7 @@ class RunFolder:
     lock_file = property(lambda self: self.path / ".lock")
     best_file = property(lambda self: self.path / BEST_NAME)
     upscaler_file = property(lambda self: self.path / UPSCALER_NAME)
-    upscaler_metrics_file = property(lambda self: self.path / "upscaler-metrics.jsonl")   # one line per evaluation
     encoder_file = property(lambda self: self.path / ENCODER_NAME)
-    encoder_metrics_file = property(lambda self: self.path / "encoder-metrics.jsonl")
 
     def exists(self) -> bool:
         """Whether this folder is a GAN Studio project (the one test: it has a config.json)."""
@@ -98,13 +96,17 @@ class RunFolder:
     def config(self) -> TrainConfig:
         return TrainConfig.load(self.config_file)
 
+    def stage_metrics_file(self, stage: str) -> Path:
+        """A stage's curve after the GAN ("upscaler", "encoder"): one line per evaluation."""
+        return self.path / f"{stage}-metrics.jsonl"
+
     # metrics history
-    def append_metrics(self, record: dict) -> None:
-        with open(self.metrics_file, "a", encoding="utf-8") as f:
+    def append_metrics(self, record: dict, path: Path | None = None) -> None:
+        with open(path or self.metrics_file, "a", encoding="utf-8") as f:
             f.write(json.dumps(record) + "\n")
 
     def read_metrics(self, kind: str | None = None, path: Path | None = None) -> list[dict]:
-        """Every well-formed line of metrics.jsonl (or `path`: upscaler_metrics_file); a torn last line from a
+        """Every well-formed line of metrics.jsonl (or `path`: a stage's); a torn last line from a
         crash is ignored."""
         out = []
         try:

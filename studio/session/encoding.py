@@ -11,7 +11,6 @@ file, another run's — is searched the long way; `note` says which, for the cal
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from studio.core.encoder import FILE_NAME, Encoder, EncoderError, EncoderSetting
 from studio.core.invert import pixel_error
 from studio.core.run import companion_file
 
-from .stages import RunStage, run_folder
+from .stages import RunStage, curve_writer, run_folder, stage_curve
 
 STATE_NAME = "encoder-state.safetensors"        # in checkpoints/: where a stopped stage continues from
 FOREIGN_ERROR = 0.2           # above: the encoder does not know this model (its own pictures are guessed ~0.07 off)
@@ -103,15 +102,9 @@ def prepare_encoder(run, job=None, minutes: float = 3.0, device="cpu", settings:
     s.minutes = minutes
     meta = {"model_file": model.path.name, "training_images": 0 if real is None else len(real)}
 
-    def record(rec: dict) -> None:
-        with open(folder.encoder_metrics_file, "a", encoding="utf-8") as f:
-            f.write(json.dumps(rec) + "\n")
-        if on_record is not None:
-            on_record(rec)
-
     folder.checkpoints_dir.mkdir(parents=True, exist_ok=True)
     return EncoderTraining(model, real, s, folder.encoder_file, folder.checkpoints_dir / STATE_NAME, meta,
-                           on_record=record)
+                           on_record=curve_writer(folder, "encoder", on_record))
 
 
 def train_encoder(run, job=None, minutes: float = 3.0, device="cpu", settings: EncoderSettings | None = None):
@@ -121,9 +114,8 @@ def train_encoder(run, job=None, minutes: float = 3.0, device="cpu", settings: E
 
 
 def encoder_curve(run) -> list[dict]:
-    """The stage's evaluations so far (for the Train view's encoder curve), oldest first."""
-    folder = run_folder(run)
-    return folder.read_metrics("encoder", folder.encoder_metrics_file)
+    """The stage's evaluations so far, oldest first."""
+    return stage_curve(run, "encoder")
 
 
 class EncoderStage(RunStage):

@@ -166,8 +166,7 @@ class Project:
 
     def stage_curve(self, name: str) -> list[dict]:
         """A stage's evaluations so far ("upscaler", "encoder"), oldest first."""
-        files = {"upscaler": self.run.upscaler_metrics_file, "encoder": self.run.encoder_metrics_file}
-        return self.run.read_metrics(name, files[name])
+        return self.run.read_metrics(name, self.run.stage_metrics_file(name))
 
     def metrics(self, kind: str | None = None) -> list[dict]:
         return self.run.read_metrics(kind)

@@ -31,6 +31,21 @@ def run_folder(run) -> RunFolder:
     return folder
 
 
+def stage_curve(run, name: str) -> list[dict]:
+    """The stage's evaluations so far (the Train view's curve of it), oldest first."""
+    folder = run_folder(run)
+    return folder.read_metrics(name, folder.stage_metrics_file(name))
+
+
+def curve_writer(folder: RunFolder, name: str, on_record=None):
+    """on_record for a stage's training: each evaluation appended to its curve file, then passed on."""
+    def record(rec: dict) -> None:
+        folder.append_metrics(rec, folder.stage_metrics_file(name))
+        if on_record is not None:
+            on_record(rec)
+    return record
+
+
 def stage_file_name(name: str) -> str:
     return f"{name}-stage.json"
 

@@ -26,7 +26,7 @@ from studio.core.upscaler import FILE_NAME, FactorChoice, Upscaler, UpscalerErro
     UpscalerSettings, UpscalerTraining, choose_factor, load_targets, load_upscaler
 
 from .settings import UpscalePlan
-from .stages import RunStage, run_folder
+from .stages import RunStage, curve_writer, run_folder, stage_curve
 
 STATE_NAME = "upscaler-state.safetensors"       # in checkpoints/: where a stopped stage continues from
 
@@ -168,21 +168,14 @@ def prepare_upscaler(run, job=None, minutes: float = 5.0, factor: int | None = N
     meta = {"model_resolution": cfg.resolution, "model_channels": cfg.img_channels, "training_images": len(targets),
             "data": Path(cfg.data_dir).name}
 
-    def record(rec: dict) -> None:
-        with open(folder.upscaler_metrics_file, "a", encoding="utf-8") as f:
-            f.write(json.dumps(rec) + "\n")
-        if on_record is not None:
-            on_record(rec)
-
     folder.checkpoints_dir.mkdir(parents=True, exist_ok=True)
     return UpscalerTraining(targets, s, folder.upscaler_file, folder.checkpoints_dir / STATE_NAME, meta,
-                            device, on_record=record)
+                            device, on_record=curve_writer(folder, "upscaler", on_record))
 
 
 def upscaler_curve(run) -> list[dict]:
-    """The stage's evaluations so far (for the Train view's upscaler curve), oldest first."""
-    folder = run_folder(run)
-    return folder.read_metrics("upscaler", folder.upscaler_metrics_file)
+    """The stage's evaluations so far, oldest first."""
+    return stage_curve(run, "upscaler")
 
 
 # ---------------------------------------------------------------------------- the stage after the GAN

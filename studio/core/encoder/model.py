@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..backbone import get_backbone
-from ..checkpoint import CheckpointError, check_finite, pack_module, read_file, save_file, unpack_module
+from ..checkpoint import load_network, pack_module, save_file
 from ..errors import StudioError
 from ..run import ENCODER_NAME
 from .net import EncoderSpec, LatentEncoder
@@ -41,19 +41,12 @@ def _corrupt(path: Path, why: str) -> EncoderError:
 
 def load_encoder(path: Path, device="cpu") -> "Encoder":
     path = Path(path)
-    try:
-        tensors, meta = read_file(path)
-        if meta.get("kind") != KIND:
-            raise CheckpointError(f"it holds a {meta.get('kind') or 'different'} file, not an encoder")
-        spec = EncoderSpec.from_dict(meta.get("spec") or {})
-        check_finite(tensors, "encoder", path.name)
-        net = LatentEncoder(spec, get_backbone("lite0", device))
-        unpack_module("encoder", net, {k: v.float() for k, v in tensors.items()}, "encoder")
-    except CheckpointError as e:
-        raise _corrupt(path, str(e).rstrip(".")) from None
-    except (ValueError, KeyError, TypeError) as e:
-        raise _corrupt(path, f"its settings are damaged: {e}") from None
-    net.eval().requires_grad_(False).to(device)
+
+    def build(spec: dict):
+        spec = EncoderSpec.from_dict(spec)
+        return LatentEncoder(spec, get_backbone("lite0", device)), spec
+    net, spec, meta = load_network(path, KIND, build, lambda why: _corrupt(path, why))
+    net.to(device)
     return Encoder(net, spec, meta, path, torch.device(device))
 
 

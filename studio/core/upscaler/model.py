@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..checkpoint import CheckpointError, check_finite, pack_module, read_file, save_file, unpack_module
+from ..checkpoint import load_network, pack_module, save_file
 from ..images import resize_lanczos
 from ..run import UPSCALER_NAME
 from .data import UpscalerError
@@ -34,19 +34,12 @@ def _corrupt(path: Path, why: str) -> UpscalerError:
 
 def load_upscaler(path: Path, device="cpu") -> "Upscaler":
     path = Path(path)
-    try:
-        tensors, meta = read_file(path)
-        if meta.get("kind") != KIND:
-            raise CheckpointError(f"it holds a {meta.get('kind') or 'different'} file, not an upscaler")
-        spec = UpscalerSpec.from_dict(meta.get("spec") or {})
-        check_finite(tensors, "upscaler", path.name)
-        net = CompactSR(spec)
-        unpack_module("upscaler", net, {k: v.float() for k, v in tensors.items()}, "upscaler")
-    except CheckpointError as e:
-        raise _corrupt(path, str(e).rstrip(".")) from None
-    except (ValueError, KeyError, TypeError) as e:
-        raise _corrupt(path, f"its settings are damaged: {e}") from None
-    net.eval().requires_grad_(False).to(device)
+
+    def build(spec: dict):
+        spec = UpscalerSpec.from_dict(spec)
+        return CompactSR(spec), spec
+    net, spec, meta = load_network(path, KIND, build, lambda why: _corrupt(path, why))
+    net.to(device)
     if torch.device(device).type == "cpu":
         net.to(memory_format=torch.channels_last)
     return Upscaler(net, spec, meta, path, torch.device(device))
