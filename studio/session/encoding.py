@@ -2,7 +2,7 @@
 
     found = encoder_for(model)                   # EncoderChoice: .encoder (or None) and .note (why not, once)
     z = found.encoder.encode(pictures)           # uint8 (N, R, R, C) → (N, z_dim): where the search starts
-    result = train_encoder(run, job, minutes=3)  # the training stage (Job: progress, pause, cancel)
+    training = prepare_encoder(run, job, minutes=3)  # the training, ready: training.run(job) (pause, cancel)
     stage = EncoderStage(run, minutes, emit)     # the stage after the GAN (and the upscaler), as the session runs it
 
 Where the file lives: a run folder's `encoder.safetensors`; beside a loose `NAME.safetensors` model,
@@ -94,7 +94,9 @@ def _real_pictures(folder, job=None) -> np.ndarray | None:
 
 def prepare_encoder(run, job=None, minutes: float = 3.0, device="cpu", settings: EncoderSettings | None = None,
                     on_record=None) -> EncoderTraining:
-    """train_encoder's first half: the run's model and pictures read, the training ready to run(job)."""
+    """The encoder stage's training for a run: its model and pictures read, ready to run(job) for `minutes` (0: until
+    cancelled), continuing a stopped one. The best so far is in the run's encoder.safetensors at every moment;
+    cancelling keeps it and saves the state to continue from."""
     folder = run_folder(run)
     model = _run_model(folder, device)
     real = _real_pictures(folder, job)
@@ -105,12 +107,6 @@ def prepare_encoder(run, job=None, minutes: float = 3.0, device="cpu", settings:
     folder.checkpoints_dir.mkdir(parents=True, exist_ok=True)
     return EncoderTraining(model, real, s, folder.encoder_file, folder.checkpoints_dir / STATE_NAME, meta,
                            on_record=curve_writer(folder, "encoder", on_record))
-
-
-def train_encoder(run, job=None, minutes: float = 3.0, device="cpu", settings: EncoderSettings | None = None):
-    """The encoder stage of a run: learn for `minutes` (0: until cancelled), continuing a stopped one. The best so
-    far is in the run's encoder.safetensors at every moment; cancelling keeps it and saves the state."""
-    return prepare_encoder(run, job, minutes, device, settings).run(job)
 
 
 def encoder_curve(run) -> list[dict]:
