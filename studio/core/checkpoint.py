@@ -71,6 +71,12 @@ def unpack_optimizer(prefix: str, opt: torch.optim.Optimizer, tensors: dict, gro
         opt.load_state_dict({"state": state, "param_groups": groups["param_groups"]})
     except (ValueError, KeyError, RuntimeError) as e:
         raise CheckpointError(f"optimizer state does not fit the model ({e})") from None
+    # a file holds every tensor in the default layout; a fused optimizer walks a moment and its parameter as flat
+    # memory side by side, so each moment takes its parameter's layout again (channels_last convolutions)
+    for p, st in opt.state.items():
+        for k, v in st.items():
+            if torch.is_tensor(v) and v.shape == p.shape and v.stride() != p.stride():
+                st[k] = torch.empty_like(p, dtype=v.dtype).copy_(v)
 
 
 # ---------------------------------------------------------------- reading and writing files
