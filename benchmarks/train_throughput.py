@@ -30,6 +30,8 @@ def cpu_peak() -> tuple[float, str]:
     flags = set(next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), []))
     bogo = next((float(ln.split(":")[1]) for ln in info.splitlines() if ln.lower().startswith("bogomips")), 0.0)
     lanes = 16 if "avx512f" in flags else 8 if "avx2" in flags else 4
+    if lanes == 16 and os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper().startswith("AVX2"):
+        lanes, flags = 8, flags - {"avx512f", "avx512_bf16", "amx_bf16"}    # oneDNN held to AVX2: that CPU's peak
     cores = min(os.cpu_count() or 1, torch.get_num_threads())      # the cores this process computes on
     ghz = bogo / 2000
     peak = cores * lanes * 2 * 2 * ghz
@@ -48,10 +50,11 @@ def step_flops(tr) -> float:
 
 
 def measure(arch: str, res: int, device, batch: int, seconds: float, min_steps: int, augment: bool,
-            width: int | None, flops: bool = False) -> dict:
+            width: int | None, flops: bool = False, precision: str = "auto") -> dict:
     from studio.core.config import arch_defaults
     from studio.core.models.registry import get_arch
-    kw = dict(arch=arch, batch=batch, augment=augment, loss=get_arch(arch).loss, **arch_defaults(arch))
+    kw = dict(arch=arch, batch=batch, augment=augment, loss=get_arch(arch).loss, precision=precision,
+              **arch_defaults(arch))
     if arch == "projected" and not width:
         from studio.session.settings import CPU_WIDTH
         kw["width"] = CPU_WIDTH.get(res, 8) if torch.device(device).type == "cpu" else 32
@@ -88,6 +91,8 @@ def main(argv=None) -> int:
     ap.add_argument("--min-steps", type=int, default=2)
     ap.add_argument("--no-augment", action="store_true")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = the default)")
+    ap.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"),
+                    help="as the run's setting (fp32 with ONEDNN_MAX_CPU_ISA=AVX2: a CPU without AVX-512 or bf16)")
     ap.add_argument("--flops", action="store_true", help="count a step's FLOPs: GFLOP/s against the CPU's peak")
     ap.add_argument("--plain-heap", action="store_true",
                     help="leave glibc's malloc untuned (GANSTUDIO_PLAIN_HEAP=1; studio/core/allocator.py)")
@@ -112,7 +117,7 @@ def main(argv=None) -> int:
             if arch == "dcgan" and res > 256:
                 continue
             r = measure(arch, res, device, args.batch, args.seconds, args.min_steps, not args.no_augment,
-                        args.width or None, args.flops)
+                        args.width or None, args.flops, args.precision)
             cpu = (f"{r['ips_cpu']:10.1f} {r['kernel']:7.0%}" if device.type == "cpu"
                    else f"{'-':>10} {'-':>7}")
             layout = ("channels_last" if r["channels_last"] else "default") + (" bf16" if r["bf16"] else " fp32")
