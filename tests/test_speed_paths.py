@@ -79,3 +79,20 @@ def test_a_frozen_generator_draws_exactly_what_the_trained_one_draws(make_kinds_
     z = torch.randn(4, 32, generator=torch.Generator().manual_seed(2))
     for batch in (z[:1], z):
         assert np.array_equal(frozen.render(batch), trained.render(batch))
+
+
+def test_noise_injection_keeps_the_maps_precision():
+    """Under bf16 autocast a map stays bf16 through the noise (an fp32 weight once promoted G's big maps, and the
+    layers after them, to fp32: twice the memory traffic); in fp32 the sum is unchanged."""
+    from studio.core.models.fastgan import NoiseInjection
+    layer = NoiseInjection().train()
+    with torch.no_grad():
+        layer.weight.fill_(0.5)
+    x = torch.randn(2, 4, 8, 8)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert layer(x.bfloat16()).dtype == torch.bfloat16
+    torch.manual_seed(3)
+    out = layer(x)
+    torch.manual_seed(3)
+    noise = torch.randn(2, 1, 8, 8)
+    assert out.dtype == torch.float32 and torch.equal(out, x + 0.5 * noise)
