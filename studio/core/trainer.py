@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from . import checkpoint as ckpt
-from . import allocator, compiled, distributed, growth, run_kinds, train_report, train_state
+from . import allocator, compiled, distributed, growth, run_kinds, threads, train_report, train_state
 from .augment import diff_augment, parse_policy
 from .config import TrainConfig
 from .distributed import ALONE, World
@@ -75,6 +75,7 @@ class Trainer:
         self.keep_heap = self.fast_path and keeps_freed_memory(self.spec, self.device)
         if self.keep_heap:                       # until run() ends (train_step alone: benchmarks, tests)
             allocator.keep_freed_memory()
+        self.threads = threads.ThreadChooser.for_training(self.device.type, world.active, self.fast_path)
         if self.memory_format is not None:
             self.G.to(memory_format=self.memory_format)
             self.D.to(memory_format=self.memory_format)
@@ -211,6 +212,7 @@ class Trainer:
             return self._run(kimg, minutes)
         finally:
             allocator.release_freed_memory()
+            self.threads.restore()                   # the app's own thread count again
 
     def _run(self, kimg: float | None, minutes: float | None) -> str:
         target, minutes = self._goal(kimg, minutes)
@@ -309,6 +311,8 @@ class Trainer:
         ips = (self.nimg - loop.last_nimg) / max(now - loop.last_t, 1e-9)
         loop.last_t, loop.last_nimg = now, self.nimg
         train_report.emit_metrics(self, vals, ips, target, minutes, now - loop.t_start)
+        if (change := self.threads.observe(self.elapsed, self.nimg)) and change.note:
+            self.on_event(Notice(change.note, "info"))             # the CPU is shared, or free again
         return "ok"
 
     def _periodic(self, loop: "_Loop", prev: int) -> None:
@@ -391,10 +395,6 @@ class Trainer:
         torch._foreach_lerp_(ep, p, 1.0 - beta)
         for be, bs in zip(self.G_ema.buffers(), self.G.buffers()):
             be.copy_(bs)
-
-    # ------------------------------------------------------------------ events (train_report.py)
-    def render_samples(self) -> np.ndarray:
-        return train_report.render_samples(self)
 
     # ------------------------------------------------------------------ checkpoints
     def save_checkpoint(self) -> Path | None:

@@ -1,0 +1,69 @@
+"""Training's thread chooser: one thread when other programs share the cores and it trains faster, all of them
+again when the CPU is free; nothing changes when the threads get their time."""
+from studio.core.threads import EVERY, WINDOW, ThreadChooser
+
+
+class FakeCPU:
+    """A 2-core machine: images per second and the CPU share the process gets, per thread count."""
+
+    def __init__(self, rates: dict[int, tuple[float, float]]):
+        self.rates, self.threads, self.cpu, self.t, self.nimg = rates, 2, 0.0, 0.0, 0.0
+
+    def run(self, chooser: ThreadChooser, seconds: float, step: float = 1.0) -> list:
+        changes = []
+        for _ in range(int(seconds / step)):
+            rate, share = self.rates[self.threads]
+            self.t += step
+            self.nimg += rate * step
+            self.cpu += share * self.threads * step
+            if (c := chooser.observe(self.t, int(self.nimg))) is not None:
+                changes.append(c)
+        return changes
+
+
+def _chooser(cpu: FakeCPU) -> ThreadChooser:
+    def set_(n):
+        cpu.threads = n
+    return ThreadChooser(2, lambda: cpu.threads, set_, cpu_clock=lambda: cpu.cpu)
+
+
+def test_alone_it_keeps_every_thread():
+    cpu = FakeCPU({2: (100.0, 0.97), 1: (68.0, 1.0)})
+    chooser = _chooser(cpu)
+    assert cpu.run(chooser, 20 * WINDOW) == [] and cpu.threads == 2
+
+
+def test_shared_cores_move_it_to_one_thread_and_a_free_cpu_back():
+    cpu = FakeCPU({2: (22.0, 0.5), 1: (63.0, 0.95)})
+    chooser = _chooser(cpu)
+    changes = cpu.run(chooser, 3 * WINDOW)
+    assert cpu.threads == 1 and [c.threads for c in changes] == [1]
+    assert "Other programs are using the CPU" in changes[0].note and "63 images/s against 22" in changes[0].note
+    # still shared when it tries again: back to one thread, without a word
+    changes = cpu.run(chooser, EVERY + 2 * WINDOW)
+    assert cpu.threads == 1 and all(c.note == "" for c in changes)
+    # the other program ends: the next trial keeps both threads, and says so
+    cpu.rates = {2: (100.0, 0.97), 1: (68.0, 1.0)}
+    changes = cpu.run(chooser, EVERY + 2 * WINDOW)
+    assert cpu.threads == 2 and changes[-1].threads == 2 and "free again" in changes[-1].note
+
+
+def test_a_trial_that_is_not_faster_goes_back_and_waits():
+    cpu = FakeCPU({2: (60.0, 0.6), 1: (58.0, 1.0)})     # shared, but one thread is no faster
+    chooser = _chooser(cpu)
+    changes = cpu.run(chooser, 3 * WINDOW)
+    assert cpu.threads == 2 and [(c.threads, c.note) for c in changes] == [(2, "")]
+    assert cpu.run(chooser, EVERY / 2) == [] and cpu.threads == 2    # no new trial before EVERY seconds
+
+
+def test_restore_and_off_switches(monkeypatch):
+    cpu = FakeCPU({2: (22.0, 0.5), 1: (63.0, 0.95)})
+    chooser = _chooser(cpu)
+    cpu.run(chooser, 3 * WINDOW)
+    chooser.restore()
+    assert cpu.threads == 2                               # the app's own count when training ends
+    off = ThreadChooser.for_training("cpu", distributed=False, enabled=True)   # conftest: GANSTUDIO_FIXED_THREADS
+    assert not off.enabled
+    monkeypatch.delenv("GANSTUDIO_FIXED_THREADS")
+    assert not ThreadChooser.for_training("cuda", distributed=False, enabled=True).enabled
+    assert not ThreadChooser.for_training("cpu", distributed=True, enabled=True).enabled
