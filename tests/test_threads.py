@@ -67,3 +67,39 @@ def test_restore_and_off_switches(monkeypatch):
     monkeypatch.delenv("GANSTUDIO_FIXED_THREADS")
     assert not ThreadChooser.for_training("cuda", distributed=False, enabled=True).enabled
     assert not ThreadChooser.for_training("cpu", distributed=True, enabled=True).enabled
+
+
+def test_a_run_that_moves_to_one_thread_says_so_and_the_session_shows_it(tmp_path, make_image_folder, tiny_config,
+                                                                          monkeypatch):
+    """Through the real trainer and session: the sentence reaches subscribers, what the run trains on (the Train
+    view's header) names the new count, and the app's own count is back when training ends."""
+    import torch
+
+    from studio.core import threads
+    from studio.core.events import ThreadsChanged
+    from studio.session.project import Project
+    from studio.session.training import TrainingSession
+
+    monkeypatch.delenv("GANSTUDIO_FIXED_THREADS")
+    calls = []
+
+    def observe(self, elapsed, nimg):
+        calls.append(nimg)
+        if len(calls) == 1:                       # as if the cores were shared and one thread measured faster
+            torch.set_num_threads(1)
+            return threads.Change(1, "Other programs are using the CPU: training on 1 thread, 63 images/s.")
+        return None
+
+    monkeypatch.setattr(threads.ThreadChooser, "observe", observe)
+    set_calls = []
+    monkeypatch.setattr(torch, "set_num_threads", set_calls.append)
+    cfg = tiny_config(make_image_folder(16))
+    session = TrainingSession(Project.create(tmp_path / "run", cfg), quality=False)
+    seen, devices = [], []
+    session.subscribe(lambda ev: (seen.append(ev), devices.append(session.started.device)), ThreadsChanged)
+    # a 2-thread CPU whatever runs this; the count is what was last set (no real change: CI's own threads stay)
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1 if set_calls and set_calls[-1] == 1 else 2)
+    assert session.run(cfg) == "done"
+    assert len(seen) == 1 and "Other programs are using the CPU" in seen[0].message
+    assert "CPU (1 thread)" in devices[0]
+    assert set_calls[0] == 1 and set_calls[-1] == 2        # restored to the run's count at the end

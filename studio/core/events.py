@@ -56,6 +56,12 @@ class Notice(Event):
 
 
 @dataclass
+class ThreadsChanged(Notice):
+    """Training moved to another CPU thread count (core/threads.py); message says why, in a sentence."""
+    threads: int = 0
+
+
+@dataclass
 class Finished(Event):
     step: int
     kimg: float

@@ -30,7 +30,7 @@ from .config import TrainConfig
 from .distributed import ALONE, World
 from .dataset import Dataset, DatasetError, build_dataset, reopen_dataset
 from .device import pick_device, resolve_precision
-from .events import CheckpointSaved, Failed, Finished, Notice
+from .events import CheckpointSaved, Failed, Finished, Notice, ThreadsChanged
 from .losses import d_loss_fake, d_loss_real, d_score, g_loss, r1_penalty
 from .models import ModelSpec, build_models
 from .models.registry import keeps_freed_memory, preferred_memory_format
@@ -312,7 +312,7 @@ class Trainer:
         loop.last_t, loop.last_nimg = now, self.nimg
         train_report.emit_metrics(self, vals, ips, target, minutes, now - loop.t_start)
         if (change := self.threads.observe(self.elapsed, self.nimg)) and change.note:
-            self.on_event(Notice(change.note, "info"))             # the CPU is shared, or free again
+            self.on_event(ThreadsChanged(change.note, "info", change.threads))   # the CPU is shared, or free
         return "ok"
 
     def _periodic(self, loop: "_Loop", prev: int) -> None:

@@ -1,10 +1,9 @@
 """The Train workspace: a view of the current project's studio.session.TrainingSession.
 
-Start / Pause / Resume / Stop (Space) call the session; the run itself goes on a gui.worker.Worker. The
-session's events land in a gui.worker.Mailbox, drained when it says they arrived (at most 30 times a second):
-every metric point since the last drain goes to the curves in one go, so the window does at most ~30 updates
-a second however fast training runs. The state shown is always the session's own.
-
+Start / Pause / Resume / Stop (Space) call the session; the run itself goes on a gui.worker.Worker. The session's
+events land in a gui.worker.Mailbox, drained when it says they arrived (at most 30 times a second): every metric
+point since the last drain goes to the curves in one go, so the window does at most ~30 updates a second however
+fast training runs. The state shown is always the session's own (the thread count too, when training changes it).
 Under the curves, the Missing strip shows the pictures the newest quality measurement found no sample near.
 A run's stages after the GAN show as "Training the upscaler ×4 — 2:13 left" with their own small curves
 (widgets.stage_curve); a trained run without an upscaler or encoder offers "Learn upscaler" / "Learn encoder".
@@ -17,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton,
                                QSplitter, QVBoxLayout, QWidget)
 
-from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, Samples, StepMetrics
+from studio.core.events import CheckpointSaved, Failed, Finished, Notice, Quality, Samples, StepMetrics, ThreadsChanged
 from studio.session.events import (ProjectChanged, ScanProgress, StageFinished, StageProgress, StageRecord,
                                    StageStarted, StateChanged, TrainingStarted)
 from studio.session.stages import STAGES, stage_names
@@ -70,7 +69,7 @@ class TrainingView(QWidget):
                           Notice: lambda ev: self.notice.emit(ev.message, ev.level), Failed: self._on_failed,
                           Finished: self._on_finished, StageStarted: self._on_stage_started,
                           StageProgress: self._on_stage_progress, StageRecord: self._on_stage_record,
-                          StageFinished: self._on_stage_finished}
+                          StageFinished: self._on_stage_finished, ThreadsChanged: self._on_threads}
         self.inbox.arrived.connect(self.drain)
         self._build()
         studio.subscribe(self._on_project, ProjectChanged)
@@ -331,6 +330,10 @@ class TrainingView(QWidget):
         self.target_kimg = ev.target_kimg
         if self.state == S.TRAINING:
             self.state_label.setText(f"Training on {ev.device}")
+
+    def _on_threads(self, ev: ThreadsChanged) -> None:      # the session's `started` already says the new count
+        self.notice.emit(ev.message, ev.level)
+        self._on_state(StateChanged(self.shown_state, self.shown_state))
 
     def _on_steps(self, steps: list[StepMetrics]) -> None:
         self.curves.add_steps(steps)

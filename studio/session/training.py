@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from studio.core.config import TrainConfig
 from studio.core.errors import Cancelled, StudioError
-from studio.core.events import Failed, Finished, Notice, StepMetrics
+from studio.core.events import Failed, Finished, Notice, StepMetrics, ThreadsChanged
 
 from .devices import resolve_device, training_processes
 from .errors import describe_error
@@ -66,6 +67,7 @@ class TrainingSession:
         self.reason = ""                     # how the last run ended: done | stopped | cancelled | failed
         self.started: TrainingStarted | None = None
         self.last_step, self.last_kimg = 0, 0.0
+        self.hub.subscribe(self._on_threads, ThreadsChanged)   # first: the views read `started` after it
 
     # ------------------------------------------------------------------ state
     @property
@@ -260,10 +262,7 @@ class TrainingSession:
             self.hub.emit(Notice(plan.notice, "info"))
         if self.quality:
             self._watch_quality(trainer)
-        from studio.core.device import describe, precision_text
-        self.started = TrainingStarted(trainer.step, trainer.kimg, f"{processes_text(self.world.size)}"
-                                       f"{describe(trainer.device)}, "
-                                       f"{precision_text(trainer.precision, trainer.cfg.precision)}",
+        self.started = TrainingStarted(trainer.step, trainer.kimg, self._device_text(trainer),
                                        plan.target_kimg, plan.minutes, trainer.batch, self.world.size)
         self._trainer = trainer
         self.hub.emit(self.started)
@@ -324,6 +323,17 @@ class TrainingSession:
         if follow:
             return self._run_stages(follow, remote.step, remote.kimg)          # here, on the first GPU
         return self._end(reason, S.FAILED if reason == "failed" else S.FINISHED)
+
+    def _device_text(self, trainer) -> str:
+        """'CPU (2 threads), bf16 mixed precision (auto)' and the like: where the run trains, as it is now."""
+        from studio.core.device import describe, precision_text
+        return (f"{processes_text(self.world.size)}{describe(trainer.device)}, "
+                f"{precision_text(trainer.precision, trainer.cfg.precision)}")
+
+    def _on_threads(self, ev: ThreadsChanged) -> None:
+        """The trainer moved to another CPU thread count: what the run trains on says so from now on."""
+        if self.started is not None and self._trainer is not None and hasattr(self._trainer, "precision"):
+            self.started = replace(self.started, device=self._device_text(self._trainer))
 
     def _from_rank0(self, ev, remote) -> None:
         """An event of the launched run's rank 0 (the link's thread): the state follows it, then it goes on."""
