@@ -1,10 +1,10 @@
 """How many CPU threads a training step should use, measured as it trains.
 
-Alone on a 2-core CPU, two threads train the default recipe ~1.5× faster than one. When other programs keep the
-cores busy, each of the step's thousands of small parallel sections waits for its slowest thread, and two
-threads fall far behind one: two trainings side by side made 22 images/s each with two threads and 63 each with
-one (benchmarks/README.md §10d). The CPU time the process gets says when that happens: alone, its threads are
-busy all the time; shared, they get much less than their share.
+Alone on a 2-core CPU, two threads train the default recipe ~1.5× faster than one. When other work keeps the cores
+busy — other programs, or the window's own drawing beside a training on every core — each of the step's thousands
+of small parallel sections waits for its slowest thread, and two threads fall far behind one: two trainings side by
+side made 22 images/s each with two threads and 63 each with one (benchmarks/README.md §10d). The CPU time the
+process gets says when that happens: alone, its threads are busy all the time; shared, they get much less.
 
 `ThreadChooser` watches the step's rate and CPU use over windows of training time (pauses not counted). When the
 threads get less than `busy` of the time they ask for, it tries one thread for a window and keeps whichever
@@ -38,6 +38,7 @@ class ThreadChooser:
         self.enabled = enabled and threads > 1
         self.window, self.every = window, every
         self.trying: int | None = None      # the thread count on trial, None: settled
+        self.warming = True                 # the first window is not measured
         self.rates: dict[int, float] = {}
         self.since = self._mark = None        # (elapsed, nimg, cpu) at the window's start; elapsed when settled
 
@@ -66,6 +67,9 @@ class ThreadChooser:
         t0, n0, c0 = self._mark
         if elapsed - t0 < self.window:
             return None
+        if self.warming:                                  # the first window: first steps, step-0 samples and checkpoint
+            self.warming, self._mark = False, (elapsed, nimg, cpu)
+            return None
         now = self.threads
         rate, share = (nimg - n0) / (elapsed - t0), (cpu - c0) / ((elapsed - t0) * now)
         self._mark = (elapsed, nimg, cpu)
@@ -77,10 +81,10 @@ class ThreadChooser:
                 self._set(other)
                 return Change(other, "")
             if now == 1:
-                return Change(1, f"Other programs are using the CPU: training on 1 thread, {rate:.0f} images/s "
-                                 f"against {self.rates[self.full]:.0f} on {self.full}.")
-            return Change(now, f"The CPU is free again: training on {now} threads, {rate:.0f} images/s against "
-                               f"{self.rates[1]:.0f} on 1.")
+                return Change(1, f"The CPU's cores are busy with other work: training on 1 thread is faster now "
+                                 f"({rate:.0f} images/s against {self.rates[self.full]:.0f} on {self.full}).")
+            return Change(now, f"The CPU is free again: training on {now} threads ({rate:.0f} images/s against "
+                               f"{self.rates[1]:.0f} on 1).")
         waited = self.since is None or elapsed - self.since >= self.every
         if now == self.full and share < BUSY and waited:  # the cores are shared: try one thread
             self.rates = {now: rate}
@@ -97,4 +101,4 @@ class ThreadChooser:
         """The thread count the run began with (the rest of the app uses it)."""
         if self.enabled and self.threads != self.full:
             self._set(self.full)
-        self._mark, self.trying = None, None
+        self._mark, self.trying, self.warming = None, None, True
