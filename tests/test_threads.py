@@ -38,7 +38,7 @@ def test_shared_cores_move_it_to_one_thread_and_a_free_cpu_back():
     chooser = _chooser(cpu)
     changes = cpu.run(chooser, 4 * WINDOW)
     assert cpu.threads == 1 and [c.threads for c in changes] == [1]
-    assert "busy with other work" in changes[0].note and "63 images/s against 22" in changes[0].note
+    assert "Training on 1 thread" in changes[0].note and "63 images/s against 22" in changes[0].note
     # still shared when it tries again: back to one thread, without a word
     changes = cpu.run(chooser, EVERY + 2 * WINDOW)
     assert cpu.threads == 1 and all(c.note == "" for c in changes)
@@ -88,7 +88,7 @@ def test_a_run_that_moves_to_one_thread_says_so_and_the_session_shows_it(tmp_pat
         calls.append(nimg)
         if len(calls) == 1:                       # as if the cores were shared and one thread measured faster
             torch.set_num_threads(1)
-            return threads.Change(1, "The CPU's cores are busy with other work: training on 1 thread is faster now.")
+            return threads.Change(1, "Training on 1 thread: it is faster here now.")
         return None
 
     monkeypatch.setattr(threads.ThreadChooser, "observe", observe)
@@ -101,6 +101,6 @@ def test_a_run_that_moves_to_one_thread_says_so_and_the_session_shows_it(tmp_pat
     # a 2-thread CPU whatever runs this; the count is what was last set (no real change: CI's own threads stay)
     monkeypatch.setattr(torch, "get_num_threads", lambda: 1 if set_calls and set_calls[-1] == 1 else 2)
     assert session.run(cfg) == "done"
-    assert len(seen) == 1 and "busy with other work" in seen[0].message
+    assert len(seen) == 1 and "Training on 1 thread" in seen[0].message
     assert "CPU (1 thread)" in devices[0]
     assert set_calls[0] == 1 and set_calls[-1] == 2        # restored to the run's count at the end

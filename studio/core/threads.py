@@ -1,10 +1,11 @@
 """How many CPU threads a training step should use, measured as it trains.
 
-Alone on a 2-core CPU, two threads train the default recipe ~1.5× faster than one. When other work keeps the cores
-busy — other programs, or the window's own drawing beside a training on every core — each of the step's thousands
-of small parallel sections waits for its slowest thread, and two threads fall far behind one: two trainings side by
-side made 22 images/s each with two threads and 63 each with one (benchmarks/README.md §10d). The CPU time the
-process gets says when that happens: alone, its threads are busy all the time; shared, they get much less.
+Alone on a 2-core CPU, two threads train the default recipe ~1.5× faster than one. When other programs keep the
+cores busy, each of the step's thousands of small parallel sections waits for its slowest thread, and two threads
+fall far behind one: two trainings side by side made 22 images/s each with two threads and 63 each with one
+(benchmarks/README.md §10d). And the window trains on a worker thread, where this CPU's bf16 steps run on two
+threads at half the speed they reach from a program's main thread (one thread is unaffected). The CPU time the
+process gets shows both: alone on the main thread, its threads are busy all the time; otherwise much less.
 
 `ThreadChooser` watches the step's rate and CPU use over windows of training time (pauses not counted). When the
 threads get less than `busy` of the time they ask for, it tries one thread for a window and keeps whichever
@@ -81,8 +82,9 @@ class ThreadChooser:
                 self._set(other)
                 return Change(other, "")
             if now == 1:
-                return Change(1, f"The CPU's cores are busy with other work: training on 1 thread is faster now "
-                                 f"({rate:.0f} images/s against {self.rates[self.full]:.0f} on {self.full}).")
+                return Change(1, f"Training on 1 thread: it is faster here now ({rate:.0f} images/s against "
+                                 f"{self.rates[self.full]:.0f} on {self.full}); all {self.full} are tried again now "
+                                 "and then.")
             return Change(now, f"The CPU is free again: training on {now} threads ({rate:.0f} images/s against "
                                f"{self.rates[1]:.0f} on 1).")
         waited = self.since is None or elapsed - self.since >= self.every
