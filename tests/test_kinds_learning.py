@@ -44,6 +44,34 @@ def test_each_kind_takes_its_colour(tmp_path, colour_folders, tiny_config):
         want = np.array(COLOURS[name], float)
         others = [np.abs(mean - np.array(v, float)).sum() for n, v in COLOURS.items() if n != name]
         assert np.abs(mean - want).sum() < min(others), f"{name}: mean colour {mean.round()} is not its own"
+    # the kind guide (D.classify) learnt the kinds from the real pictures, and G's pictures pass it as their kind
+    real = t.images.permute(0, 3, 1, 2).float() / 127.5 - 1
+    labels = torch.from_numpy(t.kinds.labels).long()
+    with torch.no_grad():
+        guess = t.D.classify(t.D.backbone.taps(real)[-1].float().mean((2, 3))).argmax(1)
+        reds = model.G(z, torch.eye(3)[[2] * len(z)]).float()
+        made = t.D.classify(t.D.backbone.taps(reds)[-1].mean((2, 3)))
+    assert (guess == labels).all()
+    assert (made.argmax(1) == 2).float().mean() > 0.9
+
+
+def test_a_run_begun_before_the_kind_guide_resumes_without_it(tmp_path, colour_folders, tiny_config):
+    from studio.core.checkpoint import read_file, save_file
+    t = Trainer.create(tmp_path / "run", projected(tiny_config, colour_folders, kimg=0.1, checkpoint_min_sec=0),
+                       device="cpu")
+    t.run()
+    newest = sorted((tmp_path / "run" / "checkpoints").glob("*.safetensors"))[-1]
+    tensors, meta = read_file(newest)
+    old = {k: v for k, v in tensors.items() if not k.startswith("D.classify.")}
+    assert len(old) < len(tensors)
+    meta["opt_d"]["param_groups"][0]["params"] = meta["opt_d"]["param_groups"][0]["params"][:-2]
+    old = {k: v for k, v in old.items() if not k.startswith("opt_d.") or int(k.split(".")[1]) <
+           len(meta["opt_d"]["param_groups"][0]["params"])}
+    save_file(newest, old, meta)
+    again = Trainer.open(tmp_path / "run", device="cpu")
+    assert again.step == t.step and again.D.classify is None
+    again.train_step()                               # trains on, without the guide
+    assert again.step == t.step + 1
 
 
 def test_kinds_survive_resume_and_refuse_a_model_without(tmp_path, colour_folders, tiny_config):

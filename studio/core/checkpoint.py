@@ -39,10 +39,15 @@ def pack_module(prefix: str, module: nn.Module) -> dict[str, torch.Tensor]:
     return {f"{prefix}.{k}": v.detach().cpu().contiguous().clone() for k, v in module.state_dict().items()}
 
 
-def unpack_module(prefix: str, module: nn.Module, tensors: dict[str, torch.Tensor], what: str) -> None:
+def unpack_module(prefix: str, module: nn.Module, tensors: dict[str, torch.Tensor], what: str,
+                  optional: tuple[str, ...] = ()) -> None:
+    """Load `prefix.*` tensors into module, exactly; `optional`: name prefixes of weights a file may lack (parts added
+    to the architecture later: they keep their fresh values)."""
     sd = {k[len(prefix) + 1:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
     if not sd:
         raise CheckpointError(f"the file has no {what} weights ('{prefix}.*' tensors are missing)")
+    if optional:
+        sd = {**{k: v for k, v in module.state_dict().items() if k.startswith(optional) and k not in sd}, **sd}
     try:
         module.load_state_dict(sd, strict=True)
     except RuntimeError as e:

@@ -77,6 +77,10 @@ def apply(t, tensors: dict, meta: dict) -> None:
     growth.match(t, tensors)                   # saved mid-fade: the fade goes on before the weights
     ckpt.unpack_module("G", t.G, tensors, "generator")
     ckpt.unpack_module("G_ema", t.G_ema, tensors, "EMA generator")
+    if getattr(t.D, "classify", None) is not None and "D.classify.weight" not in tensors:
+        # a run with kinds begun before the kind guide (2026-12-05) goes on as it began: without it
+        t.D.classify = None
+        t.opt_d = type(t.opt_d)(t.D.parameters(), **t.opt_d.defaults)
     ckpt.unpack_module("D", t.D, tensors, "discriminator")
     ckpt.unpack_optimizer("opt_g", t.opt_g, tensors, meta["opt_g"])
     ckpt.unpack_optimizer("opt_d", t.opt_d, tensors, meta["opt_d"])
@@ -143,7 +147,7 @@ def init_from(t, source: Path | str) -> str:
     ckpt.unpack_module("G_ema", t.G_ema, tensors, "EMA generator")
     has_d = any(k.startswith("D.") for k in tensors)
     if has_d:
-        ckpt.unpack_module("D", t.D, tensors, "discriminator")
+        ckpt.unpack_module("D", t.D, tensors, "discriminator", optional=("classify.",))   # a fresh kind guide
     return (f"Starting from {path}: generator{' and discriminator' if has_d else ''} weights"
             + ("" if has_d else " (the file has no discriminator: a new one learns alongside)") + ".")
 

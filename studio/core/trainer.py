@@ -370,16 +370,16 @@ class Trainer:
         if self.fast_path:
             self.D.requires_grad_(False)        # G step: only G's gradients are wanted
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=self.amp):
-            gen_logits = self._d(diff_augment(fake, self.policy, gen, shard), **g_kw)
-            loss_g = g_loss(gen_logits.float(), kind)
+            gen_in = diff_augment(fake, self.policy, gen, shard)
+            gen_logits, guide = self._d(gen_in, guide=True, **g_kw) if kinds else (self._d(gen_in), 0.0)
+            loss_g = g_loss(gen_logits.float(), kind) + guide     # guide: the kind guide's loss, 0 without kinds
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.D.requires_grad_(True)
         self.world.average_gradients(self.G.parameters())
         self.opt_g.step()
         self.world.average_buffers(self.G, self.D)
-        self.step += 1
-        self.nimg += b
+        self.step, self.nimg = self.step + 1, self.nimg + b
         self._update_ema()
         with torch.no_grad():
             return torch.stack([loss_g.detach(), loss_d.detach(), d_score(real_logits.detach().float(), kind),

@@ -9,6 +9,10 @@ random projections keep D from leaning on a few dominant feature channels. Besid
 head sees the image itself at low resolution: ImageNet features are built to ignore colour casts, so
 without it G is free to get the colours wrong (Vision-aided GAN keeps the original D for the same reason).
 
+With kinds (core/kinds.py) D is a projection discriminator, and a kind guide beside its heads — a linear classifier
+of the kinds on the frozen network's deepest features, learnt from real pictures — gives G a loss for pictures not
+taken for their kind (benchmarks/README.md §12a).
+
 G is a light FastGAN-style generator: GLU up-blocks with noise injection and skip-layer excitation, with
 few channels at high resolution, where a CPU spends its time.
 
@@ -41,6 +45,7 @@ CMAP_DIM = 64                     # conditional D: each head's cells give this m
 KIND_RATE = 10.0                  # G's kind gains and shifts learn this many times faster (a forward multiplier)
 UNIT_KIND_VECTORS = True          # each kind's embedding in D scaled to length √CMAP_DIM (logits as an SN conv's)
 UNCONDITIONAL_TERM = False        # … plus one channel judged whatever the kind (Miyato & Koyama's ψ(φ(x)))
+KIND_GUIDE = 1.0                  # weight of G's kind-guide loss (Discriminator.classify; 0: none)
 
 
 # ---------------------------------------------------------------------------------------------- G
@@ -234,6 +239,10 @@ class Discriminator(nn.Module):
         # conditional: one embedding of the kind per head (the pixel head last)
         self.embeds = nn.ModuleList(nn.Linear(n_classes, cmap, bias=False)
                                     for _ in range(len(self.heads) + (self.pixel is not None))) if n_classes else None
+        # the kind guide: a linear classifier of the kinds on the frozen network's deepest map (averaged over the
+        # picture: the features found kinds are clustered in), learnt from real pictures only; G is asked to make
+        # pictures it takes for their kind (classifier guidance, as StyleGAN-XL's, with a classifier of our kinds)
+        self.classify = nn.Linear(taps[-1].channels, n_classes) if n_classes and KIND_GUIDE else None
 
     @property
     def backbone(self):
@@ -249,8 +258,10 @@ class Discriminator(nn.Module):
         self._frozen[0] = self._frozen[0]._apply(fn, *args, **kwargs)
         return self
 
-    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None, with_recon: bool = False):
-        """c (N, n_classes): the pictures' kinds (one-hot for real pictures), a conditional D's second input."""
+    def forward(self, x: torch.Tensor, c: torch.Tensor | None = None, with_recon: bool = False, guide: bool = False):
+        """c (N, n_classes): the pictures' kinds (one-hot for real pictures), a conditional D's second input.
+        with_recon (real pictures): also the kind guide's classifier loss on them (0 without kinds), which trains it;
+        guide (G's step): also KIND_GUIDE × that loss on G's pictures, which G minimises."""
         if self.n_classes and c is None:
             raise ValueError("this discriminator judges pictures of a kind: pass their kinds (c)")
         cvecs = [self._kind_vector(e, c) for e in self.embeds] if self.n_classes else [None] * (len(self.heads) + 1)
@@ -275,4 +286,9 @@ class Discriminator(nn.Module):
             pix = self.pixel(small, cvecs[-1])
             logits.extend([pix] * PIXEL_WEIGHT)
         out = torch.cat(logits, dim=1)
-        return (out, x.new_zeros(())) if with_recon else out
+        if not (with_recon or guide):
+            return out
+        if self.classify is None:
+            return out, x.new_zeros((), dtype=torch.float32)
+        ce = F.cross_entropy(self.classify(taps[-1].float().mean((2, 3))).float(), c.float())
+        return out, ce if with_recon else ce * KIND_GUIDE
